@@ -1,0 +1,60 @@
+"""Command-line doors: parse, call the package, print. No analysis lives here.
+
+Each sub-command is a module in this package exposing ``add_parser(subparsers)`` and
+``run(args) -> int``. Data errors print one clear message (no traceback) and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from eah_eval import __version__
+from eah_eval.errors import EahEvalError
+
+#: sub-command name -> module under eah_eval.cli
+COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "demo-data": "demo_data",
+    "measures": "measures",
+    "did": "did",
+    "spc": "spc",
+    "report": "report",
+    "monitor": "monitor",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="eah-eval",
+        description="Measure, evaluate and monitor Experts at Hand (SEND early support).",
+    )
+    parser.add_argument("--version", action="version", version=f"eah-eval {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"eah_eval.cli.{module_name}")
+        module.add_parser(sub, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``eah-eval`` command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    module = importlib.import_module(f"eah_eval.cli.{COMMANDS[args.command]}")
+    try:
+        status: int = module.run(args)
+    except EahEvalError as exc:
+        print(f"eah-eval {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

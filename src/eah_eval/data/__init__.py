@@ -1,0 +1,1 @@
+"""Data layer: table schemas, loading and validation, URN lineage, periods, synthetic council."""
