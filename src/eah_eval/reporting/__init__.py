@@ -1,0 +1,1 @@
+"""Reporting: disclosure control, report parameters, runner, charts, tables and narrative."""
