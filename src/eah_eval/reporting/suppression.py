@@ -518,7 +518,7 @@ def suppress_rows(
             st = suppress_table(wide, policy=policy, name=f"{name}:{col}", margins=False)
             n_primary += st.record.n_primary
             n_secondary += st.record.n_secondary
-            long = st.flags.stack().rename("flag")
+            long = pd.Series(st.flags.stack(), name="flag")
             keys = pd.MultiIndex.from_frame(frame[[r, c]])
             flags[col] = long.reindex(keys).fillna("").to_numpy()
     for col in counts:
@@ -586,22 +586,24 @@ def display_frame(
     formats : str or mapping of column -> format string
         Format for shown numbers; columns not in the mapping are passed through as text.
     """
-    out = pd.DataFrame(index=values.index, columns=values.columns, dtype=object)
+    columns: dict[Any, list[str]] = {}
     for col in values.columns:
         if isinstance(formats, str):
             fmt: str | None = formats
         else:
             fmt = formats.get(col)
+        cells: list[str] = []
         for idx in range(len(values)):
             v = values[col].iloc[idx]
             flag = str(flags[col].iloc[idx]) if col in flags.columns else ""
             if fmt is None:
-                out.iloc[idx, out.columns.get_loc(col)] = (
+                cells.append(
                     SYMBOLS.get(flag, "") if flag in _HIDDEN else ("" if v is None else str(v))
                 )
             else:
-                out.iloc[idx, out.columns.get_loc(col)] = format_value(v, flag, fmt)
-    return out
+                cells.append(format_value(v, flag, fmt))
+        columns[col] = cells
+    return pd.DataFrame(columns, index=values.index, columns=values.columns, dtype=object)
 
 
 def audit_table(values: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> list[str]:
