@@ -1,0 +1,276 @@
+"""XmR (individuals and moving range) charts in the Making Data Count style."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from eah_eval.errors import EstimationError, OptionError, OptionTypeError
+from eah_eval.monitor.chart import (
+    ControlChart,
+    assemble,
+    check_values,
+    prepare_periods,
+    segment_ids,
+)
+from eah_eval.monitor.settings import MR_SCREEN_CONSTANT, XMR_LIMIT_CONSTANT, make_settings
+
+
+@dataclass(frozen=True)
+class MovingRangeBaseline:
+    """Centre and mean moving range of one segment's baseline.
+
+    Attributes
+    ----------
+    centre : float
+        Mean of the baseline values.
+    mean_moving_range : float
+        Mean of the moving ranges kept.
+    moving_ranges : numpy.ndarray
+        Moving ranges of the baseline (``n_baseline - 1`` values).
+    used : numpy.ndarray of bool
+        Which of those moving ranges were kept (all, unless screened).
+    """
+
+    centre: float
+    mean_moving_range: float
+    moving_ranges: NDArray[np.float64]
+    used: NDArray[np.bool_]
+
+
+def screened_mean_moving_range(
+    moving_ranges: ArrayLike, *, screen_outliers: bool
+) -> tuple[float, NDArray[np.bool_]]:
+    """Mean moving range, optionally after dropping large moving ranges once.
+
+    Parameters
+    ----------
+    moving_ranges : array_like
+        Moving ranges (absolute differences of consecutive points).
+    screen_outliers : bool
+        If True, moving ranges that are not strictly below 3.267 x the first mean are dropped
+        and the mean is recomputed once (as NHSRplotthedots does).
+
+    Returns
+    -------
+    mean : float
+        The mean moving range.
+    used : numpy.ndarray of bool
+        Which moving ranges were kept.
+    """
+    mr = np.asarray(moving_ranges, dtype=float)
+    used = np.ones(mr.size, dtype=bool)
+    first = float(mr.mean())
+    if screen_outliers and first > 0:
+        used = mr < MR_SCREEN_CONSTANT * first
+        return float(mr[used].mean()), used
+    return first, used
+
+
+def xmr_baseline(values: ArrayLike, *, screen_outliers: bool) -> MovingRangeBaseline:
+    """Compute the centre and mean moving range from baseline values.
+
+    Parameters
+    ----------
+    values : array_like
+        Baseline values of one segment, in time order (at least two).
+    screen_outliers : bool
+        Screen large moving ranges (see :func:`screened_mean_moving_range`).
+
+    Returns
+    -------
+    MovingRangeBaseline
+    """
+    v = np.asarray(values, dtype=float)
+    mr = np.abs(np.diff(v))
+    mean_mr, used = screened_mean_moving_range(mr, screen_outliers=screen_outliers)
+    return MovingRangeBaseline(float(v.mean()), mean_mr, mr, used)
+
+
+def _series_input(
+    data: pd.DataFrame | pd.Series | ArrayLike, value: str | None, period: str | None
+) -> tuple[np.ndarray, Sequence[Any] | pd.Index | None, str]:
+    """Pull values, periods and a measure name out of the accepted input shapes."""
+    if isinstance(data, pd.DataFrame):
+        if value is None:
+            raise OptionError("value must name the column of values when data is a DataFrame")
+        missing = [c for c in (value, period) if c is not None and c not in data.columns]
+        if missing:
+            raise OptionError(
+                f"column(s) {', '.join(map(repr, missing))} not in data; "
+                f"columns are {', '.join(map(str, data.columns))}"
+            )
+        vals = pd.to_numeric(data[value], errors="coerce").to_numpy(dtype=float)
+        periods = None if period is None else pd.Index(data[period])
+        return vals, periods, value
+    if value is not None or period is not None:
+        raise OptionError("value and period name columns; pass them only with a DataFrame")
+    if isinstance(data, pd.Series):
+        vals = pd.to_numeric(data, errors="coerce").to_numpy(dtype=float)
+        return vals, pd.Index(data.index), str(data.name) if data.name is not None else "value"
+    if isinstance(data, str | bytes):
+        raise OptionTypeError("data must be a DataFrame, a Series or a sequence of numbers")
+    try:
+        vals = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise OptionTypeError(f"data must be numbers; could not convert: {exc}") from None
+    if vals.ndim != 1:
+        raise OptionError(f"data must be one-dimensional; got shape {vals.shape}")
+    return vals, None, "value"
+
+
+def xmr(
+    data: pd.DataFrame | pd.Series | ArrayLike,
+    value: str | None = None,
+    period: str | None = None,
+    *,
+    improvement_direction: str = "none",
+    target: float | None = None,
+    run_length: int = 7,
+    two_of_three: str = "nhse_2023",
+    screen_outliers: bool = False,
+    rebase: Iterable[object] | None = None,
+    fix_after_n_points: int | None = None,
+    trial_threshold: int = 13,
+    measure: str | None = None,
+) -> ControlChart:
+    r"""XmR control chart with Making Data Count rules, variation and assurance.
+
+    Parameters
+    ----------
+    data : DataFrame, Series or sequence of numbers
+        The series. A DataFrame needs ``value`` (and optionally ``period``) column names; a
+        Series uses its index as periods; a plain sequence gets periods 1..n.
+    value, period : str, optional
+        Column names when ``data`` is a DataFrame. Numeric or date periods must be increasing;
+        text periods are taken in the order given.
+    improvement_direction : {"none", "higher", "lower"}
+        Which direction is good. ``"none"`` (default) labels special causes neutral high/low
+        and gives no assurance: the direction of good must be stated per measure.
+    target : float, optional
+        Target for the assurance icon.
+    run_length : {7, 6}
+        N for the trend and shift rules.
+    two_of_three : {"nhse_2023", "nhsr"}
+        Two-of-three convention (see :mod:`eah_eval.monitor.rules`). Default NHS England 2023.
+    screen_outliers : bool
+        Drop moving ranges of at least 3.267 x the mean moving range and recompute the mean
+        once. Default False, as NHS England's tool (NHSRplotthedots screens by default).
+    rebase : sequence of periods, optional
+        Periods at which limits are recalculated (the period is the first point of the new
+        segment), e.g. a cluster's go-live. Each segment gets its own centre, limits and rule
+        checks; runs and trends do not continue across a rebase.
+    fix_after_n_points : int, optional
+        Compute each segment's centre and limits from its first n points only.
+    trial_threshold : int
+        Limits from fewer points than this (default 13) are trial limits: flagged on the result,
+        stated on the chart, and warned with :class:`~eah_eval.errors.TrialLimitsWarning`.
+    measure : str, optional
+        Measure name for titles (default: the value column or Series name).
+
+    Returns
+    -------
+    ControlChart
+
+    Raises
+    ------
+    OptionError, OptionTypeError
+        For an invalid option (the message lists the allowed values).
+    EstimationError
+        If a value is missing, or a segment has fewer than two points.
+
+    Notes
+    -----
+    Per segment, with baseline points :math:`x_1..x_m` (all points, or the first n):
+
+    .. math::
+
+        \bar x = \frac1m\sum x_t,\quad \overline{mR} = \operatorname{mean}|x_t-x_{t-1}|,
+        \quad \text{limits} = \bar x \pm 2.66\,\overline{mR},
+        \quad \text{near lines} = \bar x \pm \tfrac23 2.66\,\overline{mR}.
+
+    References
+    ----------
+    NHS England, *Making Data Count* (2019; "Strengthening your decisions", 2023).
+    Wheeler D.J., *Understanding Variation* (2nd ed., 2000). NHSRplotthedots 0.2.2 (R).
+
+    Examples
+    --------
+    >>> chart = xmr([5, 6, 5, 7, 6, 5, 6, 7, 6, 5, 6, 5, 6, 9], improvement_direction="higher")
+    >>> chart.variation
+    'common_cause'
+    """
+    vals, raw_periods, default_name = _series_input(data, value, period)
+    settings = make_settings(
+        chart="xmr",
+        improvement_direction=improvement_direction,
+        target=target,
+        run_length=run_length,
+        two_of_three=two_of_three,
+        screen_outliers=screen_outliers,
+        rebase=rebase,
+        fix_after_n_points=fix_after_n_points,
+        trial_threshold=trial_threshold,
+    )
+    if vals.size < 2:
+        raise EstimationError(f"an XmR chart needs at least 2 points; got {vals.size}")
+    periods = prepare_periods(raw_periods, vals.size)
+    check_values(vals, "values", periods)
+    segment = segment_ids(periods, settings.rebase)
+    n = vals.size
+    centre = np.empty(n)
+    half = np.empty(n)
+    moving_range = np.full(n, np.nan)
+    mr_used = np.zeros(n, dtype=bool)
+    baseline = np.zeros(n, dtype=bool)
+    stats: list[dict[str, Any]] = []
+    for s in np.unique(segment):
+        idx = np.flatnonzero(segment == s)
+        if idx.size < 2:
+            raise EstimationError(
+                f"the segment starting at period {periods[idx[0]]} has 1 point; a segment needs "
+                "at least 2 (check the rebase periods)"
+            )
+        m = idx.size if settings.fix_after_n_points is None else min(
+            idx.size, settings.fix_after_n_points
+        )
+        base = xmr_baseline(vals[idx[:m]], screen_outliers=settings.screen_outliers)
+        centre[idx] = base.centre
+        half[idx] = XMR_LIMIT_CONSTANT * base.mean_moving_range
+        moving_range[idx[1:]] = np.abs(np.diff(vals[idx]))
+        mr_used[idx[1:m]] = base.used
+        baseline[idx[:m]] = True
+        stats.append(
+            {
+                "segment": int(s),
+                "first_period": periods[idx[0]],
+                "last_period": periods[idx[-1]],
+                "n_points": int(idx.size),
+                "n_baseline": int(m),
+                "centre": base.centre,
+                "mean_moving_range": base.mean_moving_range,
+                "n_moving_ranges_used": int(base.used.sum()),
+                "sigma_z": np.nan,
+            }
+        )
+    return assemble(
+        periods=periods,
+        values=vals,
+        segment=segment,
+        centre=centre,
+        lower=centre - half,
+        upper=centre + half,
+        near_lower=centre - half * 2.0 / 3.0,
+        near_upper=centre + half * 2.0 / 3.0,
+        moving_range=moving_range,
+        moving_range_used=mr_used,
+        baseline=baseline,
+        segment_stats=stats,
+        settings=settings,
+        measure=measure if measure is not None else default_name,
+    )
