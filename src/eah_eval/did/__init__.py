@@ -7,6 +7,20 @@ All estimators report through the shared table model :class:`EffectTable`.
 
 from __future__ import annotations
 
+from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
+from eah_eval.did.attgt import GroupTimeResult, WaldPretest, att_gt
+from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
 from eah_eval.did.results import EffectTable
 
-__all__ = ["EffectTable"]
+__all__ = [
+    "AGGREGATION_KINDS",
+    "WEIGHT_TYPES",
+    "AggregateResult",
+    "BootstrapOutcome",
+    "EffectTable",
+    "GroupTimeResult",
+    "WaldPretest",
+    "aggregate",
+    "att_gt",
+    "multiplier_bootstrap",
+]

@@ -1,0 +1,466 @@
+"""Group-time average treatment effects, ATT(g, t) (Callaway and Sant'Anna 2021).
+
+:func:`att_gt` estimates one 2x2 difference-in-differences per cohort ``g`` (first treated
+period) and period ``t``, keeps every cell's influence function in a units x cells matrix, and
+returns an immutable :class:`GroupTimeResult`. Aggregation (:func:`eah_eval.did.aggregate`),
+the multiplier bootstrap and sensitivity analysis work from that store without re-reading the
+data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from eah_eval.did.bootstrap import (
+    BootstrapOutcome,
+    WeightType,
+    analytic_se,
+    bootstrap_influence,
+    cluster_sums,
+)
+from eah_eval.did.drdid import estimate_2x2
+from eah_eval.did.preprocess import (
+    BASE_PERIODS,
+    CONTROL_GROUPS,
+    METHODS,
+    BasePeriod,
+    ControlGroup,
+    Method,
+    WidePanel,
+    prepare_panel,
+)
+from eah_eval.did.results import EffectTable
+from eah_eval.errors import EstimationError, EstimationWarning, OptionError, check_option
+
+__all__ = ["GroupTimeResult", "WaldPretest", "att_gt"]
+
+
+@dataclass(frozen=True)
+class WaldPretest:
+    """Wald test that every pre-treatment ATT(g, t) is zero.
+
+    Attributes
+    ----------
+    statistic : float
+        ``W = att_pre' V_pre^{-1} att_pre`` (NaN when it cannot be computed).
+    df : int
+        Number of pre-treatment cells tested.
+    pvalue : float
+        ``1 - chi2_df(W)``.
+    note : str
+        Why the test is missing, or which cells were tested.
+    """
+
+    statistic: float
+    df: int
+    pvalue: float
+    note: str = ""
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr = np.asarray(arr)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class GroupTimeResult:
+    """Immutable ATT(g, t) estimates with their influence functions.
+
+    Attributes
+    ----------
+    table : EffectTable
+        ATT(g, t) with standard errors, indexed by ``(group, time)``.
+    groups, times, base_periods : ndarray
+        Cohort, period and base period of each cell (column of ``influence``).
+    post : ndarray of bool
+        True for post-treatment cells (``time >= group``).
+    influence : ndarray, shape (n_units, n_cells)
+        Influence functions, rows = units (``unit_ids``); ``var = sum(psi**2) / n**2``.
+        Columns of cells that could not be estimated are zero.
+    unit_ids : pandas.Index
+        Unit identifiers of the rows.
+    unit_cohort : ndarray
+        Cohort of each unit (0 = never treated).
+    unit_weights : ndarray
+        Sampling weight of each unit (first observed period).
+    cluster_codes : ndarray or None
+        Cluster code of each unit, or None when standard errors are unit-clustered.
+    cluster_labels : pandas.Index or None
+        Cluster labels for the codes.
+    periods : ndarray
+        Periods used.
+    cohort_sizes : pandas.Series
+        Number of units per cohort (0 = never treated).
+    cohort_shares : pandas.Series
+        Weighted share of units in each treated cohort, ``mean(w_i 1{G_i = g})`` (the
+        aggregation weights).
+    analytic_std_errors : ndarray
+        Influence-function standard errors (kept when a bootstrap replaces ``std_errors``).
+    pretest : WaldPretest
+        Wald pre-test of the pre-treatment cells.
+    bootstrap : BootstrapOutcome or None
+        Record of the multiplier bootstrap, when one was run.
+    metadata : mapping
+        Options used and preprocessing notes.
+    """
+
+    table: EffectTable
+    groups: np.ndarray
+    times: np.ndarray
+    base_periods: np.ndarray
+    post: np.ndarray
+    influence: np.ndarray
+    unit_ids: pd.Index
+    unit_cohort: np.ndarray
+    unit_weights: np.ndarray
+    cluster_codes: np.ndarray | None
+    cluster_labels: pd.Index | None
+    periods: np.ndarray
+    cohort_sizes: pd.Series
+    cohort_shares: pd.Series
+    analytic_std_errors: np.ndarray
+    pretest: WaldPretest
+    bootstrap: BootstrapOutcome | None = None
+    metadata: MappingProxyType[str, Any] = field(
+        default_factory=lambda: MappingProxyType({}))
+
+    # ---- table delegation ----------------------------------------------------------------
+    @property
+    def estimates(self) -> np.ndarray:
+        """ATT(g, t) point estimates (NaN where a cell could not be estimated)."""
+        return self.table.estimates
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        """Standard errors (analytic, or bootstrap after :meth:`with_bootstrap`)."""
+        return self.table.std_errors
+
+    @property
+    def pvalues(self) -> np.ndarray:
+        """Two-sided pointwise p-values."""
+        return self.table.pvalues
+
+    @property
+    def n_units(self) -> int:
+        """Number of units (rows of ``influence``)."""
+        return int(self.influence.shape[0])
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of independent clusters (units when not clustered)."""
+        if self.cluster_codes is None:
+            return self.n_units
+        return int(self.cluster_codes.max()) + 1
+
+    def conf_int(self, level: float = 0.95, *, simultaneous: bool = False) -> pd.DataFrame:
+        """Confidence intervals (see :meth:`EffectTable.conf_int`)."""
+        return self.table.conf_int(level, simultaneous=simultaneous)
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Tidy frame: group, time, estimate, std_error, ..., base_period, post, counts."""
+        return self.table.to_frame(level)
+
+    def summary(self, level: float = 0.95) -> str:
+        """Text summary with the options used and the Wald pre-test."""
+        pre = self.pretest
+        line = (f"Wald pre-test (pre-treatment ATT(g,t) = 0): W = {pre.statistic:.4f}, "
+                f"df = {pre.df}, p = {pre.pvalue:.4f}" if np.isfinite(pre.statistic)
+                else f"Wald pre-test: not available ({pre.note})")
+        return f"{self.table.summary(level)}\n{line}"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+    # ---- inference -------------------------------------------------------------------------
+    def with_bootstrap(self, n_draws: int = 999, *, weight_type: WeightType = "mammen",
+                       rng: int | np.random.Generator | None = None,
+                       level: float = 0.95) -> GroupTimeResult:
+        """Return a copy with multiplier-bootstrap standard errors and a sup-t band.
+
+        Parameters
+        ----------
+        n_draws : int, default 999
+            Bootstrap draws.
+        weight_type : {"mammen", "rademacher", "webb"}, default "mammen"
+            Multiplier distribution (R ``did`` uses Mammen's).
+        rng : int, numpy.random.Generator or None
+            Randomness; the seed is recorded in ``bootstrap`` and ``metadata``.
+        level : float, default 0.95
+            Level of the simultaneous band.
+
+        Returns
+        -------
+        GroupTimeResult
+            New result; cells with no analytic standard error keep NaN.
+        """
+        psi = np.where(np.isnan(self.analytic_std_errors), np.nan, self.influence)
+        boot = bootstrap_influence(psi, self.cluster_codes, n_draws=n_draws,
+                                   weight_type=weight_type, rng=rng, level=level)
+        se = np.where(np.isnan(self.analytic_std_errors), np.nan, boot.std_errors)
+        table = self.table.with_inference(se, critical_value=boot.critical_value,
+                                          simultaneous_level=level, metadata=boot.metadata())
+        meta = dict(self.metadata)
+        meta.update(boot.metadata())
+        return replace(self, table=table, bootstrap=boot, metadata=MappingProxyType(meta))
+
+
+def _wald_pretest(att: np.ndarray, psi: np.ndarray, pre: np.ndarray, se: np.ndarray,
+                  cluster_codes: np.ndarray | None) -> WaldPretest:
+    cols = np.flatnonzero(pre & ~np.isnan(se) & ~np.isnan(att))
+    if cols.size == 0:
+        return WaldPretest(np.nan, 0, np.nan, "no pre-treatment cells with a standard error")
+    n = psi.shape[0]
+    s = cluster_sums(psi[:, cols], cluster_codes)
+    v = s.T @ s / n
+    if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
+        return WaldPretest(np.nan, int(cols.size), np.nan,
+                           "covariance matrix of the pre-treatment cells is singular")
+    a = att[cols]
+    w_stat = float(n * a @ np.linalg.solve(v, a))
+    return WaldPretest(w_stat, int(cols.size), float(stats.chi2.sf(w_stat, cols.size)),
+                       f"{cols.size} pre-treatment cells")
+
+
+def _check_anticipation(anticipation: object) -> int:
+    if isinstance(anticipation, bool) or not isinstance(anticipation, int | np.integer):
+        raise OptionError(f"anticipation must be a non-negative integer; got {anticipation!r}")
+    if anticipation < 0:
+        raise OptionError(f"anticipation must be a non-negative integer; got {anticipation}")
+    return int(anticipation)
+
+
+def att_gt(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    *,
+    control_group: ControlGroup = "never_treated",
+    method: Method = "dr",
+    covariates: Sequence[str] | None = None,
+    anticipation: int = 0,
+    base_period: BasePeriod = "varying",
+    weights: str | None = None,
+    cluster: str | None = None,
+    never_treated_value: float = 0,
+) -> GroupTimeResult:
+    """Estimate group-time average treatment effects ATT(g, t).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel, one row per unit and period. Units may miss periods (unbalanced panel).
+    outcome, unit, time, cohort : str
+        Columns: outcome, unit identifier, period (numeric), and the first treated period
+        (``never_treated_value`` for units never treated).
+    control_group : {"never_treated", "not_yet_treated"}, default "never_treated"
+        Comparison units: never treated only, or also units not yet treated by
+        ``max(t, base) + anticipation``.
+    method : {"dr", "ipw", "reg"}, default "dr"
+        Doubly robust (Sant'Anna and Zhao 2020), normalised inverse probability weighting, or
+        outcome regression.
+    covariates : sequence of str, optional
+        Pre-treatment covariates; each 2x2 uses their values in its earlier period.
+    anticipation : int, default 0
+        Periods before ``g`` in which units may already react; the base period for
+        post-treatment cells becomes the last period before ``g - anticipation``.
+    base_period : {"varying", "universal"}, default "varying"
+        ``"varying"``: pre-treatment cells compare ``t`` with ``t - 1`` (placebo period on
+        period); ``"universal"``: every cell compares with the last period before
+        ``g - anticipation`` (that cell is reported as zero).
+    weights : str, optional
+        Sampling weights (e.g. pupils behind a school rate); each 2x2 uses the earlier period's.
+    cluster : str, optional
+        Cluster column (constant within unit) for cluster-robust standard errors; influence
+        functions are summed within clusters.
+    never_treated_value : float, default 0
+        Cohort value marking never-treated units (+inf is accepted too).
+
+    Returns
+    -------
+    GroupTimeResult
+        Estimates, influence functions, design and the Wald pre-test.
+
+    Raises
+    ------
+    OptionError, OptionTypeError
+        For option values outside their allowed sets or missing columns.
+    EstimationError
+        When the data cannot be used (see :func:`eah_eval.did.preprocess.prepare_panel`).
+
+    Warns
+    -----
+    EstimationWarning
+        For each cell (g, t) that cannot be estimated (no comparison or treated units
+        observed in both periods, overlap failure, singular design); the cell is NaN.
+
+    Notes
+    -----
+    For cell (g, t) with base period b the estimand is
+    ``ATT(g,t) = E[Y_t - Y_b | G = g] - E[Y_t - Y_b | C]`` (conditional on covariates for
+    "reg"/"ipw"/"dr"), estimated on the units of cohort g and of the comparison group that are
+    observed in both t and b. The cell's influence function ``psi`` is scaled by ``n / n_1``
+    (n units in all, n_1 in the cell) and set to zero for other units, so that
+    ``se = sqrt(sum_c (sum_{i in c} psi_i)**2) / n`` with c = units or clusters. On a balanced
+    panel this is exactly R ``did`` 2.5 (``panel = TRUE``). On an unbalanced panel each cell uses
+    the units observed in both of its periods (R instead switches to a repeated
+    cross-section estimator); this is consistent when missingness is unrelated to outcome
+    trends within cohorts.
+
+    References
+    ----------
+    Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+    periods. Journal of Econometrics 225(2), 200-230.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> units = np.repeat(np.arange(200), 4); t = np.tile(np.arange(1, 5), 200)
+    >>> g = np.repeat(rng.choice([0, 3], 200), 4)
+    >>> y = rng.normal(size=800) + 2.0 * ((g > 0) & (t >= g))
+    >>> df = pd.DataFrame({"id": units, "t": t, "g": g, "y": y})
+    >>> res = att_gt(df, "y", "id", "t", "g")
+    >>> res.to_frame()[["group", "time"]].shape
+    (3, 2)
+    """
+    check_option("control_group", control_group, CONTROL_GROUPS)
+    check_option("method", method, METHODS)
+    check_option("base_period", base_period, BASE_PERIODS)
+    anticipation = _check_anticipation(anticipation)
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    panel = prepare_panel(
+        data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+        control_group=control_group, covariates=covariates, anticipation=anticipation,
+        weights=weights, cluster=cluster, never_treated_value=never_treated_value,
+    )
+    return _estimate(panel, control_group=control_group, method=method,
+                     anticipation=anticipation, base_period=base_period,
+                     names={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+                            "weights": weights, "cluster": cluster})
+
+
+def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation: int,
+              base_period: str, names: dict[str, str | None]) -> GroupTimeResult:
+    y, periods, cohort = panel.y, panel.periods, panel.cohort
+    n, n_periods = y.shape
+    observed = ~np.isnan(y)
+    never = cohort == 0
+    varying = base_period == "varying"
+    cells: list[tuple[float, float, float, bool]] = []
+    columns: list[tuple[np.ndarray, np.ndarray] | None] = []
+    att: list[float] = []
+    n_treated: list[int] = []
+    n_comparison: list[int] = []
+    ones = np.ones((n, 1))
+    for g in panel.groups:
+        before = np.flatnonzero(periods + anticipation < g)
+        base_g = int(before[-1])
+        treated = cohort == g
+        for ti in range(1 if varying else 0, n_periods):
+            t_val = periods[ti]
+            post = bool(g <= t_val)
+            base = base_g if (post or not varying) else ti - 1
+            if base == ti:  # universal base period: the normalised reference cell
+                cells.append((g, t_val, periods[base], post))
+                columns.append(None)
+                att.append(0.0)
+                n_treated.append(int(treated.sum()))
+                n_comparison.append(0)
+                continue
+            if control_group == "never_treated":
+                control = never
+            else:
+                threshold = periods[max(ti, base)] + anticipation
+                control = never | ((cohort > threshold) & ~treated)
+            sel = np.flatnonzero((treated | control) & observed[:, ti] & observed[:, base])
+            d = treated[sel].astype(np.float64)
+            earlier = min(ti, base)
+            cells.append((g, t_val, periods[base], post))
+            n_treated.append(int(d.sum()))
+            n_comparison.append(int(sel.size - d.sum()))
+            dy = y[sel, ti] - y[sel, base]
+            x = ones[sel] if panel.x.shape[0] == 0 else np.column_stack(
+                [ones[sel], panel.x[:, sel, earlier].T])
+            try:
+                res = estimate_2x2(dy, d, x, panel.w[sel, earlier], method)
+                if not np.isfinite(res.att):
+                    raise EstimationError("estimate is not finite")
+            except EstimationError as exc:
+                warnings.warn(
+                    f"ATT(g={g:g}, t={t_val:g}) could not be estimated and is NaN: {exc}",
+                    EstimationWarning, stacklevel=3)
+                columns.append(None)
+                att.append(np.nan)
+                continue
+            columns.append((sel, res.influence * (n / sel.size)))
+            att.append(res.att)
+
+    k = len(cells)
+    psi = np.zeros((n, k))
+    for j, col in enumerate(columns):
+        if col is not None:
+            psi[col[0], j] = col[1]
+    att_arr = np.asarray(att, dtype=np.float64)
+    se = analytic_se(psi, panel.cluster_codes)
+    se[np.isnan(att_arr)] = np.nan
+    groups = np.array([c[0] for c in cells])
+    times = np.array([c[1] for c in cells])
+    pretest = _wald_pretest(att_arr, psi, groups > times, se, panel.cluster_codes)
+
+    cohorts, sizes = np.unique(cohort, return_counts=True)
+    cohort_sizes = pd.Series(sizes, index=pd.Index(cohorts, name="cohort"), name="n_units")
+    shares = np.array([np.mean(panel.unit_weight * (cohort == g)) for g in panel.groups])
+    cohort_shares = pd.Series(shares, index=pd.Index(panel.groups, name="cohort"),
+                              name="share")
+    meta: dict[str, Any] = {
+        "estimator": "Callaway-Sant'Anna ATT(g,t)",
+        "method": method,
+        "control_group": control_group,
+        "base_period": base_period,
+        "anticipation": anticipation,
+        "covariates": list(panel.covariate_names) or "none",
+        "weights": names["weights"] or "none",
+        "panel": ("balanced" if panel.balanced else
+                  "unbalanced: each 2x2 uses units observed in both of its periods"),
+        "n_units": n,
+        "se_type": "analytic (influence function)",
+        "clustering": (f"{names['cluster']} ({int(panel.cluster_codes.max()) + 1} clusters)"
+                       if panel.cluster_codes is not None else "unit"),
+    }
+    if panel.notes:
+        meta["preprocessing"] = list(panel.notes)
+    index = pd.MultiIndex.from_arrays([groups, times], names=["group", "time"])
+    table = EffectTable(
+        index=index, estimates=att_arr, std_errors=se, title="Group-time ATT(g,t)",
+        metadata=meta,
+        extra={"base_period": np.array([c[2] for c in cells]),
+               "post": np.array([c[3] for c in cells]),
+               "n_treated": np.asarray(n_treated), "n_comparison": np.asarray(n_comparison)},
+    )
+    return GroupTimeResult(
+        table=table, groups=_readonly(groups), times=_readonly(times),
+        base_periods=_readonly(np.array([c[2] for c in cells])),
+        post=_readonly(np.array([c[3] for c in cells], dtype=bool)),
+        influence=_readonly(psi), unit_ids=panel.unit_ids,
+        unit_cohort=_readonly(cohort), unit_weights=_readonly(panel.unit_weight),
+        cluster_codes=None if panel.cluster_codes is None else _readonly(panel.cluster_codes),
+        cluster_labels=panel.cluster_labels, periods=_readonly(periods),
+        cohort_sizes=cohort_sizes, cohort_shares=cohort_shares,
+        analytic_std_errors=_readonly(se.copy()), pretest=pretest,
+        metadata=MappingProxyType(meta),
+    )

@@ -1,0 +1,313 @@
+"""Variance from stored influence functions: analytic, and the multiplier bootstrap.
+
+Both work on an influence-function matrix ``psi`` (rows = units, columns = estimates) on the
+scale where an estimate's variance is ``sum(psi**2) / n**2``. Clustering at a level coarser
+than the unit sums the rows within each cluster first: ``S_c = sum_{i in c} psi_i`` and
+``V = S'S / n**2``.
+
+The multiplier bootstrap (Callaway and Sant'Anna 2021, sec. 4.1; R ``did``'s ``mboot``) draws one
+multiplier ``v_c`` per cluster (per unit without clustering), forms ``b = v'S / n`` for every
+draw, takes the standard error as the interquartile range of ``b`` divided by that of the
+standard normal, and the simultaneous (sup-t) critical value as the ``level`` quantile of
+``max_j |b_j| / se_j`` over draws. Draws are generated in chunks so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from scipy import stats
+
+from eah_eval.errors import OptionError, OptionTypeError, check_option
+
+WeightType = Literal["mammen", "rademacher", "webb"]
+WEIGHT_TYPES: tuple[WeightType, ...] = ("mammen", "rademacher", "webb")
+
+#: standard errors at or below this are treated as zero (cell not estimable), as R did does
+ZERO_SE = float(np.sqrt(np.finfo(float).eps) * 10)
+_IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+_CHUNK_ELEMENTS = 2_000_000
+
+__all__ = [
+    "WEIGHT_TYPES",
+    "BootstrapOutcome",
+    "WeightType",
+    "analytic_se",
+    "bootstrap_influence",
+    "cluster_sums",
+    "draw_multipliers",
+    "multiplier_bootstrap",
+    "resolve_rng",
+]
+
+
+def resolve_rng(rng: int | np.random.Generator | None) -> tuple[np.random.Generator, Any]:
+    """Turn an ``rng`` argument into a generator and a value to record.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator or None
+        Seed, generator, or None for fresh entropy.
+
+    Returns
+    -------
+    generator : numpy.random.Generator
+        Generator to draw from.
+    record : int or str
+        The seed (given, or the fresh entropy drawn) or ``"generator"`` when a generator was
+        passed in.
+
+    Raises
+    ------
+    OptionTypeError
+        If ``rng`` is of another type.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng, "generator"
+    if rng is None:
+        seq = np.random.SeedSequence()
+        return np.random.default_rng(seq), int(seq.entropy)  # type: ignore[arg-type]
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng)), int(rng)
+    raise OptionTypeError(
+        f"rng must be an int seed, a numpy.random.Generator or None; got {type(rng).__name__}"
+    )
+
+
+def draw_multipliers(gen: np.random.Generator, size: tuple[int, int],
+                     weight_type: WeightType) -> np.ndarray:
+    """Draw mean-zero, variance-one multipliers.
+
+    Parameters
+    ----------
+    gen : numpy.random.Generator
+        Source of randomness.
+    size : tuple of int
+        Output shape.
+    weight_type : {"mammen", "rademacher", "webb"}
+        Mammen's two-point distribution (R ``did``'s default), Rademacher (+-1), or Webb's
+        six-point distribution (better with few clusters).
+
+    Returns
+    -------
+    ndarray
+        Multipliers.
+    """
+    check_option("weight_type", weight_type, WEIGHT_TYPES)
+    if weight_type == "mammen":
+        s5 = np.sqrt(5.0)
+        low, high = (1.0 - s5) / 2.0, (1.0 + s5) / 2.0
+        p_low = (s5 + 1.0) / (2.0 * s5)
+        return np.where(gen.random(size) < p_low, low, high)
+    if weight_type == "rademacher":
+        return gen.integers(0, 2, size=size).astype(np.float64) * 2.0 - 1.0
+    values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+    return values[gen.integers(0, 6, size=size)]
+
+
+def cluster_sums(psi: np.ndarray, cluster_codes: np.ndarray | None) -> np.ndarray:
+    """Sum influence-function rows within clusters (identity without clustering).
+
+    Parameters
+    ----------
+    psi : ndarray, shape (n, k)
+        Influence functions.
+    cluster_codes : ndarray of int, shape (n,), or None
+        Cluster code of each row, 0..n_clusters-1.
+
+    Returns
+    -------
+    ndarray, shape (n_clusters, k)
+        Cluster sums (``psi`` itself when ``cluster_codes`` is None).
+    """
+    if cluster_codes is None:
+        return psi
+    order = np.argsort(cluster_codes, kind="stable")
+    codes = cluster_codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    return np.add.reduceat(psi[order], starts, axis=0)
+
+
+def analytic_se(psi: np.ndarray, cluster_codes: np.ndarray | None) -> np.ndarray:
+    """Influence-function standard errors ``sqrt(sum_c S_c**2) / n`` (NaN where zero).
+
+    Parameters
+    ----------
+    psi : ndarray, shape (n, k)
+        Influence functions.
+    cluster_codes : ndarray of int or None
+        Cluster codes, or None for unit-level.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        Standard errors.
+    """
+    s = cluster_sums(psi, cluster_codes)
+    se = np.sqrt(np.einsum("ij,ij->j", s, s)) / psi.shape[0]
+    se[~(se > ZERO_SE)] = np.nan
+    return se
+
+
+@dataclass(frozen=True)
+class BootstrapOutcome:
+    """Standard errors and sup-t critical value from a multiplier bootstrap.
+
+    Attributes
+    ----------
+    std_errors : ndarray
+        Bootstrap standard errors (NaN for degenerate columns).
+    critical_value : float
+        Simultaneous critical value over the non-degenerate columns.
+    level : float
+        Confidence level of the critical value.
+    n_draws : int
+        Number of bootstrap draws.
+    weight_type : str
+        Multiplier distribution.
+    seed : int or str
+        Recorded randomness (see :func:`resolve_rng`).
+    n_clusters : int
+        Number of independent multipliers per draw.
+    """
+
+    std_errors: np.ndarray
+    critical_value: float
+    level: float
+    n_draws: int
+    weight_type: str
+    seed: Any
+    n_clusters: int
+
+    def metadata(self) -> dict[str, Any]:
+        """Record of the bootstrap for result metadata."""
+        return {"se_type": "multiplier bootstrap", "bootstrap_draws": self.n_draws,
+                "bootstrap_weights": self.weight_type, "bootstrap_seed": self.seed,
+                "bootstrap_clusters": self.n_clusters}
+
+
+def bootstrap_influence(
+    psi: np.ndarray,
+    cluster_codes: np.ndarray | None,
+    *,
+    n_draws: int = 999,
+    weight_type: WeightType = "mammen",
+    rng: int | np.random.Generator | None = None,
+    level: float = 0.95,
+    band_columns: np.ndarray | None = None,
+) -> BootstrapOutcome:
+    """Multiplier bootstrap of estimates with influence functions ``psi``.
+
+    Parameters
+    ----------
+    psi : ndarray, shape (n, k)
+        Influence functions (rows = units); NaN columns are ignored.
+    cluster_codes : ndarray of int or None
+        Cluster of each row; multipliers are drawn per cluster.
+    n_draws : int, default 999
+        Number of draws.
+    weight_type : {"mammen", "rademacher", "webb"}, default "mammen"
+        Multiplier distribution.
+    rng : int, numpy.random.Generator or None
+        Randomness; recorded on the outcome.
+    level : float, default 0.95
+        Level of the simultaneous band.
+    band_columns : ndarray of bool, optional
+        Columns the simultaneous band covers (default: all).
+
+    Returns
+    -------
+    BootstrapOutcome
+        Standard errors, sup-t critical value and the record of the draws.
+
+    Raises
+    ------
+    OptionError
+        If ``n_draws`` is below 2 or ``level`` outside (0, 1).
+
+    References
+    ----------
+    Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+    periods. Journal of Econometrics 225(2), 200-230, Algorithm 1.
+    """
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer):
+        raise OptionTypeError(f"n_draws must be an integer; got {type(n_draws).__name__}")
+    if n_draws < 2:
+        raise OptionError(f"n_draws must be at least 2; got {n_draws}")
+    if not 0.0 < level < 1.0:
+        raise OptionError(f"level must be strictly between 0 and 1; got {level!r}")
+    check_option("weight_type", weight_type, WEIGHT_TYPES)
+    gen, seed = resolve_rng(rng)
+    n = psi.shape[0]
+    s = cluster_sums(np.nan_to_num(psi, nan=0.0), cluster_codes)
+    n_clusters, k = s.shape
+    draws = np.empty((n_draws, k))
+    chunk = max(1, _CHUNK_ELEMENTS // max(n_clusters, 1))
+    for start in range(0, n_draws, chunk):
+        stop = min(n_draws, start + chunk)
+        v = draw_multipliers(gen, (stop - start, n_clusters), weight_type)
+        draws[start:stop] = v @ s
+    draws /= n
+    nb = n_draws
+    srt = np.sort(draws, axis=0)
+    q75 = srt[int(np.ceil(0.75 * nb)) - 1]
+    q25 = srt[int(np.ceil(0.25 * nb)) - 1]
+    se = (q75 - q25) / _IQR_NORMAL
+    good = (se > ZERO_SE) & ~np.all(np.isnan(psi), axis=0)
+    se = np.where(good, se, np.nan)
+    in_band = good if band_columns is None else good & np.asarray(band_columns, dtype=bool)
+    if in_band.any():
+        t_max = np.max(np.abs(draws[:, in_band]) / se[in_band], axis=1)
+        t_sorted = np.sort(t_max)
+        crit = float(t_sorted[int(np.ceil(level * nb)) - 1])
+    else:
+        crit = float("nan")
+    return BootstrapOutcome(std_errors=se, critical_value=crit, level=float(level),
+                            n_draws=int(n_draws), weight_type=weight_type, seed=seed,
+                            n_clusters=int(n_clusters))
+
+
+class _Bootstrappable(Protocol):
+    def with_bootstrap(self, n_draws: int = 999, *, weight_type: WeightType = "mammen",
+                       rng: int | np.random.Generator | None = None,
+                       level: float = 0.95) -> Any: ...
+
+
+def multiplier_bootstrap(
+    result: _Bootstrappable,
+    n_draws: int = 999,
+    *,
+    weight_type: WeightType = "mammen",
+    rng: int | np.random.Generator | None = None,
+    level: float = 0.95,
+) -> Any:
+    """Return a copy of a group-time or aggregate result with multiplier-bootstrap inference.
+
+    Parameters
+    ----------
+    result : GroupTimeResult or AggregateResult
+        Result carrying influence functions.
+    n_draws : int, default 999
+        Bootstrap draws.
+    weight_type : {"mammen", "rademacher", "webb"}, default "mammen"
+        Multiplier distribution (Mammen is R ``did``'s choice; Webb suits few clusters).
+    rng : int, numpy.random.Generator or None
+        Randomness; the seed is recorded on the result.
+    level : float, default 0.95
+        Level of the simultaneous (sup-t) band.
+
+    Returns
+    -------
+    GroupTimeResult or AggregateResult
+        A new result of the same type with bootstrap standard errors and a simultaneous band.
+
+    Examples
+    --------
+    >>> # gt_b = multiplier_bootstrap(att_gt(df, "y", "id", "t", "g"), 999, rng=1)
+    """
+    if not hasattr(result, "with_bootstrap"):
+        raise OptionTypeError(
+            f"result must be a GroupTimeResult or AggregateResult; got {type(result).__name__}")
+    return result.with_bootstrap(n_draws, weight_type=weight_type, rng=rng, level=level)

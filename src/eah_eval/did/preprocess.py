@@ -1,0 +1,335 @@
+"""Turn a long unit x period table into the wide arrays the group-time estimator works on.
+
+The long table is read once. Each unit becomes a row and each period a column of a float64
+outcome matrix (NaN where the unit was not observed, or where its outcome, a covariate or its
+weight is missing). Cohorts (first treated period), clusters and weights are checked to be
+consistent within a unit. All later steps (every 2x2 comparison, aggregation, bootstrap) index
+these arrays and never touch the long table again.
+
+Cohort conventions follow R ``did`` 2.5 (``pre_process_did``):
+
+* ``cohort == never_treated_value`` (or +inf) marks never-treated units;
+* cohorts later than the last period plus ``anticipation`` are treated as never treated;
+* units treated in the first period (``cohort <= first period + anticipation``) are dropped with
+  a :class:`~eah_eval.errors.DataQualityWarning` (no pre-period to compare against);
+* with no never-treated units and ``control_group="never_treated"`` the last cohort is used as
+  the comparison group and periods from its first treated period (minus anticipation) on are
+  dropped; with ``"not_yet_treated"`` those periods are dropped and the last cohort serves only
+  as a comparison group.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from eah_eval.errors import DataQualityWarning, EstimationError, OptionError, check_option
+
+ControlGroup = Literal["never_treated", "not_yet_treated"]
+Method = Literal["dr", "ipw", "reg"]
+BasePeriod = Literal["varying", "universal"]
+
+CONTROL_GROUPS: tuple[ControlGroup, ...] = ("never_treated", "not_yet_treated")
+METHODS: tuple[Method, ...] = ("dr", "ipw", "reg")
+BASE_PERIODS: tuple[BasePeriod, ...] = ("varying", "universal")
+
+__all__ = [
+    "BASE_PERIODS",
+    "CONTROL_GROUPS",
+    "METHODS",
+    "BasePeriod",
+    "ControlGroup",
+    "Method",
+    "WidePanel",
+    "prepare_panel",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class WidePanel:
+    """A unit x period panel in wide arrays (internal to the estimators).
+
+    Attributes
+    ----------
+    y : ndarray, shape (n_units, n_periods)
+        Outcome; NaN where the unit-period is missing or unusable.
+    x : ndarray, shape (n_covariates, n_units, n_periods)
+        Covariates (without the intercept); empty first axis when there are none.
+    w : ndarray, shape (n_units, n_periods)
+        Sampling weights per unit-period (1.0 when no weights were given).
+    unit_weight : ndarray, shape (n_units,)
+        Each unit's weight in its first observed period (used for cohort shares).
+    cohort : ndarray, shape (n_units,)
+        First treated period, 0.0 for never treated.
+    periods : ndarray
+        Sorted distinct periods.
+    groups : ndarray
+        Sorted treated cohorts that get group-time effects.
+    unit_ids : pandas.Index
+        Unit identifiers, sorted, one per row.
+    cluster_codes : ndarray of int or None
+        Cluster of each unit as codes 0..n_clusters-1 (sorted labels), or None.
+    cluster_labels : pandas.Index or None
+        Cluster labels matching the codes.
+    balanced : bool
+        True when every unit is observed (usable) in every period.
+    notes : tuple of str
+        What preprocessing changed (dropped units or periods, recoded cohorts).
+    """
+
+    y: np.ndarray
+    x: np.ndarray
+    w: np.ndarray
+    unit_weight: np.ndarray
+    cohort: np.ndarray
+    periods: np.ndarray
+    groups: np.ndarray
+    unit_ids: pd.Index
+    cluster_codes: np.ndarray | None
+    cluster_labels: pd.Index | None
+    balanced: bool
+    covariate_names: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_units(self) -> int:
+        """Number of units (rows)."""
+        return int(self.y.shape[0])
+
+
+def _numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
+    col = frame[name]
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+        raise EstimationError(
+            f"{role} column {name!r} must be numeric; found dtype {col.dtype}"
+        )
+    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _check_columns(data: pd.DataFrame, roles: dict[str, str | None]) -> None:
+    missing = [f"{role} {name!r}" for role, name in roles.items() if name is not None and
+               name not in data.columns]
+    if missing:
+        raise OptionError(
+            f"column(s) not found in data: {', '.join(missing)}; available columns: "
+            f"{', '.join(map(str, data.columns))}"
+        )
+
+
+def _unit_constant(values: np.ndarray, unit_code: np.ndarray, n_units: int, role: str,
+                   name: str, unit_labels: pd.Index) -> np.ndarray:
+    """Return the per-unit value of a column that must not vary within a unit."""
+    per_unit = np.empty(n_units, dtype=values.dtype)
+    per_unit[unit_code] = values  # last write wins; checked below
+    differs = per_unit[unit_code] != values
+    if values.dtype.kind == "f":
+        differs &= ~(np.isnan(values) & np.isnan(per_unit[unit_code]))
+    if differs.any():
+        bad = unit_labels[unit_code[np.flatnonzero(differs)[0]]]
+        raise EstimationError(
+            f"{role} column {name!r} must be constant within each unit; unit {bad!r} has "
+            f"more than one value"
+        )
+    return per_unit
+
+
+def prepare_panel(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    control_group: ControlGroup,
+    covariates: Sequence[str] | None,
+    anticipation: int,
+    weights: str | None,
+    cluster: str | None,
+    never_treated_value: float,
+) -> WidePanel:
+    """Validate the long table and build the wide arrays.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table, one row per unit and period.
+    outcome, unit, time, cohort : str
+        Column names.
+    control_group : {"never_treated", "not_yet_treated"}
+        Comparison group (changes how a panel without never-treated units is trimmed).
+    covariates : sequence of str or None
+        Covariate columns.
+    anticipation : int
+        Number of anticipation periods.
+    weights : str or None
+        Sampling-weight column (non-negative).
+    cluster : str or None
+        Cluster column, constant within unit.
+    never_treated_value : float
+        Cohort value that marks never-treated units.
+
+    Returns
+    -------
+    WidePanel
+        The wide arrays.
+
+    Raises
+    ------
+    OptionError
+        If a named column is missing.
+    EstimationError
+        If the data cannot be used (non-numeric columns, duplicated unit-periods, cohorts or
+        clusters varying within a unit, negative weights, no treated cohort left).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise OptionError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    check_option("control_group", control_group, CONTROL_GROUPS)
+    covs = tuple(covariates or ())
+    _check_columns(data, {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+                          "weights": weights, "cluster": cluster})
+    _check_columns(data, {f"covariate[{i}]": c for i, c in enumerate(covs)})
+    if len(data) == 0:
+        raise EstimationError("data has no rows")
+    notes: list[str] = []
+
+    t_raw = _numeric_column(data, time, "time")
+    if np.isnan(t_raw).any():
+        raise EstimationError(f"time column {time!r} has missing values")
+    g_raw = _numeric_column(data, cohort, "cohort")
+    if np.isnan(g_raw).any():
+        row = int(np.flatnonzero(np.isnan(g_raw))[0])
+        raise EstimationError(
+            f"cohort column {cohort!r} has missing values (first at row {row}); use "
+            f"{never_treated_value!r} for never-treated units"
+        )
+    y_raw = _numeric_column(data, outcome, "outcome")
+    x_raw = [_numeric_column(data, c, "covariate") for c in covs]
+    if weights is not None:
+        w_raw = _numeric_column(data, weights, "weights")
+        if (w_raw < 0).any():
+            raise EstimationError(f"weights column {weights!r} has negative values")
+    else:
+        w_raw = np.ones(len(data))
+
+    unit_code, unit_labels = pd.factorize(data[unit], sort=True)
+    if (unit_code < 0).any():
+        raise EstimationError(f"unit column {unit!r} has missing values")
+    unit_index = pd.Index(unit_labels, name=unit)
+    n_units = len(unit_index)
+
+    g_raw = np.where((g_raw == never_treated_value) | np.isposinf(g_raw), 0.0, g_raw)
+    g_unit = _unit_constant(g_raw, unit_code, n_units, "cohort", cohort, unit_index)
+
+    cluster_codes: np.ndarray | None = None
+    cluster_labels: pd.Index | None = None
+    if cluster is not None:
+        c_code, c_labels = pd.factorize(data[cluster], sort=True)
+        if (c_code < 0).any():
+            raise EstimationError(f"cluster column {cluster!r} has missing values")
+        cluster_codes = _unit_constant(c_code.astype(np.int64), unit_code, n_units, "cluster",
+                                       cluster, unit_index)
+        cluster_labels = pd.Index(c_labels, name=cluster)
+
+    periods = np.unique(t_raw)
+    if periods.shape[0] < 2:
+        raise EstimationError(f"need at least two distinct periods in {time!r}; found "
+                              f"{periods.shape[0]}")
+    t_code = np.searchsorted(periods, t_raw)
+    n_periods = periods.shape[0]
+    cell = unit_code.astype(np.int64) * n_periods + t_code
+    counts = np.bincount(cell, minlength=n_units * n_periods)
+    if (counts > 1).any():
+        dup = int(np.flatnonzero(counts > 1)[0])
+        raise EstimationError(
+            f"unit {unit_index[dup // n_periods]!r} has more than one row for "
+            f"{time} = {periods[dup % n_periods]!r}; expected one row per unit and period"
+        )
+
+    usable = ~np.isnan(y_raw) & ~np.isnan(w_raw)
+    for xr in x_raw:
+        usable &= ~np.isnan(xr)
+    if (~usable).any():
+        notes.append(f"{int((~usable).sum())} unit-period rows with a missing outcome, "
+                     "covariate or weight were treated as unobserved")
+    y = np.full((n_units, n_periods), np.nan)
+    y[unit_code[usable], t_code[usable]] = y_raw[usable]
+    w = np.full((n_units, n_periods), np.nan)
+    w[unit_code[usable], t_code[usable]] = w_raw[usable]
+    x = np.full((len(covs), n_units, n_periods), np.nan)
+    for k, xr in enumerate(x_raw):
+        x[k, unit_code[usable], t_code[usable]] = xr[usable]
+
+    # --- cohort recoding, in R did's order -------------------------------------------------
+    late = g_unit > periods[-1] + anticipation
+    if late.any():
+        g_unit = np.where(late, 0.0, g_unit)
+        notes.append(f"{int(late.sum())} units first treated after the last period "
+                     f"(+ anticipation) were treated as never treated")
+    keep_periods = np.ones(n_periods, dtype=bool)
+    last_cohort: float | None = None
+    if not (g_unit == 0).any():
+        last_cohort = float(g_unit.max())
+        keep_periods = periods < last_cohort - anticipation
+        if control_group == "never_treated":
+            g_unit = np.where(g_unit == last_cohort, 0.0, g_unit)
+            msg = (f"no never-treated units: cohort {last_cohort:g} is used as the comparison "
+                   f"group and periods from {last_cohort - anticipation:g} on are dropped")
+        else:
+            msg = (f"no never-treated units: periods from {last_cohort - anticipation:g} on "
+                   f"are dropped and cohort {last_cohort:g} serves only as a comparison group")
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+        notes.append(msg)
+        if keep_periods.sum() < 2:
+            raise EstimationError(f"{msg}; fewer than two periods remain")
+        periods = periods[keep_periods]
+        y, w, x = y[:, keep_periods], w[:, keep_periods], x[:, :, keep_periods]
+
+    early = (g_unit > 0) & (g_unit <= periods[0] + anticipation)
+    if early.any():
+        msg = (f"dropped {int(early.sum())} units already treated in the first period "
+               f"({periods[0]:g}, anticipation {anticipation}): no pre-period to compare with")
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+        notes.append(msg)
+        keep = ~early
+        y, w, x, g_unit = y[keep], w[keep], x[:, keep], g_unit[keep]
+        unit_index = unit_index[keep]
+        if cluster_codes is not None:
+            cluster_codes = cluster_codes[keep]
+    # a unit with no usable observation contributes nothing and would distort shares
+    observed = ~np.isnan(y).all(axis=1)
+    if not observed.all():
+        notes.append(f"dropped {int((~observed).sum())} units with no usable observation")
+        y, w, x, g_unit = y[observed], w[observed], x[:, observed], g_unit[observed]
+        unit_index = unit_index[observed]
+        if cluster_codes is not None:
+            cluster_codes = cluster_codes[observed]
+    if y.shape[0] == 0:
+        raise EstimationError("no units left after preprocessing")
+    if cluster_codes is not None and cluster_labels is not None:
+        present, cluster_codes = np.unique(cluster_codes, return_inverse=True)
+        cluster_labels = cluster_labels[present]
+
+    groups = np.unique(g_unit[g_unit > 0])
+    if last_cohort is not None and control_group == "not_yet_treated":
+        groups = groups[groups < last_cohort]
+    groups = groups[groups > periods[0] + anticipation]
+    if groups.shape[0] == 0:
+        raise EstimationError(
+            f"no treated cohort left to estimate: {cohort!r} must hold the first treated "
+            f"period (and {never_treated_value!r} for never treated)"
+        )
+    first_obs = np.argmax(~np.isnan(y), axis=1)
+    unit_weight = w[np.arange(y.shape[0]), first_obs]
+    if not unit_weight.sum() > 0:
+        raise EstimationError(f"weights column {weights!r} sums to zero")
+    return WidePanel(
+        y=y, x=x, w=np.where(np.isnan(w), 0.0, w), unit_weight=unit_weight, cohort=g_unit,
+        periods=periods, groups=groups, unit_ids=unit_index, cluster_codes=cluster_codes,
+        cluster_labels=cluster_labels, balanced=bool(~np.isnan(y).any()),
+        covariate_names=covs, notes=tuple(notes),
+    )
