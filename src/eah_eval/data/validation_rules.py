@@ -1,0 +1,234 @@
+"""Rules that span several fields or tables (what a Frictionless Table Schema cannot say).
+
+Field types, codes, patterns, ranges and keys live in ``data_schema/*.schema.json``. The rules
+here relate fields to one another (dates in order, absence not above possible sessions, a plan
+date only with a plan) or tables to one another beyond foreign keys. Each rule carries its
+plain-English text; ``data_schema/README.md`` lists them from :data:`RULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eah_eval.data.periods import academic_year_start
+from eah_eval.errors import OptionError
+
+FoundFn = Callable[[np.ndarray], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """Rows breaking a rule: mask, the column to blame, what was expected, found-text maker."""
+
+    mask: np.ndarray
+    column: str
+    expected: str
+    found: FoundFn
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field or cross-table validation rule.
+
+    Attributes
+    ----------
+    table : str
+        Table whose rows are checked.
+    kind : str
+        Problem kind reported.
+    columns : tuple of str
+        Columns the rule reads; the rule is skipped if one is absent (already reported).
+    text : str
+        Plain-English statement (documented in ``data_schema/README.md``).
+    check : callable
+        ``check(frame, tables) -> RuleHit`` where ``tables`` holds the other typed tables.
+    """
+
+    table: str
+    kind: str
+    columns: tuple[str, ...]
+    text: str
+    check: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], RuleHit]
+
+
+def _day(v: Any) -> str:
+    return "blank" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def _not_before(table: str, later: str, earlier: str) -> Rule:
+    def check(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+        a = df[later].reset_index(drop=True)
+        b = df[earlier].reset_index(drop=True)
+        mask = (a < b).fillna(False).to_numpy(dtype=bool)
+        return RuleHit(
+            mask, later, f"{later} on or after {earlier}",
+            lambda idx: [f"{later} {_day(a[i])} is before {earlier} {_day(b[i])}" for i in idx],
+        )
+
+    return Rule(
+        table, "dates_out_of_order", (later, earlier),
+        f"`{later}` is not before `{earlier}` (when both are given).", check,
+    )
+
+
+def _absence_within_possible(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+    pos = df["possible_sessions"].reset_index(drop=True)
+    auth = df["authorised_absence"].reset_index(drop=True)
+    unauth = df["unauthorised_absence"].reset_index(drop=True)
+    total = auth + unauth
+    mask = (total > pos).fillna(False).to_numpy(dtype=bool)
+    return RuleHit(
+        mask, "possible_sessions",
+        "authorised_absence + unauthorised_absence <= possible_sessions",
+        lambda idx: [
+            f"{int(auth[i])} + {int(unauth[i])} = {int(total[i])} absence sessions but "
+            f"{int(pos[i])} possible" for i in idx
+        ],
+    )
+
+
+def _only_with_code(
+    table: str, column: str, code_column: str, codes: tuple[str, ...], *, needed: bool
+) -> Rule:
+    """``column`` is given exactly when ``code_column`` is in ``codes`` (or only then)."""
+    listed = " or ".join(repr(c) for c in codes)
+
+    def check(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+        value = df[column].reset_index(drop=True)
+        code = df[code_column].reset_index(drop=True)
+        in_codes = code.isin(codes).to_numpy()
+        known = code.notna().to_numpy()
+        given = value.notna().to_numpy()
+        if needed:
+            mask = known & in_codes & ~given
+            expected = f"{column} given when {code_column} is {listed}"
+            return RuleHit(
+                mask, column, expected,
+                lambda idx: [f"blank with {code_column} {code[i]!r}" for i in idx],
+            )
+        mask = known & ~in_codes & given
+        expected = f"{column} blank unless {code_column} is {listed}"
+        return RuleHit(
+            mask, column, expected,
+            lambda idx: [f"{column} given with {code_column} {code[i]!r}" for i in idx],
+        )
+
+    if needed:
+        text = f"`{column}` is given when `{code_column}` is {listed}."
+        kind = "missing_value"
+    else:
+        text = f"`{column}` is blank unless `{code_column}` is {listed}."
+        kind = "inconsistent_values"
+    return Rule(table, kind, (column, code_column), text, check)
+
+
+def _codes_imply(
+    table: str, column: str, codes: tuple[str, ...], other: str, other_codes: tuple[str, ...]
+) -> Rule:
+    def check(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+        a = df[column].reset_index(drop=True)
+        b = df[other].reset_index(drop=True)
+        mask = (a.isin(codes) & b.notna() & ~b.isin(other_codes)).to_numpy(dtype=bool)
+        return RuleHit(
+            mask, other, f"{other} {' or '.join(map(repr, other_codes))} when {column} is "
+            f"{' or '.join(map(repr, codes))}",
+            lambda idx: [f"{other} {b[i]!r} with {column} {a[i]!r}" for i in idx],
+        )
+
+    return Rule(
+        table, "inconsistent_values", (column, other),
+        f"When `{column}` is {' or '.join(map(repr, codes))}, `{other}` is "
+        f"{' or '.join(map(repr, other_codes))}.", check,
+    )
+
+
+def _positive(table: str, column: str) -> Rule:
+    def check(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+        v = df[column].reset_index(drop=True)
+        mask = (v <= 0).fillna(False).to_numpy(dtype=bool)
+        return RuleHit(mask, column, "more than 0", lambda idx: [repr(float(v[i])) for i in idx])
+
+    return Rule(table, "below_minimum", (column,), f"`{column}` is more than 0.", check)
+
+
+def _consecutive_academic_year(table: str) -> Rule:
+    def check(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+        v = df["academic_year"].reset_index(drop=True)
+        labels = pd.unique(v.dropna())
+        bad_labels = set()
+        for label in labels:
+            try:
+                academic_year_start(str(label))
+            except OptionError:
+                bad_labels.add(label)
+        mask = v.isin(bad_labels).to_numpy(dtype=bool)
+        return RuleHit(
+            mask, "academic_year", "consecutive years such as 2024/25",
+            lambda idx: [repr(str(v[i])) for i in idx],
+        )
+
+    return Rule(
+        table, "bad_academic_year", ("academic_year",),
+        "`academic_year` names two consecutive years (2024/25, not 2024/26).", check,
+    )
+
+
+def _finance_cluster(df: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RuleHit:
+    v = df["cluster_id"].reset_index(drop=True)
+    clusters = tables.get("clusters")
+    known = set(clusters["cluster_id"].dropna()) if clusters is not None else set()
+    known.add("central")
+    mask = (v.notna() & ~v.isin(known)).to_numpy(dtype=bool)
+    return RuleHit(
+        mask, "cluster_id", "a cluster_id listed in clusters.csv, or 'central'",
+        lambda idx: [f"{v[i]!r} is not in clusters.csv" for i in idx],
+    )
+
+
+#: Every cross-field and cross-table rule, in documentation order.
+RULES: tuple[Rule, ...] = (
+    _not_before("schools", "close_date", "open_date"),
+    _consecutive_academic_year("attendance"),
+    Rule(
+        "attendance", "impossible_count",
+        ("possible_sessions", "authorised_absence", "unauthorised_absence"),
+        "Authorised plus unauthorised absence sessions do not exceed `possible_sessions`.",
+        _absence_within_possible,
+    ),
+    _only_with_code("pupil_census", "primary_need", "sen_provision", ("K", "E"), needed=True),
+    _only_with_code("pupil_census", "primary_need", "sen_provision", ("K", "E"), needed=False),
+    _only_with_code("suspensions", "sessions", "category", ("suspension",), needed=True),
+    _only_with_code("suspensions", "sessions", "category", ("suspension",), needed=False),
+    _not_before("ehc_requests", "decision_date", "received_date"),
+    _not_before("ehc_requests", "plan_issued_date", "received_date"),
+    _not_before("ehc_requests", "plan_issued_date", "decision_date"),
+    _only_with_code("ehc_requests", "decision_date", "decision", ("assess", "not_assess"),
+                    needed=True),
+    _only_with_code("ehc_requests", "decision_date", "decision",
+                    ("assess", "not_assess", "withdrawn"), needed=False),
+    _only_with_code("ehc_requests", "plan_issued_date", "outcome", ("plan_issued",),
+                    needed=True),
+    _only_with_code("ehc_requests", "plan_issued_date", "outcome", ("plan_issued",),
+                    needed=False),
+    _codes_imply("ehc_requests", "outcome", ("plan_issued",), "decision", ("assess",)),
+    _not_before("eah_requests", "triaged_date", "received_date"),
+    _not_before("eah_requests", "first_support_date", "received_date"),
+    _not_before("eah_requests", "first_support_date", "triaged_date"),
+    _not_before("eah_requests", "closed_date", "received_date"),
+    _positive("eah_activity", "hours"),
+    _consecutive_academic_year("attainment"),
+    Rule(
+        "finance", "unknown_cluster", ("cluster_id",),
+        "`cluster_id` is a cluster in `clusters.csv` or `central`.", _finance_cluster,
+    ),
+)
+
+
+def rules_for(table: str) -> tuple[Rule, ...]:
+    """Return the rules that check rows of ``table``."""
+    return tuple(r for r in RULES if r.table == table)
