@@ -1,18 +1,168 @@
-"""`eah-eval did`: placeholder until its issue lands."""
+"""`eah-eval did`: group-time effects and their aggregations from a panel CSV.
+
+Parses arguments, calls :func:`eah_eval.did.att_gt` and :func:`eah_eval.did.aggregate`, and
+prints either a text summary or (``--json``) one JSON object::
+
+    {"att_gt": [{"group", "time", "att", "se"}, ...],
+     "aggregations": {"simple": {"att", "se"},
+                      "event": {"att", "se", "by": [{"event_time", "att", "se"}, ...]},
+                      "group": {"att", "se", "by": [{"group", "att", "se"}, ...]},
+                      "calendar": {"att", "se", "by": [{"time", "att", "se"}, ...]}},
+     "pretest": {"W", "p"}}
+
+NaN becomes ``null``. :func:`did_json` builds that object from result objects, so other doors
+(for example an ``--inference`` option) can reuse it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
-from typing import Any
+import warnings
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+
+from eah_eval.did import AGGREGATION_KINDS, WEIGHT_TYPES, aggregate, att_gt
+from eah_eval.did.aggregate import AggregateResult
+from eah_eval.did.attgt import GroupTimeResult
+from eah_eval.did.preprocess import BASE_PERIODS, CONTROL_GROUPS, METHODS
+from eah_eval.errors import DataFileNotFoundError, EstimationError
+
+__all__ = ["add_parser", "did_json", "run"]
+
+_BY_KEY = {"event": "event_time", "group": "group", "calendar": "time"}
+
+
+def _label(value: Any) -> float | int | None:
+    v = float(value)
+    if not math.isfinite(v):
+        return None
+    return int(v) if v.is_integer() else v
+
+
+def _stat(value: Any) -> float | None:
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def did_json(gt: GroupTimeResult, aggregations: dict[str, AggregateResult]) -> dict[str, Any]:
+    """Build the ``eah-eval did --json`` object.
+
+    Parameters
+    ----------
+    gt : GroupTimeResult
+        Group-time effects.
+    aggregations : dict of str to AggregateResult
+        Aggregations keyed by kind (``simple``, ``event``, ``group``, ``calendar``).
+
+    Returns
+    -------
+    dict
+        JSON-ready object; NaN values are ``None``.
+    """
+    out: dict[str, Any] = {
+        "att_gt": [
+            {"group": _label(g), "time": _label(t), "att": _stat(a), "se": _stat(s)}
+            for g, t, a, s in zip(gt.groups, gt.times, gt.estimates, gt.std_errors,
+                                  strict=True)
+        ],
+        "aggregations": {},
+    }
+    for kind, agg in aggregations.items():
+        entry: dict[str, Any] = {"att": _stat(agg.overall_att), "se": _stat(agg.overall_se)}
+        if kind in _BY_KEY:
+            key = _BY_KEY[kind]
+            entry["by"] = [
+                {key: _label(lab), "att": _stat(a), "se": _stat(s)}
+                for lab, a, s in zip(agg.table.index, agg.estimates, agg.std_errors,
+                                     strict=True)
+            ]
+        out["aggregations"][kind] = entry
+    out["pretest"] = {"W": _stat(gt.pretest.statistic), "p": _stat(gt.pretest.pvalue)}
+    return out
+
+
+def _one_line_error(parser: argparse.ArgumentParser) -> None:
+    def error(message: str) -> NoReturn:
+        print(f"{parser.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+    parser.error = error  # type: ignore[method-assign]
 
 
 def add_parser(sub: Any, name: str) -> None:
-    """Register the sub-command."""
-    sub.add_parser(name, help="(not yet available)")
+    """Register ``eah-eval did``."""
+    p = sub.add_parser(
+        name, help="Callaway-Sant'Anna group-time effects and aggregations from a panel CSV",
+        description="Estimate ATT(g,t) (Callaway and Sant'Anna 2021) and the simple, event, "
+                    "group and calendar aggregations from a long panel CSV.")
+    p.add_argument("--data", required=True, help="panel CSV, one row per unit and period")
+    p.add_argument("--outcome", required=True, help="outcome column")
+    p.add_argument("--unit", required=True, help="unit identifier column")
+    p.add_argument("--time", required=True, help="period column (numeric)")
+    p.add_argument("--cohort", required=True, help="first treated period column")
+    p.add_argument("--never-treated-value", type=float, default=0.0,
+                   help="cohort value for never-treated units (default 0)")
+    p.add_argument("--control-group", choices=CONTROL_GROUPS, default="never_treated")
+    p.add_argument("--method", choices=METHODS, default="dr")
+    p.add_argument("--covariates", default=None, help="comma-separated covariate columns")
+    p.add_argument("--base-period", choices=BASE_PERIODS, default="varying")
+    p.add_argument("--anticipation", type=int, default=0)
+    p.add_argument("--cluster", default=None, help="cluster column for clustered SEs")
+    p.add_argument("--weights", default=None, help="sampling-weight column")
+    p.add_argument("--bootstrap", type=int, default=None, metavar="N",
+                   help="multiplier-bootstrap draws (default: analytic SEs)")
+    p.add_argument("--seed", type=int, default=None, help="bootstrap seed")
+    p.add_argument("--bootstrap-weights", choices=WEIGHT_TYPES, default="mammen")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _one_line_error(p)
+
+
+def _read(path_text: str) -> pd.DataFrame:
+    path = Path(path_text)
+    if not path.is_file():
+        raise DataFileNotFoundError(f"--data file not found: {path}")
+    try:
+        return pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise EstimationError(f"could not read {path} as CSV: {exc}") from exc
 
 
 def run(args: argparse.Namespace) -> int:
-    """Report that the command is not available yet."""
-    print(f"eah-eval {args.command}: not yet available", file=sys.stderr)
-    return 2
+    """Run ``eah-eval did``; returns the exit status."""
+    if args.bootstrap is not None and args.bootstrap < 2:
+        raise EstimationError(f"--bootstrap must be at least 2; got {args.bootstrap}")
+    if args.seed is not None and args.bootstrap is None:
+        raise EstimationError("--seed needs --bootstrap N")
+    data = _read(args.data)
+    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] \
+        if args.covariates else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gt = att_gt(data, args.outcome, args.unit, args.time, args.cohort,
+                    control_group=args.control_group, method=args.method,
+                    covariates=covariates, anticipation=args.anticipation,
+                    base_period=args.base_period, weights=args.weights,
+                    cluster=args.cluster, never_treated_value=args.never_treated_value)
+        if args.bootstrap is not None:
+            gt = gt.with_bootstrap(args.bootstrap, weight_type=args.bootstrap_weights,
+                                   rng=args.seed)
+        aggs: dict[str, AggregateResult] = {k: aggregate(gt, k) for k in AGGREGATION_KINDS}
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if text not in seen:
+            seen.add(text)
+            print(f"eah-eval did: warning: {text}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(did_json(gt, aggs), allow_nan=False))
+    else:
+        print(gt.summary())
+        for agg in aggs.values():
+            print()
+            print(agg.summary())
+    return 0

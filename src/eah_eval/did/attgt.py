@@ -233,6 +233,13 @@ def _wald_pretest(att: np.ndarray, psi: np.ndarray, pre: np.ndarray, se: np.ndar
                        f"{cols.size} pre-treatment cells")
 
 
+def _as_labels(values: np.ndarray) -> np.ndarray:
+    """Integer labels when every period is a whole number (for tidy tables)."""
+    if values.size and np.all(np.mod(values, 1) == 0):
+        return values.astype(np.int64)
+    return values
+
+
 def _check_anticipation(anticipation: object) -> int:
     if isinstance(anticipation, bool) or not isinstance(anticipation, int | np.integer):
         raise OptionError(f"anticipation must be a non-negative integer; got {anticipation!r}")
@@ -444,11 +451,12 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
     }
     if panel.notes:
         meta["preprocessing"] = list(panel.notes)
-    index = pd.MultiIndex.from_arrays([groups, times], names=["group", "time"])
+    index = pd.MultiIndex.from_arrays([_as_labels(groups), _as_labels(times)],
+                                      names=["group", "time"])
     table = EffectTable(
         index=index, estimates=att_arr, std_errors=se, title="Group-time ATT(g,t)",
         metadata=meta,
-        extra={"base_period": np.array([c[2] for c in cells]),
+        extra={"base_period": _as_labels(np.array([c[2] for c in cells])),
                "post": np.array([c[3] for c in cells]),
                "n_treated": np.asarray(n_treated), "n_comparison": np.asarray(n_comparison)},
     )
