@@ -1,0 +1,7 @@
+"""Few-cluster inference: CR2, wild cluster bootstrap, randomisation inference."""
+
+from __future__ import annotations
+
+from eah_eval.inference.cr2 import CR2Fit, ContrastTest, cr2, cr2_twfe
+
+__all__ = ["CR2Fit", "ContrastTest", "cr2", "cr2_twfe"]
