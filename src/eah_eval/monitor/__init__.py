@@ -16,6 +16,7 @@ from eah_eval.monitor.icons import (
     variation_icon,
 )
 from eah_eval.monitor.laney import p_prime, u_prime
+from eah_eval.monitor.plot import plot
 from eah_eval.monitor.settings import RULES, ChartSettings
 from eah_eval.monitor.xmr import xmr
 
@@ -30,6 +31,7 @@ __all__ = [
     "assurance_icon",
     "assurance_of",
     "p_prime",
+    "plot",
     "u_prime",
     "variation_icon",
     "xmr",

@@ -345,13 +345,14 @@ def assemble(
             "point_type": ptypes,
         }
     )
+    for name in ("rule", "rule_direction", "label", "point_type"):
+        # object dtype keeps None (not NaN) for "no rule" and "no direction"
+        cols[name] = pd.Series(cols[name], dtype=object)
     points = pd.DataFrame(cols)
     if pd.api.types.is_numeric_dtype(pd.Index(periods)) or pd.api.types.is_datetime64_any_dtype(
         pd.Index(periods)
     ):
         points["period"] = np.asarray(periods)
-    for name in ("rule", "rule_direction", "label", "point_type"):
-        points[name] = points[name].astype(object)
     variation = variation_of(str(ptypes[-1]))
     assurance = assurance_of(
         float(lower[-1]), float(upper[-1]), settings.target, settings.improvement_direction
