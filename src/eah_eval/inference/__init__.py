@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from eah_eval.inference.cr2 import CR2Fit, ContrastTest, cr2, cr2_twfe
+from eah_eval.inference.cr2 import ContrastTest, CR2Fit, cr2, cr2_twfe
 
 __all__ = ["CR2Fit", "ContrastTest", "cr2", "cr2_twfe"]

@@ -185,7 +185,7 @@ class CR2Fit:
         c = self._contrast(contrast)
         est = float(c @ self.params)
         v = self.vcov if vcov_type == "CR2" else self.vcov_cr1
-        se = float(math.sqrt(max(c @ v @ c, 0.0)))
+        se = math.sqrt(max(float(c @ v @ c), 0.0))
         df = self.satterthwaite_df(c) if vcov_type == "CR2" else float(self.n_clusters - 1)
         tstat = (est - null) / se if se > 0 else math.nan
         p = float(2 * stats.t.sf(abs(tstat), df)) if se > 0 else math.nan
