@@ -65,7 +65,10 @@ def _panel(seed=0, n_clusters=6, weights=False):
     df = pd.DataFrame(rows, columns=["g", "unit", "t"])
     treated_g = rng.permutation(n_clusters)[: n_clusters // 2]
     start = {g: 2 + (i % 2) for i, g in enumerate(treated_g)}
-    df["d"] = [1.0 if (g in start and t >= start[g]) else 0.0 for g, t in zip(df.g, df.t, strict=True)]
+    df["d"] = [
+        1.0 if (g in start and t >= start[g]) else 0.0
+        for g, t in zip(df.g, df.t, strict=True)
+    ]
     df["x2"] = rng.normal(size=len(df))
     df["y"] = (0.5 * df.d + 0.2 * df.x2 + rng.normal(size=len(df))
                + rng.normal(size=n_clusters)[df.g] + 0.1 * df.unit)
