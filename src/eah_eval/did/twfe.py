@@ -39,11 +39,13 @@ from eah_eval.errors import (
 __all__ = [
     "EventBinning",
     "Panel",
+    "TableResult",
     "TwfeDesign",
     "TwfeKind",
     "TwfeResult",
     "TwoWayFE",
     "prepare_panel",
+    "require_nested_clusters",
     "twfe",
 ]
 
@@ -314,12 +316,12 @@ def prepare_panel(
 
 # ------------------------------------------------------------------- two-way fixed-effects algebra
 class TwoWayFE:
-    """Weighted least squares on unit and period dummies, solved exactly and fast.
+    """Weighted least squares on unit dummies, period dummies and a few extra regressors.
 
-    The normal equations of a regression on unit and period dummies have a diagonal unit block;
-    eliminating it leaves a small ``T x T`` system (the Schur complement), solved once by a
-    pseudo-inverse. Cost is linear in the number of rows for a fixed number of periods, so a
-    100,000-unit panel is handled without iteration.
+    The normal equations have a diagonal unit block; eliminating it (the Schur complement)
+    leaves a small ``q x q`` system over the period dummies and the extra regressors, solved
+    once by a symmetric pseudo-inverse. The cost is linear in the number of rows for a fixed
+    number of periods and extra columns, so 100,000-unit panels need no iteration.
 
     Parameters
     ----------
@@ -329,6 +331,15 @@ class TwoWayFE:
         Row weights (positive).
     n_units, n_periods : int
         Number of unit and period codes (codes without rows get zero effects).
+    extra : numpy.ndarray or scipy.sparse matrix, optional
+        Extra regressors, shape ``(n, p)`` (e.g. cohort-by-period dummies, covariates).
+
+    Notes
+    -----
+    Coefficients are returned as ``(unit effects, small)`` where ``small`` stacks the period
+    effects and the extra coefficients. One period-effect direction is not identified next to the
+    unit effects; the pseudo-inverse picks one solution, and fitted values (and coefficients of
+    extra regressors that are identified) do not depend on that choice.
     """
 
     def __init__(
@@ -338,66 +349,85 @@ class TwoWayFE:
         weights: np.ndarray,
         n_units: int,
         n_periods: int,
+        extra: Any = None,
     ) -> None:
+        n = unit_codes.shape[0]
         self.unit_codes = unit_codes
         self.time_codes = time_codes
         self.weights = weights
         self.n_units = n_units
         self.n_periods = n_periods
+        rows = np.arange(n)
+        times = sparse.csr_matrix((np.ones(n), (rows, time_codes)), shape=(n, n_periods))
+        if extra is None:
+            small = times
+        else:
+            small = sparse.hstack([times, sparse.csr_matrix(extra)], format="csr")
+        self.small = small
+        self.n_small = small.shape[1]
         self.unit_weight = np.bincount(unit_codes, weights, minlength=n_units)
-        self.time_weight = np.bincount(time_codes, weights, minlength=n_periods)
-        self._b = sparse.csr_matrix(
-            (weights, (unit_codes, time_codes)), shape=(n_units, n_periods)
-        )
         self._inv_unit = np.divide(
             1.0, self.unit_weight, out=np.zeros(n_units), where=self.unit_weight > 0
         )
-        schur = np.diag(self.time_weight) - np.asarray(
-            (self._b.T @ sparse.diags(self._inv_unit) @ self._b).todense()
-        )
-        self._schur_pinv = np.linalg.pinv(schur, rcond=1e-11, hermitian=True)
+        unit_w = sparse.csr_matrix((weights, (unit_codes, rows)), shape=(n_units, n))
+        self._b = (unit_w @ small).tocsr()  # (n_units, q): A'WS
+        sws = (small.T @ sparse.diags(weights) @ small).toarray()
+        reduced = sws - (self._b.T @ sparse.diags(self._inv_unit) @ self._b).toarray()
+        self.reduced = (reduced + reduced.T) / 2
+        self._pinv = np.linalg.pinv(self.reduced, rcond=1e-11, hermitian=True)
 
-    def solve(self, r_unit: np.ndarray, r_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the normal equations ``Z'WZ theta = r`` for unit and period coefficients.
+    @property
+    def reduced_rank(self) -> int:
+        """Rank of the reduced normal matrix (``q - 1`` when everything is identified)."""
+        scale = max(1.0, float(np.abs(self.reduced).max()))
+        return int(np.linalg.matrix_rank(self.reduced, tol=1e-10 * scale, hermitian=True))
+
+    @property
+    def reduced_pinv(self) -> np.ndarray:
+        """Pseudo-inverse of the reduced normal matrix (the bread for the small coefficients)."""
+        return self._pinv
+
+    def solve(self, r_unit: np.ndarray, r_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Solve the normal equations ``Z'WZ theta = r``.
 
         Parameters
         ----------
         r_unit : numpy.ndarray
             Right-hand side rows for the unit dummies, shape ``(n_units, m)``.
-        r_time : numpy.ndarray
-            Right-hand side rows for the period dummies, shape ``(n_periods, m)``.
+        r_small : numpy.ndarray
+            Right-hand side rows for the period dummies and extra regressors, ``(q, m)``.
 
         Returns
         -------
         tuple of numpy.ndarray
-            Unit coefficients ``(n_units, m)`` and period coefficients ``(n_periods, m)``
-            (one solution; fitted values are unique where identified).
+            Unit coefficients ``(n_units, m)`` and small coefficients ``(q, m)``.
         """
-        rhs_t = r_time - self._b.T @ (self._inv_unit[:, None] * r_unit)
-        theta_t = self._schur_pinv @ rhs_t
-        theta_u = self._inv_unit[:, None] * (r_unit - self._b @ theta_t)
-        return theta_u, theta_t
+        rhs = r_small - self._b.T @ (self._inv_unit[:, None] * r_unit)
+        theta_s = self._pinv @ rhs
+        theta_u = self._inv_unit[:, None] * (r_unit - self._b @ theta_s)
+        return theta_u, theta_s
 
     def normal_rhs(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``Z'W v`` split into unit and period parts for row values ``v`` ``(n, m)``."""
+        """Return ``Z'W v`` split into unit and small parts for row values ``v`` ``(n, m)``."""
         wv = self.weights[:, None] * values
-        r_unit = np.zeros((self.n_units, values.shape[1]))
-        r_time = np.zeros((self.n_periods, values.shape[1]))
-        np.add.at(r_unit, self.unit_codes, wv)
-        np.add.at(r_time, self.time_codes, wv)
-        return r_unit, r_time
+        r_unit = _bincount_columns(self.unit_codes, wv, self.n_units)
+        r_small = np.asarray(self.small.T @ wv)
+        return r_unit, r_small
 
     def coefficients(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return unit and period effects of the weighted regression of ``values`` on dummies."""
+        """Return the coefficients of the weighted regression of ``values`` ``(n, m)``."""
         return self.solve(*self.normal_rhs(values))
 
+    def fitted(self, theta_u: np.ndarray, theta_s: np.ndarray) -> np.ndarray:
+        """Fitted values ``Z theta`` at the rows of the fit."""
+        return np.asarray(theta_u[self.unit_codes] + self.small @ theta_s)
+
     def residualize(self, values: np.ndarray) -> np.ndarray:
-        """Residuals of the weighted regression of each column of ``values`` on the dummies."""
+        """Residuals of the weighted regression of each column of ``values`` on the design."""
         values = np.asarray(values, dtype=np.float64)
         flat = values.ndim == 1
         v2 = values[:, None] if flat else values
-        theta_u, theta_t = self.coefficients(v2)
-        out = v2 - theta_u[self.unit_codes] - theta_t[self.time_codes]
+        out = v2 - self.fitted(*self.coefficients(v2))
         return out[:, 0] if flat else out
 
 
@@ -482,8 +512,67 @@ class TwfeDesign:
         )
 
 
+class TableResult:
+    """Table methods shared by the comparator results: all delegate to ``self.table``."""
+
+    table: EffectTable
+
+    @property
+    def estimates(self) -> np.ndarray:
+        """Point estimates of the main table."""
+        return np.asarray(self.table.estimates)
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        """Standard errors of the main table."""
+        return np.asarray(self.table.std_errors)
+
+    @property
+    def pvalues(self) -> np.ndarray:
+        """Two-sided p-values of the main table."""
+        return np.asarray(self.table.pvalues)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Pointwise confidence intervals (see :meth:`EffectTable.conf_int`)."""
+        return self.table.conf_int(level)
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Tidy main table (see :meth:`EffectTable.to_frame`)."""
+        return self.table.to_frame(level)
+
+    def summary(self, level: float = 0.95, digits: int = 4) -> str:
+        """Plain-text summary with the method and inference notes."""
+        return self.table.summary(level, digits)
+
+    def __str__(self) -> str:
+        return self.table.summary()
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+
+def require_nested_clusters(panel: Panel) -> None:
+    """Raise unless every unit lies in a single cluster (clusters coarser than units).
+
+    Raises
+    ------
+    EstimationError
+        Naming a unit found in more than one cluster.
+    """
+    lo = np.full(panel.n_units, np.iinfo(np.int64).max)
+    hi = np.full(panel.n_units, -1)
+    np.minimum.at(lo, panel.unit_codes, panel.cluster_codes)
+    np.maximum.at(hi, panel.unit_codes, panel.cluster_codes)
+    bad = np.flatnonzero(lo != hi)
+    if bad.size:
+        raise EstimationError(
+            f"cluster {panel.names.get('cluster')!r} must contain whole units; unit "
+            f"{panel.unit_labels[bad[0]]!r} appears in more than one cluster"
+        )
+
+
 @dataclass(frozen=True, eq=False)
-class TwfeResult:
+class TwfeResult(TableResult):
     """Two-way fixed-effects estimates (static or event study) with the design behind them.
 
     Attributes
@@ -510,39 +599,6 @@ class TwfeResult:
     n_units: int
     n_clusters: int
     reference: tuple[int, ...] = ()
-
-    @property
-    def estimates(self) -> np.ndarray:
-        """Point estimates of the treatment terms."""
-        return np.asarray(self.table.estimates)
-
-    @property
-    def std_errors(self) -> np.ndarray:
-        """Cluster-robust standard errors of the treatment terms."""
-        return np.asarray(self.table.std_errors)
-
-    @property
-    def pvalues(self) -> np.ndarray:
-        """Two-sided p-values of the treatment terms."""
-        return np.asarray(self.table.pvalues)
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Pointwise confidence intervals (see :meth:`EffectTable.conf_int`)."""
-        return self.table.conf_int(level)
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy table of the treatment terms (see :meth:`EffectTable.to_frame`)."""
-        return self.table.to_frame(level)
-
-    def summary(self, level: float = 0.95, digits: int = 4) -> str:
-        """Plain-text summary with the model and inference notes."""
-        return self.table.summary(level, digits)
-
-    def __str__(self) -> str:
-        return self.table.summary()
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
 
 
 def twfe(
