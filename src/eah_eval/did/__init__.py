@@ -10,6 +10,7 @@ from __future__ import annotations
 from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
 from eah_eval.did.attgt import GroupTimeResult, WaldPretest, att_gt
 from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
+from eah_eval.did.plot import plot_event_study
 from eah_eval.did.results import EffectTable
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "aggregate",
     "att_gt",
     "multiplier_bootstrap",
+    "plot_event_study",
 ]

@@ -121,6 +121,13 @@ def _check_columns(data: pd.DataFrame, roles: dict[str, str | None]) -> None:
         )
 
 
+def _show(value: object) -> str:
+    """Show a label as users wrote it (numpy scalars without their type names)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _unit_constant(values: np.ndarray, unit_code: np.ndarray, n_units: int, role: str,
                    name: str, unit_labels: pd.Index) -> np.ndarray:
     """Return the per-unit value of a column that must not vary within a unit."""
@@ -132,7 +139,7 @@ def _unit_constant(values: np.ndarray, unit_code: np.ndarray, n_units: int, role
     if differs.any():
         bad = unit_labels[unit_code[np.flatnonzero(differs)[0]]]
         raise EstimationError(
-            f"{role} column {name!r} must be constant within each unit; unit {bad!r} has "
+            f"{role} column {name!r} must be constant within each unit; unit {_show(bad)} has "
             f"more than one value"
         )
     return per_unit
@@ -246,8 +253,8 @@ def prepare_panel(
     if (counts > 1).any():
         dup = int(np.flatnonzero(counts > 1)[0])
         raise EstimationError(
-            f"unit {unit_index[dup // n_periods]!r} has more than one row for "
-            f"{time} = {periods[dup % n_periods]!r}; expected one row per unit and period"
+            f"unit {_show(unit_index[dup // n_periods])} has more than one row for "
+            f"{time} = {periods[dup % n_periods]:g}; expected one row per unit and period"
         )
 
     usable = ~np.isnan(y_raw) & ~np.isnan(w_raw)
