@@ -1,18 +1,88 @@
-"""`eah-eval validate`: placeholder until its issue lands."""
+"""``eah-eval validate DATA_DIR``: check a council's input tables and list every problem.
+
+Prints rows read, kept and excluded per table, then ``OK`` or every problem (file, row, column,
+expected, found). Exit status 0 when valid, 1 otherwise; data errors never print a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+from pathlib import Path
 from typing import Any
+
+from eah_eval.data.load import ON_PROBLEM, validate_council
+from eah_eval.data.pseudonymise import UPN_POLICIES
+from eah_eval.errors import DataFileNotFoundError, OptionError
 
 
 def add_parser(sub: Any, name: str) -> None:
-    """Register the sub-command."""
-    sub.add_parser(name, help="(not yet available)")
+    """Register the ``validate`` sub-command."""
+    parser = sub.add_parser(
+        name,
+        help="check a data directory against data_schema/ and list every problem",
+        description=(
+            "Check every <table>.csv in DATA_DIR against the schemas in data_schema/ and the "
+            "cross-field rules; print rows read/kept/excluded per table and every problem. "
+            "Exit status 0 when valid, 1 when any problem is found."
+        ),
+    )
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="directory of <table>.csv files")
+    parser.add_argument(
+        "--upn-policy",
+        choices=UPN_POLICIES,
+        default="refuse",
+        help="refuse real Unique Pupil Numbers (default) or pseudonymise every pupil "
+        "identifier with a keyed hash (needs --upn-key-file)",
+    )
+    parser.add_argument(
+        "--upn-key-file",
+        metavar="FILE",
+        help="file holding the secret pseudonymisation key (at least 16 bytes; trailing "
+        "newline ignored); the key is never printed or written",
+    )
+    parser.add_argument(
+        "--on-problem",
+        choices=ON_PROBLEM,
+        default="error",
+        help="'error' (default): any problem fails; 'exclude_rows': report what would be "
+        "kept if rows with row-level problems were dropped",
+    )
+
+
+def _read_key(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    key_path = Path(path)
+    if not key_path.is_file():
+        raise DataFileNotFoundError(f"--upn-key-file not found: {key_path}")
+    return key_path.read_bytes().rstrip(b"\r\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Report that the command is not available yet."""
-    print(f"eah-eval {args.command}: not yet available", file=sys.stderr)
-    return 2
+    """Validate and print the report; return 0 when valid, 1 otherwise."""
+    if args.upn_policy == "pseudonymise" and args.upn_key_file is None:
+        raise OptionError("--upn-policy pseudonymise needs --upn-key-file FILE")
+    key = _read_key(args.upn_key_file)
+    report = validate_council(
+        args.data_dir, upn_policy=args.upn_policy, upn_key=key, on_problem=args.on_problem
+    )
+    accounting = report.accounting.copy()
+    accounting["file"] = [Path(f).name for f in accounting["file"]]
+    print(f"Data: {report.source}  (upn_policy={args.upn_policy}, on_problem={args.on_problem})")
+    print(
+        accounting[["table", "file", "rows_read", "rows_kept", "rows_excluded", "reason"]]
+        .to_string(index=False)
+    )
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.ok:
+        print("OK")
+        return 0
+    print(f"{len(report.problems)} problem(s) found:")
+    for problem in report.problems:
+        print(f"  - {problem}")
+    if report.loadable:
+        excluded = int(report.accounting["rows_excluded"].sum())
+        print(f"OK after excluding {excluded} row(s) with problems (on_problem=exclude_rows)")
+        return 0
+    return 1

@@ -96,12 +96,16 @@ class ValidationReport:
         Data directory, or ``"<frames>"``.
     notes : tuple of str
         Remarks that are not problems (e.g. CSV files that match no table).
+    loadable : bool
+        Whether :func:`load_council` with the same options would succeed: no problems, or
+        only row-level problems under ``on_problem="exclude_rows"``.
     """
 
     problems: tuple[DataProblem, ...]
     accounting: pd.DataFrame
     source: str
     notes: tuple[str, ...] = ()
+    loadable: bool = True
 
     @property
     def ok(self) -> bool:
@@ -266,6 +270,15 @@ def _parse_text(table: str, text: str, label: str, digest: str | None) -> _Raw:
     except (pd.errors.ParserError, ValueError) as exc:
         message = " ".join(str(exc).split())
         return fail("unreadable_file", None, "a well-formed CSV file", message)
+    if len(frame) and len(frame.columns) and (frame.iloc[:, -1] == "").any():
+        # pandas pads a short row with blanks; only then count the fields of every record
+        lengths = np.fromiter(
+            (len(r) for r in csv.reader(io.StringIO(text))), dtype=np.int64
+        )[1:]
+        if len(lengths) == len(frame):
+            short = lengths < len(frame.columns)
+            frame = frame.astype(object)
+            frame.loc[short, :] = None
     return _Raw(table, label, frame, digest, [], True)
 
 
@@ -384,6 +397,9 @@ def _final_dtypes(table: str, typed: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for f in sch.fields(table):
         name = f["name"]
+        if name not in typed.columns:  # a missing required column, already reported
+            out[name] = pd.Series(pd.NA, index=pd.RangeIndex(len(typed)), dtype=object)
+            continue
         s = typed[name].reset_index(drop=True)
         ftype = f.get("type", "string")
         has_na = bool(s.isna().any())
@@ -457,7 +473,10 @@ class _Outcome:
     on_problem: str
 
     def report(self, source: str) -> ValidationReport:
-        return ValidationReport(tuple(self.problems), self.accounting, source, tuple(self.notes))
+        loadable = not self.problems or (not self.fatal and self.on_problem == "exclude_rows")
+        return ValidationReport(
+            tuple(self.problems), self.accounting, source, tuple(self.notes), loadable
+        )
 
     def council(self, source: Path | None) -> Council:
         if self.problems and (self.fatal or self.on_problem == "error"):
@@ -498,6 +517,7 @@ def _validate(
         upn_by_table.setdefault(p.table, []).append(p)
 
     kept: dict[str, pd.DataFrame] = {}
+    all_rows: dict[str, pd.DataFrame] = {}
     usable: dict[str, bool] = {}
     problems_by_table: dict[str, list[DataProblem]] = {}
     excluded: list[DataProblem] = []
@@ -528,7 +548,10 @@ def _validate(
             usable[table] = False
             row["reason"] = "file unreadable"
         else:
-            typed, collector, notes = _check_table(table, raw, kept, usable, detail_limit)
+            typed, collector, notes = _check_table(
+                table, raw, kept, usable, all_rows, detail_limit
+            )
+            all_rows[table] = typed
             problems += collector.problems
             n = len(raw.frame)
             bad = collector.bad_rows
@@ -540,7 +563,7 @@ def _validate(
             file_level = bool(collector.fatal) or bool(upn_by_table.get(table))
             if mode == "exclude_rows" and not file_level and bad.any():
                 counts = ", ".join(f"{k} {v}" for k, v in sorted(collector.row_kinds.items()))
-                reasons.insert(0, f"excluded rows with problems ({counts})")
+                reasons.insert(0, f"excluded rows with problems (problem counts: {counts})")
                 excluded += collector.problems
                 typed = typed.loc[~bad]
             kept[table] = _final_dtypes(table, typed)
@@ -583,6 +606,7 @@ def _check_table(
     raw: _Raw,
     kept: Mapping[str, pd.DataFrame],
     usable: Mapping[str, bool],
+    all_rows: Mapping[str, pd.DataFrame],
     detail_limit: int,
 ) -> tuple[pd.DataFrame, ProblemCollector, list[str]]:
     assert raw.frame is not None
@@ -624,7 +648,10 @@ def _check_table(
     for fk in sch.foreign_keys(table):
         parent = str(fk["reference"]["resource"])
         if usable.get(parent, False):
-            check_foreign_key(typed, fk, kept[parent], sch.table_file_name(parent), collector)
+            check_foreign_key(
+                typed, fk, kept[parent], sch.table_file_name(parent), collector,
+                parent_all=all_rows.get(parent),
+            )
     for rule in rules_for(table):
         if all(c in typed.columns for c in rule.columns):
             hit = rule.check(typed, kept)
@@ -686,6 +713,32 @@ def validate_council(
     outcome = _validate(raws, str(path), upn_policy, upn_key, on_problem, detail_limit)
     outcome.notes = notes
     return outcome.report(str(path))
+
+
+def validate_frames(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    upn_policy: UpnPolicy = "refuse",
+    upn_key: bytes | str | None = None,
+    on_problem: OnProblem = "error",
+    detail_limit: int = DETAIL_LIMIT,
+) -> ValidationReport:
+    """Check in-memory tables exactly as :func:`validate_council` checks files.
+
+    Parameters
+    ----------
+    frames : mapping of str to pandas.DataFrame
+        Tables by name (typed values or text); absent tables count as absent files.
+    upn_policy, upn_key, on_problem, detail_limit
+        As for :func:`validate_council`.
+
+    Returns
+    -------
+    ValidationReport
+    """
+    raws = _raws_from_frames(frames)
+    outcome = _validate(raws, "<frames>", upn_policy, upn_key, on_problem, detail_limit)
+    return outcome.report("<frames>")
 
 
 def load_council(

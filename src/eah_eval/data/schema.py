@@ -42,6 +42,7 @@ TABLES: tuple[str, ...] = (
 SUPPORTED_TYPES: tuple[str, ...] = ("string", "integer", "number", "date", "boolean")
 
 
+@functools.cache
 def schema_dir() -> Path:
     """Return the folder holding the table schemas and ``datapackage.json``.
 
@@ -105,11 +106,16 @@ def load_schema(table: str) -> dict[str, Any]:
     DataFileNotFoundError
         If the schema file is missing.
     """
+    return copy.deepcopy(_schema(table))
+
+
+def _schema(table: str) -> dict[str, Any]:
+    """Return the cached schema of ``table`` (shared: never modify it)."""
     _check_table(table)
     path = schema_dir() / f"{table}.schema.json"
     if not path.is_file():
         raise DataFileNotFoundError(f"schema file not found: {path}")
-    return copy.deepcopy(_read_json(str(path)))
+    return _read_json(str(path))
 
 
 def load_datapackage() -> dict[str, Any]:
@@ -120,7 +126,7 @@ def load_datapackage() -> dict[str, Any]:
 def resource(table: str) -> dict[str, Any]:
     """Return the data-package resource entry of ``table`` (file name, title, source, ...)."""
     _check_table(table)
-    for res in load_datapackage()["resources"]:
+    for res in _read_json(str(schema_dir() / "datapackage.json"))["resources"]:
         if res.get("name") == table:
             return dict(res)
     raise DataFileNotFoundError(f"datapackage.json has no resource named {table!r}")
@@ -141,25 +147,25 @@ def is_required_table(table: str) -> bool:
 
 def field_names(table: str) -> tuple[str, ...]:
     """Return the column names of ``table`` in schema order."""
-    return tuple(f["name"] for f in load_schema(table)["fields"])
+    return tuple(f["name"] for f in _schema(table)["fields"])
 
 
 def fields(table: str) -> tuple[dict[str, Any], ...]:
-    """Return the field descriptors of ``table`` in schema order (copies)."""
-    return tuple(load_schema(table)["fields"])
+    """Return the field descriptors of ``table`` in schema order (shared: do not modify)."""
+    return tuple(_schema(table)["fields"])
 
 
 def primary_key(table: str) -> tuple[str, ...]:
     """Return the primary-key columns of ``table`` (empty if none)."""
-    pk = load_schema(table).get("primaryKey", [])
+    pk = _schema(table).get("primaryKey", [])
     return (pk,) if isinstance(pk, str) else tuple(pk)
 
 
 def foreign_keys(table: str) -> tuple[dict[str, Any], ...]:
     """Return the foreign-key descriptors of ``table`` (empty if none)."""
-    return tuple(load_schema(table).get("foreignKeys", []))
+    return tuple(_schema(table).get("foreignKeys", []))
 
 
 def missing_values(table: str) -> tuple[str, ...]:
     """Return the strings read as missing in ``table`` (Frictionless default: the empty string)."""
-    return tuple(load_schema(table).get("missingValues", [""]))
+    return tuple(_schema(table).get("missingValues", [""]))

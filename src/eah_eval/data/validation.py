@@ -213,6 +213,7 @@ def check_field(
             lambda idx: ["blank"] * len(idx),
         )
     ok = ~missing & ~bad
+    failed = np.zeros(len(raw), dtype=bool)
     if "enum" in constraints:
         allowed = [str(v) for v in constraints["enum"]]
         if ftype == "string":
@@ -220,11 +221,13 @@ def check_field(
         else:
             outside = ok & ~typed.isin(constraints["enum"]).to_numpy()
         collector.rows(outside, name, "bad_code", f"one of {', '.join(allowed)}", found)
+        failed |= outside
     if "pattern" in constraints:
         mismatch = ok & ~_match(raw, str(constraints["pattern"]))
         collector.rows(
             mismatch, name, "bad_pattern", f"text matching {constraints['pattern']}", found
         )
+        failed |= mismatch
     if "minLength" in constraints or "maxLength" in constraints:
         lengths = raw.astype(str).str.len().to_numpy()
         if "minLength" in constraints:
@@ -248,10 +251,12 @@ def check_field(
             cmp = typed < limit if key == "minimum" else typed > limit
         mask = ok & cmp.fillna(False).to_numpy(dtype=bool)
         collector.rows(mask, name, kind, f"{word} {_number_text(constraints[key])}", found)
+        failed |= mask
     if constraints.get("unique", False):
         dup = ok & raw.duplicated(keep="first").to_numpy()
         collector.rows(dup, name, "not_unique", "a value not used in an earlier row", found)
-    return typed
+    # a value already reported is blanked so that rules and keys do not report it again
+    return typed.where(~failed) if failed.any() else typed
 
 
 def check_primary_key(
@@ -307,8 +312,13 @@ def check_foreign_key(
     parent: pd.DataFrame,
     parent_file: str,
     collector: ProblemCollector,
+    parent_all: pd.DataFrame | None = None,
 ) -> None:
-    """Record rows whose foreign key is not among the kept rows of the referenced table."""
+    """Record rows whose foreign key is not among the kept rows of the referenced table.
+
+    ``parent_all`` (the referenced table before row exclusion) lets the message say when the
+    referenced row exists but was excluded.
+    """
     fields = list(fk["fields"]) if isinstance(fk["fields"], list) else [fk["fields"]]
     ref = fk["reference"]
     ref_fields = list(ref["fields"]) if isinstance(ref["fields"], list) else [ref["fields"]]
@@ -327,11 +337,19 @@ def check_foreign_key(
         known = (merged["_merge"] == "both").to_numpy()
     missing = present & ~known
 
+    dropped: set[object] = set()
+    if parent_all is not None and len(fields) == 1 and len(parent_all) != len(parent):
+        dropped = set(parent_all[ref_fields[0]].dropna()) - set(parent[ref_fields[0]].dropna())
+
     def found(idx: np.ndarray) -> list[str]:
-        return [
-            ", ".join(show(child[f].iat[i]) for f in fields) + f" is not in {parent_file}"
-            for i in idx
-        ]
+        out = []
+        for i in idx:
+            value = ", ".join(show(child[f].iat[i]) for f in fields)
+            if len(fields) == 1 and child[fields[0]].iat[i] in dropped:
+                out.append(f"{value}: its row in {parent_file} was excluded")
+            else:
+                out.append(f"{value} is not in {parent_file}")
+        return out
 
     collector.rows(
         missing, ", ".join(fields), reference_kind(str(ref["resource"])),
