@@ -1,0 +1,39 @@
+"""Measures: SEND outcome and process measures, from records to tidy panels.
+
+Definitions are declarative (:mod:`~eah_eval.measures.registry`); computations are written once
+in Ibis (:mod:`~eah_eval.measures.recipes`) and run on DuckDB by default, on PySpark, or on any
+Ibis backend where a council's data live.
+"""
+
+from __future__ import annotations
+
+from eah_eval.measures.definitions import (
+    GROUPS,
+    LEVELS,
+    PERIODS,
+    Measure,
+    MeasureOptions,
+)
+from eah_eval.measures.engine import TableSet, open_tables
+from eah_eval.measures.panel import FRAME_COLUMNS, MeasureResult, compute, rollout_panel
+from eah_eval.measures.registry import REGISTRY, get_measure, list_measures
+from eah_eval.measures.rollout import MID_PERIOD_RULES, first_treated_period
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "GROUPS",
+    "LEVELS",
+    "MID_PERIOD_RULES",
+    "PERIODS",
+    "REGISTRY",
+    "Measure",
+    "MeasureOptions",
+    "MeasureResult",
+    "TableSet",
+    "compute",
+    "first_treated_period",
+    "get_measure",
+    "list_measures",
+    "open_tables",
+    "rollout_panel",
+]

@@ -1,0 +1,551 @@
+"""How each measure is computed: the record-level Ibis expressions, written once.
+
+A recipe turns the input tables of a :class:`~eah_eval.measures.engine.TableSet` into a
+:class:`Spec`: a numerator :class:`Part` and (for ratios) a denominator part, each a relation of
+*used* records with the standard columns
+
+``urn, cluster_id, wave, la_code`` (unit keys), ``period_index``, ``group``, ``x`` (the
+record's contribution) and ``key`` (for distinct counts),
+
+plus, for every source table read, the same rows with a ``_reason`` column (null when the row
+is used) so that rows read, used and excluded can be reported with reasons. Aggregation to the
+requested level and the final ratio happen in :mod:`eah_eval.measures.panel`.
+
+Nothing here depends on the backend: the same expressions run on DuckDB, Spark or any Ibis
+backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from eah_eval.measures.definitions import MeasureOptions
+from eah_eval.measures.engine import (
+    NON_MAINSTREAM_PHASES,
+    NON_MAINSTREAM_TYPES,
+    SPECIAL_TYPES,
+    TableSet,
+    period_bounds,
+    period_index_expr,
+)
+
+Agg = Literal["sum", "nunique", "median"]
+
+R_URN = "URN not in the schools table"
+R_CLUSTER = "cluster not in the clusters table"
+R_NOT_JANUARY = "not a January census"
+R_AGE = "age outside 5-15"
+R_ZERO = "zero possible sessions"
+R_NOT_MAINSTREAM = "school not served by the programme (special, PRU or AP)"
+R_STATUTORY = "statutory_assessment (not Experts at Hand)"
+R_NO_DATE = "no date for the period"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One side of a measure: used records and how to aggregate them.
+
+    Attributes
+    ----------
+    rel : ibis Table
+        Used records with the standard columns (see the module notes).
+    agg : {"sum", "nunique", "median"}
+        ``sum`` of ``x``, number of distinct ``key``, or median of ``x`` (with the count).
+    fan_terms : bool
+        ``period_index`` holds an academic-year start that applies to each of its three terms
+        (the January headcount used for termly rates).
+    """
+
+    rel: ir.Table
+    agg: Agg = "sum"
+    fan_terms: bool = False
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A measure's computation: numerator, optional denominator, and row accounting."""
+
+    numerator: Part
+    denominator: Part | None
+    accounting: tuple[tuple[str, ir.Table], ...]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a recipe needs: the tables, the period grain, level, breakdown and options."""
+
+    ts: TableSet
+    period: str
+    level: str
+    by: str | None
+    options: MeasureOptions
+
+
+def _null() -> ir.StringValue:
+    return ibis.literal(None, type="string")
+
+
+def _reasons(*pairs: tuple[ir.BooleanValue, str]) -> ir.StringValue:
+    return ibis.cases(*pairs, else_=_null())
+
+
+def _std(t: ir.Table, x: ir.Value, key: ir.Value | None = None) -> ir.Table:
+    """Select the standard columns (unit keys, period_index, group, x, key)."""
+    cols: dict[str, ir.Value] = {
+        "urn": t.urn if "urn" in t.columns else _null(),
+        "cluster_id": t.cluster_id,
+        "wave": t.wave,
+        "la_code": t.la_code,
+        "period_index": t.period_index,
+        "group": t.group,
+        "x": x,
+    }
+    if key is not None:
+        cols["key"] = key
+    return t.select(**cols)
+
+
+def _split(acc: ir.Table) -> ir.Table:
+    return acc.filter(acc._reason.isnull())
+
+
+# ---------------------------------------------------------------------------- pupil groups
+
+
+def _census_group(t: ir.Table, by: str | None) -> ir.StringValue:
+    """Group label from census columns on the same row."""
+    if by is None:
+        return ibis.literal("all")
+    if by == "phase":
+        return t.phase.fill_null("unknown")
+    if by == "fsm":
+        return ibis.ifelse(t.fsm, "fsm", "not_fsm")
+    if by == "primary_need":
+        return t.primary_need.fill_null("none")
+    return t[by].cast("string")
+
+
+def _with_chars(ctx: Ctx, t: ir.Table, ay: ir.IntegerValue) -> ir.Table:
+    """Left-join the pupil's January census characteristics for academic year ``ay``."""
+    t = t.mutate(_ev_ay=ay)
+    k = ctx.ts.characteristics()
+    j = t.left_join(k, (t.pupil_id == k._k_pupil) & (t._ev_ay == k._k_ay))
+    return j.mutate(_k_matched=j._k_pupil.notnull()).drop("_k_pupil", "_k_ay", "_ev_ay")
+
+
+def _event_group(t: ir.Table, by: str | None) -> ir.StringValue:
+    """Group label for an event row carrying ``k_*`` characteristics from :func:`_with_chars`."""
+    if by is None:
+        return ibis.literal("all")
+    if by == "phase":
+        return t.phase.fill_null("unknown")
+    if by == "fsm":
+        value: ir.StringValue = ibis.ifelse(t.k_fsm, "fsm", "not_fsm")
+    elif by == "primary_need":
+        value = t.k_primary_need.fill_null("none")
+    else:
+        value = t[f"k_{by}"].cast("string")
+    return ibis.ifelse(t._k_matched, value, "unknown")
+
+
+def _needs_chars(by: str | None) -> bool:
+    return by is not None and by != "phase"
+
+
+def _academic_year(date: ir.DateValue) -> ir.IntegerValue:
+    return period_index_expr(date, "academic_year")
+
+
+# ---------------------------------------------------------------------------- census
+
+
+def _census(
+    ctx: Ctx, extra: tuple[tuple[ir.BooleanValue, str], ...] = ()
+) -> tuple[ir.Table, ir.Table]:
+    """January census rows: (accounting relation, used rows with period_index and group).
+
+    For ``term`` the period index is the academic-year start (fanned out to its terms later).
+    """
+    t = ctx.ts.school_table("pupil_census")
+    pairs = (
+        (t.cluster_id.isnull(), R_URN),
+        (t.census_date.month() != 1, R_NOT_JANUARY),
+        *extra,
+    )
+    acc = t.mutate(_reason=_reasons(*pairs))
+    used = _split(acc)
+    grain = "academic_year" if ctx.period == "term" else ctx.period
+    used = used.mutate(
+        period_index=period_index_expr(used.census_date, grain), group=_census_group(used, ctx.by)
+    )
+    return acc, used
+
+
+def _headcount(ctx: Ctx) -> tuple[Part, ir.Table]:
+    acc, used = _census(ctx)
+    part = Part(_std(used, ibis.literal(1).cast("int64")), "sum", fan_terms=ctx.period == "term")
+    return part, acc
+
+
+def _census_share(code: str) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        acc, used = _census(ctx)
+        num = Part(_std(used, (used.sen_provision == code).cast("int64")))
+        den = Part(_std(used, ibis.literal(1).cast("int64")))
+        return Spec(num, den, (("pupil_census", acc),))
+
+    return recipe
+
+
+def _placement(types: tuple[str, ...]) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        probe = ctx.ts.school_table("pupil_census")
+        acc, used = _census(ctx, ((probe.sen_provision != "E", "no EHC plan (provision N or K)"),))
+        num = Part(_std(used, used.establishment_type.isin(types).cast("int64")))
+        den = Part(_std(used, ibis.literal(1).cast("int64")))
+        return Spec(num, den, (("pupil_census", acc),))
+
+    return recipe
+
+
+# ---------------------------------------------------------------------------- EHC requests
+
+
+def _ehc(
+    date_col: str, kind: Literal["count", "6wk", "20wk", "20wk_excl"]
+) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        t = ctx.ts.school_table("ehc_requests")
+        date = t[date_col]
+        pairs: list[tuple[ir.BooleanValue, str]] = [(t.cluster_id.isnull(), R_URN)]
+        if kind == "6wk":
+            undecided = ~t.decision.isin(("assess", "not_assess"))
+            pairs.append((undecided, "no decision (pending or withdrawn)"))
+            pairs.append((date.isnull(), "no decision date"))
+        elif date_col == "plan_issued_date":
+            pairs.append((date.isnull(), "no plan issued"))
+        else:
+            pairs.append((date.isnull(), R_NO_DATE))
+        if kind == "20wk_excl":
+            pairs.append((t.exception, "exception to the 20-week limit applies"))
+        acc = t.mutate(_reason=_reasons(*pairs))
+        used = _split(acc)
+        used = used.mutate(period_index=period_index_expr(used[date_col], ctx.period))
+        if _needs_chars(ctx.by):
+            used = _with_chars(ctx, used, _academic_year(used[date_col]))
+        used = used.mutate(group=_event_group(used, ctx.by))
+        accounting: list[tuple[str, ir.Table]] = [("ehc_requests", acc)]
+        if kind == "count":
+            num = Part(_std(used, ibis.literal(1).cast("int64")))
+            den, cacc = _headcount(ctx)
+            accounting.append(("pupil_census", cacc))
+            return Spec(num, den, tuple(accounting))
+        days = used[date_col].delta(used.received_date, unit="day")
+        limit = 42 if kind == "6wk" else 140
+        num = Part(_std(used, (days <= limit).cast("int64")))
+        den_part = Part(_std(used, ibis.literal(1).cast("int64")))
+        return Spec(num, den_part, tuple(accounting))
+
+    return recipe
+
+
+# ---------------------------------------------------------------------------- absence
+
+
+def _absence(kind: Literal["overall", "persistent", "severe"]) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        t = ctx.ts.school_table("attendance")
+        acc = t.mutate(
+            _reason=_reasons(
+                (t.cluster_id.isnull(), R_URN),
+                ((t.age < 5) | (t.age > 15), R_AGE),
+                (t.possible_sessions <= 0, R_ZERO),
+            )
+        )
+        used = _split(acc)
+        ay = used.academic_year.substr(0, 4).cast("int64")
+        k = ibis.cases((used.term == "autumn", 0), (used.term == "spring", 1), else_=2)
+        used = used.mutate(_ay=ay, _k=k.cast("int64"))
+        if _needs_chars(ctx.by):
+            used = _with_chars(ctx, used, used._ay)
+        used = used.mutate(
+            group=_event_group(used, ctx.by),
+            _abs=(used.authorised_absence + used.unauthorised_absence).cast("int64"),
+            _poss=used.possible_sessions.cast("int64"),
+        )
+        if ctx.period == "academic_year":
+            used = used.mutate(period_index=used._ay)
+        elif ctx.options.absence_basis == "termly":
+            used = used.mutate(period_index=used._ay * 3 + used._k)
+        else:
+            # cumulative: each term's sessions count towards that term and the later terms
+            # of the same academic year, up to the last term present in the data
+            last = used.aggregate(_last=(used._ay * 3 + used._k).max())
+            offsets = ctx.ts.memtable(
+                "term_offsets", _frame({"_target_k": [0, 1, 2]})
+            )
+            used = used.cross_join(offsets).cross_join(last)
+            used = used.filter(used._target_k >= used._k)
+            used = used.mutate(period_index=used._ay * 3 + used._target_k)
+            used = used.filter(used.period_index <= used._last)
+        if kind == "overall":
+            num = Part(_std(used, used._abs))
+            den = Part(_std(used, used._poss))
+            return Spec(num, den, (("attendance", acc),))
+        keys = ["pupil_id", "urn", "cluster_id", "wave", "la_code", "period_index", "group"]
+        enrol = used.group_by(keys).agg(_abs=used._abs.sum(), _poss=used._poss.sum())
+        factor = 10 if kind == "persistent" else 2
+        flag = (enrol._abs * factor >= enrol._poss).cast("int64")
+        num = Part(_std(enrol, flag))
+        den = Part(_std(enrol, ibis.literal(1).cast("int64")))
+        return Spec(num, den, (("attendance", acc),))
+
+    return recipe
+
+
+def _frame(data: dict[str, list[int]]) -> pd.DataFrame:
+    return pd.DataFrame(data)
+
+
+# ---------------------------------------------------------------------------- suspensions
+
+
+def _suspension(category: str, distinct: bool) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        t = ctx.ts.school_table("suspensions")
+        other = "permanent exclusion" if category == "suspension" else "suspension"
+        acc = t.mutate(
+            _reason=_reasons(
+                (t.cluster_id.isnull(), R_URN),
+                (t.category != category, f"{other} (not counted in this measure)"),
+            )
+        )
+        used = _split(acc)
+        used = used.mutate(period_index=period_index_expr(used.start_date, ctx.period))
+        if _needs_chars(ctx.by):
+            used = _with_chars(ctx, used, _academic_year(used.start_date))
+        used = used.mutate(group=_event_group(used, ctx.by))
+        if distinct:
+            num = Part(_std(used, ibis.literal(1).cast("int64"), used.pupil_id), "nunique")
+        else:
+            num = Part(_std(used, ibis.literal(1).cast("int64")))
+        den, cacc = _headcount(ctx)
+        return Spec(num, den, (("suspensions", acc), ("pupil_census", cacc)))
+
+    return recipe
+
+
+# ---------------------------------------------------------------------------- attainment
+
+_NO_KS2 = ("2019/20", "2020/21")
+
+
+def _ks2(sen_only: bool) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        t = ctx.ts.school_table("attainment")
+        t = t.mutate(_ay=t.academic_year.substr(0, 4).cast("int64"))
+        if sen_only or _needs_chars(ctx.by):
+            t = _with_chars(ctx, t, t._ay)
+        pairs: list[tuple[ir.BooleanValue, str]] = [
+            (t.cluster_id.isnull(), R_URN),
+            (t.academic_year.isin(_NO_KS2), "no KS2 assessments that year (COVID-19)"),
+        ]
+        if sen_only:
+            pairs.append((~t._k_matched, "no January census record that year (SEN unknown)"))
+            pairs.append((t.k_sen_provision == "N", "no SEN (provision N)"))
+        acc = t.mutate(_reason=_reasons(*pairs))
+        used = _split(acc)
+        used = used.mutate(period_index=used._ay, group=_event_group(used, ctx.by))
+        met = (used.reading_expected & used.writing_expected & used.maths_expected).cast("int64")
+        num = Part(_std(used, met))
+        den = Part(_std(used, ibis.literal(1).cast("int64")))
+        return Spec(num, den, (("attainment", acc),))
+
+    return recipe
+
+
+# ---------------------------------------------------------------------------- EaH process
+
+
+def _mainstream(t: ir.Table) -> ir.BooleanValue:
+    return ~t.establishment_type.isin(NON_MAINSTREAM_TYPES) & ~t.phase.isin(NON_MAINSTREAM_PHASES)
+
+
+def _period_range(rel: ir.Table) -> tuple[int, int] | None:
+    frame = rel.aggregate(lo=rel.period_index.min(), hi=rel.period_index.max()).to_pandas()
+    lo, hi = frame["lo"].iloc[0], frame["hi"].iloc[0]
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return None
+    return int(lo), int(hi)
+
+
+def _open_schools(ctx: Ctx, rng: tuple[int, int] | None, weight: str) -> Part:
+    """Schools open in each period of ``rng`` (canonical URNs counted once).
+
+    ``weight``: ``"school"`` (1 per mainstream school) or ``"yardstick"`` (40 per primary,
+    160 per secondary).
+    """
+    lo, hi = rng if rng is not None else (0, -1)
+    rows = [(i, *period_bounds(ctx.period, i)) for i in range(lo, hi + 1)]
+    periods = pd.DataFrame(rows, columns=["period_index", "_p_start", "_p_end"])
+    periods["_p_start"] = pd.to_datetime(periods["_p_start"])
+    periods["_p_end"] = pd.to_datetime(periods["_p_end"])
+    p = ctx.ts.memtable("periods", periods)
+    p = p.mutate(_p_start=p._p_start.cast("date"), _p_end=p._p_end.cast("date"))
+    s = ctx.ts.canonical(ctx.ts.raw("schools"))
+    j = s.cross_join(p)
+    is_open = (j.open_date.isnull() | (j.open_date <= j._p_end)) & (
+        j.close_date.isnull() | (j.close_date >= j._p_start)
+    )
+    open_ = j.filter(is_open).select("urn", "period_index").distinct()
+    a = ctx.ts.school_attributes()
+    o = open_.inner_join(a, open_.urn == a._a_urn).drop("_a_urn")
+    o = o.mutate(group=_event_group(o, ctx.by) if ctx.by == "phase" else ibis.literal("all"))
+    if weight == "school":
+        o = o.filter(_mainstream(o))
+        x: ir.Value = ibis.literal(1).cast("int64")
+    else:
+        o = o.filter(o.phase.isin(("primary", "secondary")))
+        x = ibis.ifelse(o.phase == "primary", 40, 160).cast("int64")
+    return Part(_std(o, x))
+
+
+def _eah_requests(
+    kind: Literal["per_school", "triage", "support", "no_escalation"],
+) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        t = ctx.ts.school_table("eah_requests")
+        pairs: list[tuple[ir.BooleanValue, str]] = [(t.cluster_id.isnull(), R_URN)]
+        date = t.received_date
+        if kind == "per_school":
+            pairs.append((~_mainstream(t), R_NOT_MAINSTREAM))
+        elif kind == "triage":
+            pairs.append((t.triaged_date.isnull(), "not yet triaged"))
+        elif kind == "support":
+            pairs.append((t.first_support_date.isnull(), "no first support yet"))
+        else:
+            pairs.append((t.closed_date.isnull(), "request still open"))
+            date = t.closed_date
+        acc = t.mutate(_reason=_reasons(*pairs), _date=date)
+        used = _split(acc)
+        used = used.mutate(
+            period_index=period_index_expr(used._date, ctx.period), group=_event_group(used, ctx.by)
+        )
+        accounting = (("eah_requests", acc.drop("_date")),)
+        if kind == "per_school":
+            num = Part(_std(used, ibis.literal(1).cast("int64")))
+            return Spec(num, _open_schools(ctx, _period_range(used), "school"), accounting)
+        if kind in ("triage", "support"):
+            end = used.triaged_date if kind == "triage" else used.first_support_date
+            days = end.delta(used.received_date, unit="day").cast("float64")
+            return Spec(Part(_std(used, days), "median"), None, accounting)
+        num = Part(_std(used, (~used.escalated_to_statutory).cast("int64")))
+        den = Part(_std(used, ibis.literal(1).cast("int64")))
+        return Spec(num, den, accounting)
+
+    return recipe
+
+
+def _activity(
+    ctx: Ctx, scope: Literal["mainstream", "yardstick", "all"]
+) -> tuple[ir.Table, ir.Table]:
+    t = ctx.ts.school_table("eah_activity")
+    pairs: list[tuple[ir.BooleanValue, str]] = [
+        (t.cluster_id.isnull(), R_URN),
+        (t.activity_type == "statutory_assessment", R_STATUTORY),
+    ]
+    if scope == "mainstream":
+        pairs.append((~_mainstream(t), R_NOT_MAINSTREAM))
+    elif scope == "yardstick":
+        pairs.append((~t.phase.isin(("primary", "secondary")), "no yardstick for this phase"))
+    acc = t.mutate(_reason=_reasons(*pairs))
+    used = _split(acc)
+    used = used.mutate(
+        period_index=period_index_expr(used.activity_date, ctx.period),
+        group=_event_group(used, ctx.by),
+        _days=used.hours.cast("float64") / float(ctx.options.hours_per_day),
+    )
+    return acc, used
+
+
+def _expert_days(weight: Literal["school", "yardstick"]) -> Callable[[Ctx], Spec]:
+    def recipe(ctx: Ctx) -> Spec:
+        acc, used = _activity(ctx, "mainstream" if weight == "school" else "yardstick")
+        num = Part(_std(used, used._days))
+        return Spec(num, _open_schools(ctx, _period_range(used), weight), (("eah_activity", acc),))
+
+    return recipe
+
+
+def _month_date(t: ir.Table) -> ir.DateValue:
+    return (t.month + "-01").cast("date")
+
+
+def _fte(ctx: Ctx) -> Spec:
+    t = ctx.ts.cluster_table("workforce")
+    acc = t.mutate(_reason=_reasons((t.wave.isnull(), R_CLUSTER)))
+    used = _split(acc)
+    used = used.mutate(
+        period_index=period_index_expr(_month_date(used), ctx.period), group=ibis.literal("all")
+    )
+    num = Part(_std(used, used.fte_in_post.cast("float64")))
+    den = Part(_std(used, used.planned_fte.cast("float64")))
+    return Spec(num, den, (("workforce", acc),))
+
+
+def _cost_per_day(ctx: Ctx) -> Spec:
+    t = ctx.ts.cluster_table("finance")
+    central = t.wave.isnull()
+    pairs: list[tuple[ir.BooleanValue, str]] = [
+        (t.cost_line == "statutory_assessment", R_STATUTORY)
+    ]
+    la = ctx.ts.single_la() if ctx.level == "la" else None
+    if la is None:
+        pairs.append((central, "central or unknown cluster (counted at LA level only)"))
+    acc = t.mutate(_reason=_reasons(*pairs))
+    used = _split(acc)
+    if la is not None:
+        used = used.mutate(la_code=used.la_code.fill_null(la))
+    used = used.mutate(
+        period_index=period_index_expr(_month_date(used), ctx.period), group=ibis.literal("all")
+    )
+    num = Part(_std(used, used.amount_gbp.cast("float64")))
+    aacc, act = _activity(ctx, "all")
+    den = Part(_std(act, act._days))
+    return Spec(num, den, (("finance", acc), ("eah_activity", aacc)))
+
+
+#: measure id -> recipe
+RECIPES: dict[str, Callable[[Ctx], Spec]] = {
+    "sen_support_pct": _census_share("K"),
+    "ehc_plan_pct": _census_share("E"),
+    "ehc_requests_per_1000": _ehc("received_date", "count"),
+    "ehc_new_plans_per_1000": _ehc("plan_issued_date", "count"),
+    "ehc_decided_within_6wk_pct": _ehc("decision_date", "6wk"),
+    "ehc_20wk_incl_exceptions_pct": _ehc("plan_issued_date", "20wk"),
+    "ehc_20wk_excl_exceptions_pct": _ehc("plan_issued_date", "20wk_excl"),
+    "ehc_special_placement_pct": _placement(SPECIAL_TYPES),
+    "ehc_independent_special_placement_pct": _placement(("independent_special",)),
+    "absence_overall_pct": _absence("overall"),
+    "absence_persistent_pct": _absence("persistent"),
+    "absence_severe_pct": _absence("severe"),
+    "suspension_rate": _suspension("suspension", distinct=False),
+    "suspension_one_plus_rate": _suspension("suspension", distinct=True),
+    "permanent_exclusion_rate": _suspension("permanent_exclusion", distinct=False),
+    "ks2_rwm_expected_pct": _ks2(sen_only=False),
+    "ks2_rwm_expected_sen_pct": _ks2(sen_only=True),
+    "eah_requests_per_school": _eah_requests("per_school"),
+    "eah_median_days_to_triage": _eah_requests("triage"),
+    "eah_median_days_to_first_support": _eah_requests("support"),
+    "eah_met_without_escalation_pct": _eah_requests("no_escalation"),
+    "eah_expert_days_per_school": _expert_days("school"),
+    "eah_expert_days_vs_yardstick_pct": _expert_days("yardstick"),
+    "eah_fte_in_post_pct": _fte,
+    "eah_cost_per_expert_day": _cost_per_day,
+}
