@@ -190,3 +190,39 @@ def test_audit_flags_a_leaky_table() -> None:
     assert any("recovered" in p for p in problems)
     small = pd.DataFrame([[3.0, 40.0, 43.0], [20.0, 50.0, 70.0], [23.0, 90.0, 113.0]])
     assert any("visible small count 3" in p for p in audit_table(small))
+
+
+@settings(max_examples=80, deadline=None)
+@given(tables(max_rows=7, max_cols=4), st.integers(1, 3))
+def test_group_subtotals_do_not_reveal_hidden_cells(rows: list[list[int]], n_groups: int) -> None:
+    frame = _frame(rows)
+    groups = {r: f"w{i % n_groups}" for i, r in enumerate(frame.index)}
+    out = suppress_table(frame, row_groups=groups)
+    labels = list(dict.fromkeys(groups.values()))
+    members = [[i for i, r in enumerate(frame.index) if groups[r] == g] for g in labels]
+    vals = out.values.to_numpy(dtype=float)
+    visible = vals[~np.isnan(vals)]
+    assert not ((visible > 0) & (visible < 10)).any()
+    assert audit_table(out.values, row_groups=members) == []
+
+
+def test_suppress_rows_with_groups_returns_subtotals() -> None:
+    frame = pd.DataFrame(
+        {
+            "cluster": ["A", "A", "B", "B", "C", "C"],
+            "term": [1, 2, 1, 2, 1, 2],
+            "numerator": [4, 30, 25, 40, 50, 60],
+        }
+    )
+    out = suppress_rows(
+        frame,
+        counts=["numerator"],
+        table_by=("cluster", "term"),
+        row_groups={"A": "wave 1", "B": "wave 1", "C": "wave 2"},
+    )
+    assert out.subtotals is not None
+    sub = out.subtotals.set_index(["group", "term"])
+    # wave 1 term 2 = 70 is visible; wave 1 term 1 = 29 is visible; A1 hidden, so B1 must be
+    assert out.flags.loc[0, "numerator"] == "primary"
+    assert out.flags.loc[2, "numerator"] == "secondary"
+    assert sub.loc[("wave 2", 1), "numerator"] == 50

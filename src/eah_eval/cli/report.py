@@ -1,4 +1,8 @@
-"""`eah-eval report`: placeholder until its issue lands."""
+"""`eah-eval report`: run the governance impact report (or a batch of them).
+
+Parameters are validated before any kernel starts; a failing notebook cell is reported in one
+line with its index and error, and the exit status is non-zero.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,75 @@ import argparse
 import sys
 from typing import Any
 
+from eah_eval.errors import NotebookExecutionError
+
 
 def add_parser(sub: Any, name: str) -> None:
     """Register the sub-command."""
-    sub.add_parser(name, help="(not yet available)")
+    p = sub.add_parser(
+        name,
+        help="run the impact report notebook and export accessible HTML + results.json",
+        description=(
+            "Run analyses/impact_report.ipynb with papermill, export a self-contained HTML "
+            "report (code hidden) and results.json beside it. Parameters come from --params "
+            "(YAML), then --data, then --set key=value (later wins)."
+        ),
+    )
+    p.add_argument("--data", help="folder with the council's input tables")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--params", help="YAML file of report parameters")
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one parameter (value read as YAML), e.g. --set audience=technical",
+    )
+    p.add_argument("--batch", metavar="CONFIG", help="YAML batch config: run many reports")
+    p.add_argument("--pdf", action="store_true", help="also print a PDF (headless Chromium)")
+    p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Report that the command is not available yet."""
-    print(f"eah-eval {args.command}: not yet available", file=sys.stderr)
-    return 2
+    """Run one report or a batch; print the HTML (or index) path."""
+    from eah_eval.reporting.params import ReportParams, build_params, parse_assignment
+    from eah_eval.reporting.runner import run_batch, run_report
+
+    overrides: dict[str, Any] = {}
+    if args.data:
+        overrides["data"] = args.data
+    if args.pdf:
+        overrides["pdf"] = True
+    if args.batch:
+        base: dict[str, Any] = {}
+        if args.params:
+            from eah_eval.reporting.params import load_params_file
+
+            base.update(load_params_file(args.params))
+        base.update(overrides)
+        for text in args.assignments:
+            k, v = parse_assignment(text)
+            base[k] = v
+        result = run_batch(
+            args.batch, args.out, base=base, progress=lambda s: print(s, flush=True),
+            timeout=args.timeout,
+        )
+        print(result.index)
+        if result.failures:
+            print(f"eah-eval report: {len(result.failures)} report(s) failed:", file=sys.stderr)
+            for f in result.failures:
+                where = f"cell {f.cell_index}" if f.cell_index is not None else "setup"
+                print(f"  - {f.name}: {where}: {f.message}", file=sys.stderr)
+            return 1
+        return 0
+    params = build_params(
+        ReportParams, file=args.params, overrides=overrides, assignments=args.assignments
+    )
+    try:
+        out = run_report(params, args.out, timeout=args.timeout)
+    except NotebookExecutionError as exc:
+        print(f"eah-eval report: error: {exc}", file=sys.stderr)
+        return 1
+    print(out.html)
+    return 0

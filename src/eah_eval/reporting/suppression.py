@@ -229,16 +229,29 @@ def _as_float_array(frame: pd.DataFrame) -> np.ndarray:
     return arr
 
 
-def _equations(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:
-    """Equations of a (n_rows+1) x (n_cols+1) array with margins in the last row/column.
+def _equations(
+    n_rows: int, n_cols: int, row_groups: Sequence[Sequence[int]] | None = None
+) -> list[list[tuple[int, int]]]:
+    """Equations of a table whose last column and last row are totals.
 
-    Each equation lists its positions; the last position is the total.
+    Without ``row_groups`` the array is ``(n_rows+1) x (n_cols+1)``. With ``row_groups``
+    (lists of inner row positions, one list per group) a subtotal row per group sits between
+    the inner rows and the total row, and each column adds one equation per group (members
+    sum to the subtotal) plus one for the subtotals (they sum to the total). Each equation
+    lists its positions with the total last.
     """
+    n_groups = len(row_groups) if row_groups else 0
+    total_row = n_rows + n_groups
     eqs: list[list[tuple[int, int]]] = []
-    for i in range(n_rows + 1):
+    for i in range(total_row + 1):
         eqs.append([(i, j) for j in range(n_cols + 1)])
     for j in range(n_cols + 1):
-        eqs.append([(i, j) for i in range(n_rows + 1)])
+        if row_groups:
+            for g, members in enumerate(row_groups):
+                eqs.append([*((i, j) for i in members), (n_rows + g, j)])
+            eqs.append([*((n_rows + g, j) for g in range(n_groups)), (total_row, j)])
+        else:
+            eqs.append([(i, j) for i in range(n_rows + 1)])
     return eqs
 
 
@@ -293,14 +306,17 @@ def _recoverable(full: np.ndarray, hidden: np.ndarray, eqs: list[list[tuple[int,
     return out
 
 
-def _secondary(full: np.ndarray, hidden: np.ndarray, blocked: np.ndarray) -> np.ndarray:
+def _secondary(
+    full: np.ndarray,
+    hidden: np.ndarray,
+    blocked: np.ndarray,
+    eqs: list[list[tuple[int, int]]],
+) -> np.ndarray:
     """Return the mask of complementary suppressions added to ``hidden`` (see module doc).
 
     ``blocked`` marks cells that cannot serve as complements (unavailable cells, whose
     contribution to the totals is known to be zero).
     """
-    n_rows, n_cols = full.shape[0] - 1, full.shape[1] - 1
-    eqs = _equations(n_rows, n_cols)
     hidden = hidden.copy()
     start = hidden.copy()
     while True:
@@ -340,6 +356,7 @@ def suppress_table(
     name: str = "table",
     margins: bool = True,
     total_label: str = "Total",
+    row_groups: Mapping[Any, Any] | None = None,
 ) -> SuppressedTable:
     """Apply primary and secondary suppression to a two-way table of counts.
 
@@ -359,6 +376,12 @@ def suppress_table(
         suppression applies.
     total_label : str
         Label of the margin row and column.
+    row_groups : mapping of row label -> group label, optional
+        Groups of rows whose subtotals are also published (for example clusters within rollout
+        waves). The returned table then has one subtotal row per group, labelled
+        ``"<group> total"`` and placed before the total row, and the subtotals take part in
+        secondary suppression (with ``margins=False`` they are dropped from the output but
+        still assumed published).
 
     Returns
     -------
@@ -385,17 +408,33 @@ def suppress_table(
     policy = policy or DisclosurePolicy()
     inner = _as_float_array(counts)
     n_rows, n_cols = inner.shape
-    full = np.zeros((n_rows + 1, n_cols + 1))
-    full[:n_rows, :n_cols] = inner
+    group_labels: list[Any] = []
+    members: list[list[int]] = []
+    if row_groups is not None:
+        absent = [r for r in counts.index if r not in row_groups]
+        if absent:
+            raise OptionError(f"row_groups has no group for row(s) {absent}")
+        for i, r in enumerate(counts.index):
+            g = row_groups[r]
+            if g not in group_labels:
+                group_labels.append(g)
+                members.append([])
+            members[group_labels.index(g)].append(i)
+    n_groups = len(group_labels)
     filled = np.nan_to_num(inner, nan=0.0)
+    full = np.zeros((n_rows + n_groups + 1, n_cols + 1))
+    full[:n_rows, :n_cols] = inner
+    for g, rows_g in enumerate(members):
+        full[n_rows + g, :n_cols] = filled[rows_g].sum(axis=0)
     full[:n_rows, n_cols] = filled.sum(axis=1)
-    full[n_rows, :n_cols] = filled.sum(axis=0)
-    full[n_rows, n_cols] = filled.sum()
+    full[n_rows + n_groups, :n_cols] = filled.sum(axis=0)
+    full[n_rows:, n_cols] = np.nan_to_num(full[n_rows:, :n_cols]).sum(axis=1)
 
     missing = np.isnan(full)
     primary = np.array([policy.is_small(v) for v in full.ravel()], dtype=bool).reshape(full.shape)
     if policy.secondary and full.size:
-        secondary = _secondary(np.nan_to_num(full), primary, missing)
+        eqs = _equations(n_rows, n_cols, members if row_groups is not None else None)
+        secondary = _secondary(np.nan_to_num(full), primary, missing, eqs)
     else:
         secondary = np.zeros_like(primary)
 
@@ -406,7 +445,8 @@ def suppress_table(
     values = full.copy()
     values[primary | secondary | missing] = np.nan
 
-    rows = [*list(counts.index), total_label]
+    rows = [*list(counts.index), *(f"{g} {total_label.lower()}" for g in group_labels)]
+    rows.append(total_label)
     cols = [*list(counts.columns), total_label]
     values_df = pd.DataFrame(values, index=rows, columns=cols)
     flags_df = pd.DataFrame(flags, index=rows, columns=cols)
@@ -460,6 +500,7 @@ def suppress_rows(
     derived: Mapping[str, Sequence[str]] | None = None,
     policy: DisclosurePolicy | None = None,
     table_by: tuple[str, str] | None = None,
+    row_groups: Mapping[Any, Any] | None = None,
     name: str = "table",
 ) -> SuppressedFrame:
     """Apply disclosure control to a tidy frame (one row per unit and period, say).
@@ -481,6 +522,11 @@ def suppress_rows(
         clusters by term, whose column totals are the LA figures). Without it each row is
         treated on its own (primary suppression only), which is right only when no totals of
         these rows are published.
+    row_groups : mapping of row value -> group label, optional
+        With ``table_by``: groups of rows whose subtotals are published too (clusters within
+        waves). The group subtotals after suppression are returned in
+        ``SuppressedFrame.subtotals`` (tidy: ``group``, the column key, each count column and
+        ``<count>_flag``).
     name : str
         Table name for the record.
 
@@ -500,6 +546,7 @@ def suppress_rows(
     values = frame.copy()
     flags = pd.DataFrame("", index=frame.index, columns=frame.columns, dtype=object)
     n_primary = n_secondary = 0
+    subtotal_parts: list[pd.DataFrame] = []
     for col in counts:
         if table_by is None:
             arr = frame[col].to_numpy(dtype=float, na_value=np.nan)
@@ -515,12 +562,29 @@ def suppress_rows(
                 index=r, columns=c, values=col, aggfunc="size", dropna=False
             )
             wide = wide.where(present.reindex_like(wide).fillna(0) > 0)
-            st = suppress_table(wide, policy=policy, name=f"{name}:{col}", margins=False)
+            st = suppress_table(
+                wide, policy=policy, name=f"{name}:{col}", margins=True, row_groups=row_groups
+            )
             n_primary += st.record.n_primary
             n_secondary += st.record.n_secondary
-            long = pd.Series(st.flags.stack(), name="flag")
+            inner_f = st.flags.iloc[: len(wide), : wide.shape[1]]
+            long = pd.Series(inner_f.stack(), name="flag")
             keys = pd.MultiIndex.from_frame(frame[[r, c]])
             flags[col] = long.reindex(keys).fillna("").to_numpy()
+            if row_groups is not None:
+                sub_v = st.values.iloc[len(wide) : -1, : wide.shape[1]]
+                sub_f = st.flags.iloc[len(wide) : -1, : wide.shape[1]]
+                groups = list(dict.fromkeys(row_groups[k] for k in wide.index))
+                sub_v.index = pd.Index(groups, name="group")
+                sub_f.index = pd.Index(groups, name="group")
+                part = pd.DataFrame(
+                    {
+                        col: sub_v.stack(future_stack=True),
+                        f"{col}_flag": sub_f.stack(future_stack=True),
+                    }
+                )
+                part.index.names = ["group", c]
+                subtotal_parts.append(part)
     for col in counts:
         values[col] = values[col].mask(flags[col].isin(sorted(_HIDDEN)))
     n_derived = 0
@@ -538,7 +602,12 @@ def suppress_rows(
         n_secondary=n_secondary,
         n_derived=n_derived,
     )
-    return SuppressedFrame(values=values, flags=flags, record=record, counts=tuple(counts))
+    subtotals = (
+        pd.concat(subtotal_parts, axis=1).reset_index() if subtotal_parts else None
+    )
+    return SuppressedFrame(
+        values=values, flags=flags, record=record, counts=tuple(counts), subtotals=subtotals
+    )
 
 
 @dataclass(frozen=True)
@@ -549,6 +618,7 @@ class SuppressedFrame:
     flags: pd.DataFrame
     record: SuppressionRecord
     counts: tuple[str, ...] = field(default=())
+    subtotals: pd.DataFrame | None = None
 
     def display(self, formats: Mapping[str, str] | str = "{:,.0f}") -> pd.DataFrame:
         """Return strings with government symbols in place of hidden cells."""
@@ -606,11 +676,29 @@ def display_frame(
     return pd.DataFrame(columns, index=values.index, columns=values.columns, dtype=object)
 
 
-def audit_table(values: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> list[str]:
+def audit_table(
+    values: pd.DataFrame,
+    *,
+    policy: DisclosurePolicy | None = None,
+    row_groups: Sequence[Sequence[int]] | None = None,
+) -> list[str]:
     """Check a published table with margins (last row and column are totals).
 
-    Returns a list of problems (empty when safe): visible counts that are small, and hidden
-    cells that can be recovered exactly from the visible cells and totals.
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        The published table, hidden cells as NaN, totals in the last row and column (and
+        group subtotal rows before the total row when ``row_groups`` is given).
+    policy : DisclosurePolicy, optional
+        Rules the table should meet.
+    row_groups : sequence of sequences of int, optional
+        Inner row positions of each group whose subtotal row is published.
+
+    Returns
+    -------
+    list of str
+        Problems (empty when safe): visible small counts, and hidden cells that can be
+        recovered exactly from the visible cells and totals.
     """
     policy = policy or DisclosurePolicy()
     full = values.to_numpy(dtype=float, na_value=np.nan)
@@ -620,7 +708,8 @@ def audit_table(values: pd.DataFrame, *, policy: DisclosurePolicy | None = None)
             problems.append(f"visible small count {v:g} at ({i}, {j})")
     hidden = np.isnan(full)
     # Hidden cells take placeholder values; only the pattern matters for recoverability.
-    eqs = _equations(full.shape[0] - 1, full.shape[1] - 1)
+    n_groups = len(row_groups) if row_groups else 0
+    eqs = _equations(full.shape[0] - 1 - n_groups, full.shape[1] - 1, row_groups)
     for pos in _recoverable(np.nan_to_num(full), hidden, eqs):
         problems.append(f"hidden cell at {pos} can be recovered from the totals")
     return problems

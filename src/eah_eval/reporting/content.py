@@ -1,0 +1,264 @@
+"""Report sections that describe the design, the data and the method (from the data).
+
+Everything here is generated from the loaded tables, the parameters and the results; fixed
+text is limited to explaining methods and the theory of change.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from eah_eval.reporting.html import bullet_list, paragraph, section
+from eah_eval.reporting.params import ReportParams
+from eah_eval.reporting.qa import QARecord
+from eah_eval.reporting.tables import html_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eah_eval.reporting.estimates import Estimates
+    from eah_eval.reporting.impact import _Context
+
+
+def cover(params: ReportParams, qa: QARecord) -> str:
+    """Title block: title, council, audience, date and assurance status."""
+    status = (
+        "Quality assured (see the QA record at the end)."
+        if qa.assured
+        else "Not yet quality assured: the AQuA roles are not all recorded "
+        "(see the QA record at the end)."
+    )
+    return (
+        f"<header><h1>{escape(params.title)}</h1>"
+        f"<p>{escape(params.council)}. Prepared for: "
+        f"{'the board' if params.audience == 'board' else 'technical readers'}. "
+        f"Generated {escape(qa.started[:10])}.</p>"
+        f'<p class="note">{escape(status)}</p></header>'
+    )
+
+
+def summary(ctx: _Context, est: Estimates) -> str:
+    """One-page plain-English summary: what was done, what changed, how sure, what it means."""
+    p = ctx.params
+    n_clusters = len(ctx.design)
+    waves = sorted(ctx.design["rollout_wave"].unique())
+    first = pd.Timestamp(ctx.design["go_live_date"].min()).strftime("%B %Y")
+    last = pd.Timestamp(ctx.design["go_live_date"].max()).strftime("%B %Y")
+    did = (
+        f"We compared {n_clusters} clusters that started Experts at Hand in {len(waves)} "
+        f"wave(s) between {first} and {last}. For each measure we compared the change in "
+        "clusters after they started with the change, over the same periods, in clusters that "
+        "had not started yet (a staggered difference-in-differences design)."
+    )
+    items = [f.headline for f in est.findings] or [
+        "Estimates of change are not available in this report; only the trends over time "
+        "are shown, which cannot by themselves show what the programme changed."
+    ]
+    sure = est.certainty_text
+    means = (
+        "Results marked 'clear evidence' are unlikely to be due to chance alone under the "
+        "design's assumptions; results marked 'no clear evidence either way' do not show "
+        "that the programme had no effect, only that a change of that size cannot be "
+        "distinguished from normal variation with this number of clusters."
+    )
+    body = (
+        '<div class="summary-box">'
+        + section("What was done", paragraph(did), level=3)
+        + section("What changed", bullet_list(items), level=3)
+        + section("How sure we are", paragraph(sure), level=3)
+        + section("What it means for the board", paragraph(means), level=3)
+        + "</div>"
+        + paragraph(
+            f"Small numbers are protected: {ctx.policy.describe()} Symbols: c = suppressed, "
+            "x = not available, z = not applicable, low = rounds to zero."
+        )
+    )
+    del p
+    return section("Summary", body, anchor="summary")
+
+
+def design_records(ctx: _Context) -> list[dict[str, Any]]:
+    """Cluster, wave, go-live date and number of schools (schools are not people)."""
+    out = []
+    for r in ctx.design.to_dict(orient="records"):
+        row: dict[Any, Any] = dict(r)
+        out.append(
+            {
+                "cluster": row["cluster_id"],
+                "cluster_name": row["cluster_name"],
+                "wave": int(row["rollout_wave"]),
+                "go_live": pd.Timestamp(row["go_live_date"]).date().isoformat(),
+                "n_schools": int(row["n_schools"]),
+            }
+        )
+    return out
+
+
+def design_section(ctx: _Context) -> str:
+    """Rollout table: cluster, wave, go-live and number of schools."""
+    recs = design_records(ctx)
+    disp = pd.DataFrame(
+        {
+            "Wave": [str(r["wave"]) for r in recs],
+            "Go-live": [r["go_live"] for r in recs],
+            "Schools": [str(r["n_schools"]) for r in recs],
+        },
+        index=pd.Index([r["cluster_name"] for r in recs], name="Cluster"),
+    )
+    text = paragraph(
+        "Experts at Hand started cluster by cluster. Until a cluster starts, its schools "
+        "serve as part of the comparison for clusters that have started."
+    )
+    return section(
+        "How the programme was rolled out",
+        text
+        + html_table(
+            disp,
+            caption="Clusters in this report, their rollout wave, go-live date and schools",
+            numeric_columns=["Wave", "Schools"],
+        ),
+        anchor="design",
+    )
+
+
+def data_quality_records(ctx: _Context) -> dict[str, Any]:
+    """Row accounting, URN changes followed and periods missing, for results.json."""
+    acc = getattr(ctx.council, "accounting", None)
+    rows = []
+    if isinstance(acc, pd.DataFrame):
+        for r in acc.to_dict(orient="records"):
+            rows.append({k: (None if pd.isna(v) else v) for k, v in r.items()})
+    changes = 0
+    rule = ""
+    try:
+        from eah_eval.data.lineage import resolve_lineage
+
+        links = ctx.tables.get("school_links")
+        if links is not None:
+            lin = resolve_lineage(ctx.tables["schools"], links)
+            changes = len(lin.changes)
+            rule = lin.rule
+    except ImportError:  # pragma: no cover - the lineage module ships with the data layer
+        rule = "URN lineage not available"
+    missing: list[str] = []
+    for mid, data in ctx.measures.items():
+        if data:
+            periods = sorted({r["period"] for r in data.get("by_cluster", [])})
+            clusters = {r["cluster"] for r in data.get("by_cluster", [])}
+            have = {(r["cluster"], r["period"]) for r in data.get("by_cluster", [])}
+            n_missing = sum((c, p) not in have for c in clusters for p in periods)
+            if n_missing:
+                missing.append(f"{mid}: {n_missing} cluster-period(s) with no data")
+    return {"accounting": rows, "urn_changes_followed": changes, "lineage_rule": rule,
+            "periods_missing": missing}
+
+
+def data_quality(ctx: _Context) -> str:
+    """Rows read, used and excluded with reasons; URN changes; periods missing."""
+    rec = data_quality_records(ctx)
+    parts = []
+    if rec["accounting"]:
+        acc = pd.DataFrame(rec["accounting"])
+        cols = [c for c in ("table", "rows_read", "rows_kept", "rows_excluded", "reason")
+                if c in acc.columns]
+        acc = acc[cols].copy()
+        for c in ("rows_read", "rows_kept", "rows_excluded"):
+            if c in acc.columns:
+                acc[c] = acc[c].map(lambda v: f"{int(v):,}" if v is not None else "x")
+        acc["reason"] = acc.get("reason", pd.Series(dtype=str)).fillna("").replace("", "none")
+        acc = acc.set_index("table")
+        acc.columns = [c.replace("_", " ").capitalize() for c in acc.columns]
+        parts.append(
+            html_table(
+                acc,
+                caption="Rows read, kept and excluded for each input table, with reasons",
+                row_header="Table",
+                numeric_columns=["Rows read", "Rows kept", "Rows excluded"],
+                notes=["Counts of records (not pupils) in the input files"],
+            )
+        )
+    else:
+        parts.append(paragraph("The data loader did not report row accounting."))
+    parts.append(
+        paragraph(
+            f"School identifier (URN) changes followed: {rec['urn_changes_followed']}. "
+            f"Rule: {rec['lineage_rule'] or 'not stated'}."
+        )
+    )
+    if rec["periods_missing"]:
+        parts.append(paragraph("Periods with no data:") + bullet_list(rec["periods_missing"]))
+    else:
+        parts.append(paragraph("No cluster is missing a period for the measures shown."))
+    return section("Data quality", "\n".join(parts), anchor="data-quality")
+
+
+def methods(ctx: _Context) -> str:
+    """Methods appendix and theory of change."""
+    p = ctx.params
+    toc = bullet_list(
+        [
+            "Inputs: specialist practitioners (educational psychologists, speech and language "
+            "therapists, occupational therapists, specialist teachers), Inclusion Leads, "
+            "targeted funding for each cluster.",
+            "Activities: requests from schools, triage, coaching, training, modelling, "
+            "consultation, specialist advice and targeted work.",
+            "Outputs: requests met, expert days delivered per school, time from request to "
+            "support.",
+            "Outcomes: needs met earlier in mainstream schools, fewer escalations to "
+            "statutory plans, better attendance and inclusion (fewer suspensions).",
+            "Impact: better outcomes for children with SEND and a sustainable local system.",
+        ]
+    )
+    method = bullet_list(
+        [
+            f"Headline estimator: {p.estimator.replace('_', ' ')}; comparison group: "
+            f"{p.comparison_group.replace('_', ' ')} clusters; unit: {p.level}.",
+            f"Intervals: {p.inference.replace('_', ' ')} with {p.bootstrap_reps} replications, "
+            f"seed {p.seed}, {round(100 * (1 - p.alpha))}% level, clustered by cluster "
+            "(the few-cluster default).",
+            "Evidence strength: Maryland Scientific Methods Scale (level 3 for a difference-"
+            "in-differences design whose comparison group is shown comparable) with the EEF "
+            "padlock scale; downgrades for failed pre-trend tests, thin comparison groups, and "
+            "conclusions that change under small departures from parallel trends.",
+            "Months' progress is reported for attainment only, from the EEF conversion table.",
+            f"Disclosure control: {ctx.policy.describe()} Secondary suppression is checked "
+            "so that no hidden value can be worked out exactly from published totals; it does "
+            "not minimise the cells hidden.",
+            "Limitations: clusters that started early may differ from later ones (selection "
+            "into early waves); effects may spill over between neighbouring schools; other "
+            "programmes ran at the same time; some data arrive with a lag.",
+        ]
+    )
+    return section(
+        "Methods and theory of change",
+        section("Theory of change", toc, level=3) + section("Methods", method, level=3),
+        anchor="methods",
+    )
+
+
+def qa_section(qa: QARecord) -> str:
+    """Render the AQuA record as a table."""
+    d = qa.to_dict()
+    rows = {
+        "Commissioner": d["commissioner"] or "not recorded",
+        "Analyst": d["analyst"] or "not recorded",
+        "Assurer": d["assurer"] or "not recorded",
+        "Approver": d["approver"] or "not recorded",
+        "eah-eval version": d["versions"].get("eah-eval", ""),
+        "Python": d["versions"].get("python", ""),
+        "Code version (git commit)": d["git_commit"],
+        "Data fingerprint (SHA-256)": d["data_fingerprint"] or "not available",
+        "Data source": d["data_source"],
+        "Seeds": ", ".join(f"{k} {v}" for k, v in d["seeds"].items()),
+        "Run started (UTC)": d["started"],
+        "Run time (seconds)": f"{d['seconds']:.1f}",
+    }
+    disp = pd.DataFrame({"Value": list(rows.values())}, index=pd.Index(rows, name="Item"))
+    libs = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k not in ("eah-eval",))
+    return section(
+        "Quality assurance record",
+        html_table(disp, caption="AQuA quality assurance record", numeric_columns=[])
+        + paragraph(f"Library versions: {libs}. The full parameters are in results.json."),
+        anchor="qa",
+    )

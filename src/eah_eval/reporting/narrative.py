@@ -1,0 +1,98 @@
+"""Plain-English wording tied to the evidence.
+
+Phrases are chosen by rules, never typed by hand for a particular result:
+
+* the interval excludes zero -> "clear evidence of an increase / a reduction", followed by
+  whether that direction is the improving one for the measure (or that the direction is not
+  judged, for measures where early help may first raise recorded need);
+* the interval includes zero -> "no clear evidence either way", followed by the smallest
+  change the design could detect when that is known ("this design could detect changes of X
+  or more"), or a plain statement that it is not known.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The wording of one result."""
+
+    headline: str
+    detail: str
+    clear: bool
+
+
+def fmt_number(value: float, unit: str = "", digits: int = 1) -> str:
+    """Format a number with a unit suffix (``"%"`` becomes "percentage points")."""
+    if value is None or math.isnan(value):
+        return "not available"
+    text = f"{value:,.{digits}f}"
+    if unit in ("%", "percent"):
+        return f"{text} percentage points"
+    if unit:
+        return f"{text} {unit}"
+    return text
+
+
+def describe_effect(
+    *,
+    measure_title: str,
+    estimate: float,
+    lower: float,
+    upper: float,
+    unit: str,
+    direction: str,
+    mde: float | None = None,
+    level: float = 0.95,
+) -> Finding:
+    """Word one estimate by the rules in the module docstring.
+
+    Parameters
+    ----------
+    measure_title : str
+        Name of the measure (e.g. "SEN support %").
+    estimate, lower, upper : float
+        Point estimate and interval bounds (same unit as the measure).
+    unit : str
+        Unit of the measure (``"%"``, ``"per 1,000"``...).
+    direction : {"higher_better", "lower_better", "none"}
+        Direction of improvement.
+    mde : float, optional
+        Minimum detectable effect of the design (same unit), if computed.
+    level : float
+        Confidence level of the interval.
+    """
+    pct = f"{round(level * 100):d}%"
+    interval = f"{pct} interval {fmt_number(lower, unit)} to {fmt_number(upper, unit)}"
+    if any(map(math.isnan, (estimate, lower, upper))):
+        return Finding(
+            f"{measure_title}: the estimate is not available.",
+            "The estimate could not be computed or was suppressed.",
+            False,
+        )
+    if lower > 0 or upper < 0:
+        up = lower > 0
+        change = "an increase" if up else "a reduction"
+        if direction == "none":
+            judgement = "The direction of a good change is not judged for this measure."
+        elif (direction == "higher_better") == up:
+            judgement = "This is the direction of improvement."
+        else:
+            judgement = "This is in the direction of worsening."
+        return Finding(
+            f"{measure_title}: clear evidence of {change} of {fmt_number(abs(estimate), unit)}.",
+            f"Estimated change {fmt_number(estimate, unit)} ({interval}). {judgement}",
+            True,
+        )
+    if mde is not None and not math.isnan(mde):
+        could = f"this design could detect changes of {fmt_number(abs(mde), unit)} or more"
+    else:
+        could = "the smallest change this design could detect is not available"
+    return Finding(
+        f"{measure_title}: no clear evidence either way; {could}.",
+        f"Estimated change {fmt_number(estimate, unit)} ({interval}).",
+        False,
+    )
