@@ -1,18 +1,56 @@
-"""`eah-eval demo-data`: placeholder until its issue lands."""
+"""`eah-eval demo-data`: write the synthetic council as a data package and say what was written."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
+
+from eah_eval.data.schema import TABLES, table_file_name
+from eah_eval.data.synthetic import DEFAULT_SEED, make_council
 
 
 def add_parser(sub: Any, name: str) -> None:
     """Register the sub-command."""
-    sub.add_parser(name, help="(not yet available)")
+    p = sub.add_parser(
+        name,
+        help="write a synthetic council (twelve tables, truth.json, schemas) to a folder",
+        description=(
+            "Write a synthetic council whose true Experts at Hand effects are known: one CSV "
+            "file per input table, truth.json (the true effects), datapackage.json and the "
+            "table schemas. The same seed gives the same bytes."
+        ),
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--clusters", type=int, default=None, metavar="N",
+                   help="number of locality clusters (default 10; 4 with --small)")
+    p.add_argument("--schools", type=int, default=None, metavar="N",
+                   help="number of schools (default 120; 12 with --small)")
+    p.add_argument("--small", action="store_true",
+                   help="a tiny council for quick tests (4 clusters, 12 schools)")
+    p.add_argument("--null", action="store_true",
+                   help="no programme effects (every true effect is zero)")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Report that the command is not available yet."""
-    print(f"eah-eval {args.command}: not yet available", file=sys.stderr)
-    return 2
+    """Generate, write and list the files."""
+    council = make_council(
+        args.seed,
+        n_clusters=args.clusters,
+        n_schools=args.schools,
+        small=args.small,
+        effects={} if args.null else None,
+    )
+    out = council.write(args.out)
+    print(f"eah-eval demo-data: wrote a synthetic council (seed {args.seed}) to {out}")
+    for table in TABLES:
+        print(f"  {table_file_name(table):<22} {len(council.tables[table]):>9,} rows")
+    print("  truth.json             true programme effects by measure, wave and event time")
+    print("  datapackage.json       data-package descriptor, with the 12 *.schema.json files")
+    simple = council.truth["measures"]
+    shown = ", ".join(
+        f"{k} {v['simple']:+.3g}" for k, v in simple.items() if v["simple"] is not None
+    )
+    print(f"  true 'simple' effects: {shown}")
+    return 0
