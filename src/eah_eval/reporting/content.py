@@ -126,7 +126,8 @@ def data_quality_records(ctx: _Context) -> dict[str, Any]:
     """Row accounting, URN changes followed and periods missing, for results.json."""
     acc = getattr(ctx.council, "accounting", None)
     rows = []
-    if isinstance(acc, pd.DataFrame):
+    if isinstance(acc, pd.DataFrame) and len(acc):
+        acc = _protect_accounting(acc, ctx)
         for r in acc.to_dict(orient="records"):
             rows.append({k: (None if pd.isna(v) else v) for k, v in r.items()})
     changes = 0
@@ -154,6 +155,30 @@ def data_quality_records(ctx: _Context) -> dict[str, Any]:
             "periods_missing": missing}
 
 
+def _protect_accounting(acc: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """Suppress small record counts: rows read = kept + excluded, so both parts are protected.
+
+    Records of pupil-level tables describe pupils, so a small count is treated like any other
+    small count (primary suppression) and the row relation read = kept + excluded gets
+    secondary suppression.
+    """
+    from eah_eval.reporting.suppression import suppress_table
+
+    need = {"rows_read", "rows_kept", "rows_excluded"}
+    if not need <= set(acc.columns):
+        return acc
+    out = acc.copy()
+    counts = out[["rows_kept", "rows_excluded"]].astype(float)
+    st = suppress_table(counts, policy=ctx.policy, name="row accounting", margins=True)
+    ctx.records.append(st.record)
+    inner = st.values.iloc[: len(out)]
+    out["rows_kept"] = inner["rows_kept"].to_numpy()
+    out["rows_excluded"] = inner["rows_excluded"].to_numpy()
+    out["rows_read"] = inner["Total"].to_numpy()
+    keep = [c for c in ("table", "rows_read", "rows_kept", "rows_excluded", "reason") if c in out]
+    return out[keep]
+
+
 def data_quality(ctx: _Context) -> str:
     """Rows read, used and excluded with reasons; URN changes; periods missing."""
     rec = data_quality_records(ctx)
@@ -165,7 +190,9 @@ def data_quality(ctx: _Context) -> str:
         acc = acc[cols].copy()
         for c in ("rows_read", "rows_kept", "rows_excluded"):
             if c in acc.columns:
-                acc[c] = acc[c].map(lambda v: f"{int(v):,}" if v is not None else "x")
+                acc[c] = acc[c].map(
+                    lambda v: f"{int(v):,}" if v is not None and not pd.isna(v) else "c"
+                )
         acc["reason"] = acc.get("reason", pd.Series(dtype=str)).fillna("").replace("", "none")
         acc = acc.set_index("table")
         acc.columns = [c.replace("_", " ").capitalize() for c in acc.columns]
@@ -175,7 +202,8 @@ def data_quality(ctx: _Context) -> str:
                 caption="Rows read, kept and excluded for each input table, with reasons",
                 row_header="Table",
                 numeric_columns=["Rows read", "Rows kept", "Rows excluded"],
-                notes=["Counts of records (not pupils) in the input files"],
+                count_columns=["Rows read", "Rows kept", "Rows excluded"],
+                notes=["Counts of records in the input files; small counts are suppressed"],
             )
         )
     else:

@@ -447,6 +447,7 @@ def _headline(ctx: _Context, done: list[MeasureEstimate], failed: dict[str, str]
                     "intervals and evidence strength"
                 ),
                 numeric_columns=[c for c in disp.columns if c != "Evidence"],
+                count_columns=["Pupils (started; comparison)"],
                 notes=[
                     "Change: average difference between clusters after they started and "
                     "clusters not yet started, over the same periods",
@@ -528,8 +529,11 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                 "Estimate": [_fmt(v) for v in _col(bw, "estimate")],
                 f"{level}% interval": [
                     f"{_fmt(a)} to {_fmt(b)}"
-                    for a, b in zip(_col(bw, "ci_low_pointwise", "ci_lower"), _col(bw, "ci_high_pointwise", "ci_upper"),
-                                    strict=True)
+                    for a, b in zip(
+                        _col(bw, "ci_low_pointwise", "ci_lower"),
+                        _col(bw, "ci_high_pointwise", "ci_upper"),
+                        strict=True,
+                    )
                 ],
             },
             index=pd.Index([_cohort_label(ctx, v) for v in g], name="Wave (first period)"),

@@ -37,7 +37,15 @@ from eah_eval.reporting.tables import html_table
 
 #: Keys in ``results.json`` whose values are counts of people (checked by the disclosure scan).
 COUNT_KEYS: frozenset[str] = frozenset(
-    {"numerator", "denominator", "n_pupils", "n_pupils_treated", "n_pupils_comparison"}
+    {
+        "numerator",
+        "denominator",
+        "n_pupils_treated",
+        "n_pupils_comparison",
+        "rows_read",
+        "rows_kept",
+        "rows_excluded",
+    }
 )
 
 
