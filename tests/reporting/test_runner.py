@@ -32,7 +32,7 @@ def test_unknown_parameter_is_named_with_suggestion() -> None:
 
 
 def test_missing_parameter_is_named() -> None:
-    with pytest.raises(ParameterError, match="missing required report parameter.*'data'"):
+    with pytest.raises(ParameterError, match=r"missing required report parameter.*'data'"):
         parse_params(ReportParams, {"audience": "board"})
 
 
@@ -105,7 +105,7 @@ def test_no_parameters_cell_fails_before_kernel(tmp_path: Path) -> None:
 
 
 def test_parameters_cell_that_computes_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(NotebookExecutionError, match="may only assign literal defaults") as ei:
+    with pytest.raises(NotebookExecutionError, match=r"may only assign literal defaults") as ei:
         run_notebook(NB / "fail_parameters_cell_computes.ipynb", _params(), tmp_path)
     assert ei.value.cell_index == 0
 

@@ -285,9 +285,9 @@ def check_accessibility(
         dt.wait_event("Page.loadEventFired", session=session)
         dt.call("Runtime.evaluate", {"expression": source}, session=session)
         script = (
-            "axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: "
-            "['violations']}).then(r => JSON.stringify({violations: r.violations, passes: "
-            "r.passes.length, version: axe.version}))" % json.dumps(list(tags))
+            "axe.run(document, {runOnly: {type: 'tag', values: " + json.dumps(list(tags))
+            + "}, resultTypes: ['violations']}).then(r => JSON.stringify({violations: "
+            "r.violations, passes: r.passes.length, version: axe.version}))"
         )
         res = dt.call(
             "Runtime.evaluate",
