@@ -255,19 +255,30 @@ def test_not_utf8(council_dir):
 def test_row_with_too_many_fields(council_dir):
     path = council_dir / "workforce.csv"
     path.write_text(path.read_text() + "C2,inclusion_lead,2024-09,1,1,extra\n")
-    with pytest.raises(DataValidationError, match=r"workforce\.csv: unreadable_file: expected "
-                                                  r"a well-formed CSV file; found .*Expected 5 "
-                                                  r"fields"):
+    with pytest.raises(DataValidationError, match=r"workforce\.csv, row 4: bad_row_length: "
+                                                  r"expected 5 fields, as in the header; found "
+                                                  r"6 field\(s\)"):
         load_council(council_dir)
 
 
 def test_row_with_too_few_fields(council_dir):
     path = council_dir / "workforce.csv"
     path.write_text(path.read_text() + "C2,inclusion_lead,2024-09\n")
-    with pytest.raises(DataValidationError, match=r"workforce\.csv, row 4: missing_cell: "
-                                                  r"expected a value or blank for each of the "
-                                                  r"5 columns"):
+    with pytest.raises(DataValidationError, match=r"workforce\.csv, row 4: bad_row_length: "
+                                                  r"expected 5 fields, as in the header; found "
+                                                  r"3 field\(s\)"):
         load_council(council_dir)
+
+
+def test_unterminated_quote_is_unreadable_and_row_text_not_echoed(council_dir):
+    path = council_dir / "clusters.csv"
+    path.write_text(path.read_text() + 'C3,"Secret P0001,2025-09-01,3\n')
+    with pytest.raises(DataValidationError, match=r"clusters\.csv, row 3: bad_row_length: "
+                                                  r"expected 4 fields") as info:
+        load_council(council_dir)
+    assert "Secret" not in str(info.value)
+    # the unreadable clusters table must not trigger follow-on reference problems
+    assert [p.table for p in info.value.problems] == ["clusters"]
 
 
 def test_duplicate_column(council_dir):

@@ -36,6 +36,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from eah_eval.data import schema as sch
 from eah_eval.data.lineage import Lineage, LineageRule, lineage_problems, resolve_lineage
@@ -232,53 +234,84 @@ class _Raw:
     supplied: bool
 
 
-def _read_csv(table: str, path: Path, label: str) -> _Raw:
+def _string_dtype() -> Any:
+    try:
+        return pd.StringDtype("pyarrow", na_value=np.nan)
+    except TypeError:  # pragma: no cover - pandas < 2.3
+        return pd.StringDtype("pyarrow")
+
+
+def _read_csv(table: str, path: Path, label: str, detail_limit: int = DETAIL_LIMIT) -> _Raw:
+    """Read a CSV file as text columns with pyarrow (fast, multi-threaded), or say why not."""
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
 
-    def fail(kind: str, expected: str, found: str) -> _Raw:
-        problem = DataProblem(table, label, None, None, kind, expected, found)
+    def fail(kind: str, column: str | None, expected: str, found: str,
+             row: int | None = None) -> _Raw:
+        problem = DataProblem(table, label, row, column, kind, expected, found)
         return _Raw(table, label, None, digest, [problem], True)
 
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return fail("unreadable_file", "UTF-8 text", f"a byte that is not UTF-8 at offset "
-                    f"{exc.start}")
-    return _parse_text(table, text, label, digest)
-
-
-def _parse_text(table: str, text: str, label: str, digest: str | None) -> _Raw:
-    def fail(kind: str, column: str | None, expected: str, found: str) -> _Raw:
-        problem = DataProblem(table, label, None, column, kind, expected, found)
-        return _Raw(table, label, None, digest, [problem], True)
-
-    if not text.strip():
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    if not data.strip():
         return fail("empty_file", None, "a header row naming the columns", "an empty file")
-    header = next(csv.reader(io.StringIO(text)))
+    header = next(csv.reader([first_line]), [])
     seen: set[str] = set()
     for name in header:
         if name in seen:
             return fail("duplicate_column", name, "each column named once",
                         f"column {name!r} more than once")
         seen.add(name)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=False,
+    invalid: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=threads),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=on_invalid, ignore_empty_lines=False,
+                newlines_in_values=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
         )
-    except (pd.errors.ParserError, ValueError) as exc:
-        message = " ".join(str(exc).split())
+
+    try:
+        arrow = read(len(data) > 1_000_000)  # threads only pay off on big files
+        if invalid and any(n is None for n, _, _ in invalid):
+            invalid.clear()
+            arrow = read(False)  # single-threaded reading knows the line numbers
+    except pa.ArrowInvalid as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as dec:
+            return fail("unreadable_file", None, "UTF-8 text",
+                        f"a byte that is not UTF-8 at offset {dec.start}")
+        # keep the reason, never the row's text (it may hold pupil identifiers)
+        reason = str(exc).splitlines()[0].split(": ", 2)
+        message = ": ".join(reason[:2])[:160]
         return fail("unreadable_file", None, "a well-formed CSV file", message)
-    if len(frame) and len(frame.columns) and (frame.iloc[:, -1] == "").any():
-        # pandas pads a short row with blanks; only then count the fields of every record
-        lengths = np.fromiter(
-            (len(r) for r in csv.reader(io.StringIO(text))), dtype=np.int64
-        )[1:]
-        if len(lengths) == len(frame):
-            short = lengths < len(frame.columns)
-            frame = frame.astype(object)
-            frame.loc[short, :] = None
+    if invalid:
+        problems = [
+            DataProblem(
+                table, label, None if n is None else n - 1, None, "bad_row_length",
+                f"{expected} fields, as in the header", f"{actual} field(s)",
+            )
+            for n, expected, actual in invalid[:detail_limit]
+        ]
+        if len(invalid) > detail_limit:
+            problems.append(DataProblem(
+                table, label, None, None, "bad_row_length", "as many fields as the header",
+                f"{len(invalid) - detail_limit} more row(s) with this problem",
+            ))
+        return _Raw(table, label, None, digest, problems, True)
+    dtype = _string_dtype()
+    frame = arrow.to_pandas(types_mapper=lambda t: dtype if pa.types.is_string(t) else None)
     return _Raw(table, label, frame, digest, [], True)
 
 
@@ -654,7 +687,7 @@ def _check_table(
             )
     for rule in rules_for(table):
         if all(c in typed.columns for c in rule.columns):
-            hit = rule.check(typed, kept)
+            hit = rule.check(typed, {t: kept[t] for t in kept if usable.get(t, False)})
             collector.rows(hit.mask, hit.column, rule.kind, hit.expected, hit.found)
     if table == "school_links" and usable.get("schools", False) and n:
         for p in lineage_problems(kept["schools"], typed.loc[~collector.bad_rows], file=raw.file):

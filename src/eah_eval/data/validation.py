@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eah_eval.errors import DataProblem, OptionError
 
@@ -126,6 +128,18 @@ def _match(s: pd.Series, pattern: str) -> np.ndarray:
     return s.astype(str).str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
 
 
+def _to_float(raw: pd.Series, ok: np.ndarray) -> pd.Series:
+    """Convert the text values marked ``ok`` (already checked by pattern) to float64."""
+    try:
+        text = pa.array(raw.where(ok, "0").astype(str).to_numpy(dtype=object)
+                        if raw.dtype == object else raw.where(ok, "0"))
+        text = pc.replace_substring_regex(text, pattern=r"^\+", replacement="")
+        values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(np.where(ok, values, np.nan), index=raw.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # pragma: no cover
+        return pd.to_numeric(raw.where(ok), errors="coerce").astype("float64")
+
+
 def parse_field(
     field: Mapping[str, Any], raw: pd.Series, missing: np.ndarray
 ) -> tuple[pd.Series, np.ndarray, str]:
@@ -160,7 +174,7 @@ def parse_field(
         return raw.where(present), np.zeros(len(raw), dtype=bool), TYPE_EXPECTED["string"]
     if ftype in ("integer", "number"):
         ok = _match(raw, _INTEGER if ftype == "integer" else _NUMBER) & present
-        values = pd.to_numeric(raw.where(ok), errors="coerce").astype("float64")
+        values = _to_float(raw, ok)
         finite = np.isfinite(values.to_numpy())
         bad = present & ~(ok & finite)
         return values.where(~bad), bad, TYPE_EXPECTED[ftype]

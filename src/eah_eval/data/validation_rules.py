@@ -181,7 +181,9 @@ def _consecutive_academic_year(table: str) -> Rule:
 def _finance_cluster(df: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RuleHit:
     v = df["cluster_id"].reset_index(drop=True)
     clusters = tables.get("clusters")
-    known = set(clusters["cluster_id"].dropna()) if clusters is not None else set()
+    if clusters is None:  # clusters unusable: already reported, nothing to compare with
+        return RuleHit(np.zeros(len(v), dtype=bool), "cluster_id", "", lambda idx: [])
+    known = set(clusters["cluster_id"].dropna())
     known.add("central")
     mask = (v.notna() & ~v.isin(known)).to_numpy(dtype=bool)
     return RuleHit(
