@@ -7,6 +7,7 @@ assurance status are written on the chart, and trial limits are said in text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from eah_eval.monitor.settings import POINT_TYPES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 LINE_GREY = "#3d3d3d"
 LIMIT_GREY = "#6f6f6f"
@@ -34,6 +36,8 @@ def plot(
     title: str | None = None,
     show_near_limits: bool = True,
     value_label: str | None = None,
+    legend: bool = True,
+    status: bool = True,
 ) -> Axes:
     """Draw the chart: values, centre, limits, near-limit lines, target, rebase lines, icons.
 
@@ -49,6 +53,10 @@ def plot(
         Draw the near-limit lines (2/3 of the way to the limits).
     value_label : str, optional
         Y-axis label; default the measure name.
+    legend : bool
+        Draw the legend (point types in words, lines, target) to the right of the axes.
+    status : bool
+        Write the variation, assurance and trial-limits status beside the axes.
 
     Returns
     -------
@@ -106,20 +114,149 @@ def plot(
     ax.set_ylabel(value_label if value_label is not None else chart.measure)
     ax.set_title(title if title is not None else chart.active_title(), loc="left", fontsize=11)
 
-    status = f"Variation: {variation_icon(chart.variation).text}"
-    side = chart.variation_side
-    if side is not None:
-        status += f" ({'H' if side == 'high' else 'L'})"
-    status += f"\nAssurance: {assurance_icon(chart.assurance).text}"
-    if chart.trial_limits:
-        status += (
-            f"\nTRIAL LIMITS: fewer than {chart.settings.trial_threshold} points behind the limits"
-        )
-    ax.text(1.01, 0.0, status, transform=ax.transAxes, fontsize=8, va="bottom", ha="left",
-            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": LIMIT_GREY,
-                  "alpha": 0.9})
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if status:
+        ax.text(1.01, 0.0, status_text(chart), transform=ax.transAxes, fontsize=8,
+                va="bottom", ha="left",
+                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": LIMIT_GREY,
+                      "alpha": 0.9})
+    elif chart.trial_limits:
+        ax.text(0.01, 0.98, "TRIAL LIMITS", transform=ax.transAxes, fontsize=7, va="top",
+                ha="left", color=LINE_GREY)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     return ax
+
+
+def status_text(chart: ControlChart) -> str:
+    """Return the variation, assurance and trial-limits status of a chart as words."""
+    text = f"Variation: {variation_icon(chart.variation).text}"
+    side = chart.variation_side
+    if side is not None:
+        text += f" ({'H' if side == 'high' else 'L'})"
+    text += f"\nAssurance: {assurance_icon(chart.assurance).text}"
+    if chart.trial_limits:
+        text += (
+            f"\nTRIAL LIMITS: fewer than {chart.settings.trial_threshold} points behind the limits"
+        )
+    return text
+
+
+def alt_text(chart: ControlChart, *, digits: int = 1) -> str:
+    """Describe a chart in words for its alt text (what a sighted reader would take away).
+
+    Parameters
+    ----------
+    chart : ControlChart
+        The chart.
+    digits : int
+        Decimal places for numbers.
+    """
+    pts = chart.points
+    last = pts.iloc[-1]
+    special = pts.loc[pts["rule"].notna()]
+    words = (
+        f"Control chart of {chart.measure}, {len(pts)} points from {pts['period'].iloc[0]} to "
+        f"{last['period']}. Latest value {last['value']:.{digits}f} against a centre of "
+        f"{last['centre']:.{digits}f} and process limits {last['lower']:.{digits}f} to "
+        f"{last['upper']:.{digits}f}. {len(special)} point(s) show special cause. "
+        f"{variation_icon(chart.variation).text}; {assurance_icon(chart.assurance).text}."
+    )
+    if len(chart.segments) > 1:
+        starts = ", ".join(str(p) for p in chart.segments["first_period"].iloc[1:])
+        words += f" Limits recalculated from {starts}."
+    if chart.trial_limits:
+        words += " Trial limits (fewer than 13 points)."
+    return words
+
+
+def small_multiples(
+    charts: Mapping[str, ControlChart],
+    *,
+    ncols: int = 3,
+    value_label: str = "",
+    panel_width: float = 4.2,
+    panel_height: float = 2.6,
+) -> Figure:
+    """Draw several charts (e.g. one per cluster) in a grid with one shared legend.
+
+    Parameters
+    ----------
+    charts : mapping of str -> ControlChart
+        Panel title -> chart.
+    ncols : int
+        Panels per row.
+    value_label : str
+        Y-axis label of every panel.
+    panel_width, panel_height : float
+        Size of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    n = max(len(charts), 1)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_width * ncols, panel_height * nrows),
+                             squeeze=False)
+    handles: dict[str, Any] = {}
+    for ax, (name, chart) in zip(axes.flat, charts.items(), strict=False):
+        plot(chart, ax=ax, title="", show_near_limits=False, value_label=value_label,
+             legend=False, status=False)
+        v = variation_icon(chart.variation)
+        a = assurance_icon(chart.assurance)
+        ax.set_title(f"{name}: {v.symbol} {v.short} | {a.symbol} {a.short}", loc="left",
+                     fontsize=9)
+        ax.tick_params(labelsize=7)
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    for ax in list(axes.flat)[len(charts):]:
+        ax.set_visible(False)
+    fig.legend(list(handles.values()), list(handles.keys()), loc="lower center",
+               ncol=min(4, max(len(handles), 1)), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def figure_html(fig: Figure, *, title: str, alt: str, caption: str, table_html: str = "",
+                dpi: int = 100) -> str:
+    """Return an accessible ``<figure>``: active title, caption, PNG with alt text, data table.
+
+    The PNG is embedded as a data URI so the page works offline. The figure is closed.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    title : str
+        Active title stating the finding.
+    alt : str
+        Alternative text.
+    caption : str
+        Measure, source, population, geography and period.
+    table_html : str
+        HTML of the data table behind the figure (already disclosure-controlled).
+    dpi : int
+        Resolution.
+    """
+    import base64
+    import io
+    from html import escape
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (
+        f"<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}"
+        f"</figcaption><img src=\"data:image/png;base64,{data}\" alt=\"{escape(alt)}\">"
+        f"{table_html}</figure>"
+    )

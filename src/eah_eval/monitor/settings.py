@@ -95,25 +95,44 @@ class ChartSettings:
     trial_threshold: int = 13
     multiplier: float = 1.0
 
-    def describe(self) -> str:
-        """Return one sentence stating every choice, for chart captions and report footnotes."""
-        parts = [
-            {"xmr": "XmR chart", "p_prime": "Laney p' chart", "u_prime": "Laney u' chart"}[
-                self.chart
-            ],
-            "limits mean +/- 2.66 x mean moving range"
-            if self.chart == "xmr"
-            else (
-                "limits centre +/- 3 x sigma_i x sigma_z "
-                "(sigma_z = mean moving range of z / 1.128)"
-            ),
+    def describe(self, *, series: bool = True) -> str:
+        """Return one sentence stating every choice, for chart captions and report footnotes.
+
+        Parameters
+        ----------
+        series : bool
+            Include the series-specific choices (chart type, improvement direction, target,
+            rebase periods, fixed limits). ``False`` states only the conventions shared by
+            every chart of a report.
+        """
+        if not series:
+            parts = [
+                "XmR limits mean +/- 2.66 x mean moving range; Laney p'/u' limits centre +/- "
+                "3 x sigma_i x sigma_z",
+            ]
+        else:
+            parts = [
+                {"xmr": "XmR chart", "p_prime": "Laney p' chart", "u_prime": "Laney u' chart"}[
+                    self.chart
+                ],
+                "limits mean +/- 2.66 x mean moving range"
+                if self.chart == "xmr"
+                else (
+                    "limits centre +/- 3 x sigma_i x sigma_z "
+                    "(sigma_z = mean moving range of z / 1.128)"
+                ),
+            ]
+        parts += [
             "moving ranges screened at 3.267 x mean"
             if self.screen_outliers
             else "moving ranges not screened",
             f"run length {self.run_length} for trends and shifts",
             _TWO_OF_THREE_TEXT[self.two_of_three],
-            f"improvement direction {self.improvement_direction}",
         ]
+        if not series:
+            parts.append(f"trial limits below {self.trial_threshold} points")
+            return "; ".join(parts)
+        parts.append(f"improvement direction {self.improvement_direction}")
         if self.target is not None:
             parts.append(f"target {self.target:g}")
         if self.rebase:

@@ -1,0 +1,404 @@
+"""Data behind the monitoring report: every series, chart and status, before any publishing.
+
+:func:`monitoring_data` computes the report's measures by cluster and term (through
+:mod:`eah_eval.measures`), makes a control chart per cluster (and for the whole local authority)
+and returns them with the columns that hold counts of people, so that the report can apply
+disclosure control (:mod:`eah_eval.reporting.suppression`) before anything is shown. Nothing
+here formats or publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eah_eval.data.periods import academic_year_start, term_of
+from eah_eval.errors import TrialLimitsWarning
+from eah_eval.measures import compute, get_measure, open_tables
+from eah_eval.measures.definitions import PERIOD_TEXT
+from eah_eval.monitor.params import MonitorParams
+from eah_eval.monitor.settings import make_settings
+from eah_eval.monitor.summary import ChartSet, charts_by_unit, status_table
+
+LA_UNIT = "All clusters"
+
+#: Report sections in order, with the words used as headings.
+SECTIONS: dict[str, str] = {
+    "demand": "Demand: requests per school",
+    "capacity": "Capacity: practitioner FTE in post against plan",
+    "waits": "Waits: days to triage and to first support",
+    "delivery": "Delivery: expert days per school against the 40/160 yardstick",
+    "escalation": "Statutory escalation",
+    "outcomes": "Outcome measures by cluster",
+    "equality": "Equality gaps between pupil groups",
+    "spend": "Spend against outputs",
+}
+
+# measure id -> (section, chart type, multiplier for Laney charts, columns counting people)
+_PROCESS: tuple[tuple[str, str, str, float, tuple[str, ...]], ...] = (
+    ("eah_requests_per_school", "demand", "xmr", 1.0, ("numerator",)),
+    ("eah_fte_in_post_pct", "capacity", "xmr", 1.0, ()),
+    ("eah_median_days_to_triage", "waits", "xmr", 1.0, ("denominator",)),
+    ("eah_median_days_to_first_support", "waits", "xmr", 1.0, ("denominator",)),
+    ("eah_expert_days_per_school", "delivery", "xmr", 1.0, ()),
+    ("eah_met_without_escalation_pct", "escalation", "p_prime", 100.0,
+     ("numerator", "denominator")),
+    ("eah_cost_per_expert_day", "spend", "xmr", 1.0, ()),
+)
+#: Outcome measures whose numerator counts events that can exceed the pupils (rates: u').
+_RATE_OUTCOMES = {"suspension_rate", "permanent_exclusion_rate"}
+_DIRECTION = {"higher_better": "higher", "lower_better": "lower", "none": "none"}
+
+
+@dataclass(frozen=True)
+class MonitorItem:
+    """One monitored measure: its tidy data, charts and what to say about it.
+
+    Attributes
+    ----------
+    key : str
+        Measure id (or ``eah_cost_per_request`` for the derived spend-per-request series).
+    section : str
+        Report section (a key of :data:`SECTIONS`).
+    title : str
+        Measure title.
+    unit_text : str
+        Unit of the values.
+    direction : {"higher", "lower", "none"}
+        Improvement direction used for the icons.
+    direction_reason : str
+        Why that direction.
+    target : float or None
+        Target used for assurance.
+    frame : pandas.DataFrame
+        Tidy rows: ``unit``, ``period``, ``period_index``, ``numerator``, ``denominator``,
+        ``value`` (clusters and the local-authority row ``All clusters``).
+    people_counts : tuple of str
+        Columns of ``frame`` that count people or requests (disclosure control applies).
+    charts : ChartSet
+        Chart per unit (skipped units with reasons).
+    caption : str
+        Measure, source, population, geography and period, for figure captions.
+    notes : tuple of str
+        Notes to print with the chart (definitions, exclusions).
+    """
+
+    key: str
+    section: str
+    title: str
+    unit_text: str
+    direction: str
+    direction_reason: str
+    target: float | None
+    frame: pd.DataFrame
+    people_counts: tuple[str, ...]
+    charts: ChartSet
+    caption: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MonitoringData:
+    """Everything the monitoring report shows, before disclosure control.
+
+    Attributes
+    ----------
+    params : MonitorParams
+        Parameters used.
+    items : tuple of MonitorItem
+        Monitored measures in report order (equality gaps included, section ``equality``).
+    go_live : pandas.DataFrame
+        ``cluster_id``, ``cluster_name``, ``go_live_date``, ``go_live_term``, ``rollout_wave``.
+    activity_mix : pandas.DataFrame
+        Hours of Experts at Hand activity by cluster, academic year and activity type, with the
+        share of the cluster's hours (statutory assessment excluded).
+    yardstick : pandas.DataFrame
+        Annual expert days against the 40/160 yardstick by cluster (tidy measure frame).
+    chart_settings : str
+        One sentence stating the control-chart conventions.
+    """
+
+    params: MonitorParams
+    items: tuple[MonitorItem, ...]
+    go_live: pd.DataFrame
+    activity_mix: pd.DataFrame
+    yardstick: pd.DataFrame
+    chart_settings: str
+    notes: tuple[str, ...] = field(default=())
+
+    def status(self) -> pd.DataFrame:
+        """Integrated-performance status table of every item (see :func:`status_table`)."""
+        return status_table(item.charts for item in self.items)
+
+    def item(self, key: str) -> MonitorItem:
+        """Return the item with ``key`` (a measure id)."""
+        for it in self.items:
+            if it.key == key:
+                return it
+        raise KeyError(key)
+
+
+def _period_ok(label: str, first_year: str | None) -> bool:
+    if first_year is None:
+        return True
+    return academic_year_start(str(label)[:7]) >= academic_year_start(first_year)
+
+
+def _tidy(
+    frames: list[pd.DataFrame], params: MonitorParams, *, clusters: bool = True
+) -> pd.DataFrame:
+    frame = pd.concat(frames, ignore_index=True)
+    cols = ["unit", "period", "period_index", "numerator", "denominator", "value"]
+    frame = frame[cols].copy()
+    frame["unit"] = frame["unit"].astype(str)
+    frame["period"] = frame["period"].astype(str)
+    keep = frame["period"].map(lambda p: _period_ok(p, params.first_year))
+    if params.clusters and clusters:
+        keep &= frame["unit"].isin([*params.clusters, LA_UNIT])
+    return frame.loc[keep].sort_values(["unit", "period_index"]).reset_index(drop=True)
+
+
+def _measure_frame(ts: Any, measure_id: str, params: MonitorParams, *, by: str | None = None
+                   ) -> pd.DataFrame:
+    clusters = compute(ts, measure_id, level="cluster", period="term", by=by).frame
+    la = compute(ts, measure_id, level="la", period="term", by=by).frame.assign(unit=LA_UNIT)
+    out = pd.concat([clusters, la], ignore_index=True)
+    return out
+
+
+def _go_live(ts: Any) -> pd.DataFrame:
+    clusters = ts.raw("clusters").to_pandas()
+    dates = pd.to_datetime(clusters["go_live_date"])
+    terms = [" ".join(term_of(d.date())) if not pd.isna(d) else None for d in dates]
+    return pd.DataFrame(
+        {
+            "cluster_id": clusters["cluster_id"].astype(str),
+            "cluster_name": clusters["cluster_name"].astype(str),
+            "go_live_date": dates.dt.date,
+            "go_live_term": terms,
+            "rollout_wave": clusters["rollout_wave"],
+        }
+    ).sort_values(["rollout_wave", "cluster_id"]).reset_index(drop=True)
+
+
+def _caption(title: str, unit_text: str, source: tuple[str, ...], population: str,
+             frame: pd.DataFrame) -> str:
+    periods = frame.sort_values("period_index")["period"]
+    span = f"{periods.iloc[0]} to {periods.iloc[-1]}" if len(periods) else "no periods"
+    return (
+        f"{title} ({unit_text}); source: {', '.join(source)}; population: {population}; "
+        f"geography: Experts at Hand clusters and the whole local authority; period: terms, "
+        f"{span}."
+    )
+
+
+def _chart_options(params: MonitorParams) -> dict[str, Any]:
+    return {
+        "run_length": params.run_length,
+        "two_of_three": params.two_of_three,
+        "screen_outliers": params.screen_outliers,
+    }
+
+
+def _make_item(
+    *,
+    key: str,
+    section: str,
+    title: str,
+    unit_text: str,
+    direction: str,
+    direction_reason: str,
+    frame: pd.DataFrame,
+    chart: str,
+    multiplier: float,
+    people: tuple[str, ...],
+    params: MonitorParams,
+    rebase: Mapping[str, list[str]] | None,
+    source: tuple[str, ...],
+    population: str,
+    notes: tuple[str, ...] = (),
+) -> MonitorItem:
+    target = params.targets.get(key)
+    opts = _chart_options(params)
+    if chart != "xmr":
+        opts["multiplier"] = multiplier
+    with warnings.catch_warnings():
+        # trial limits are reported on each chart and in the matrix; no need to warn here
+        warnings.simplefilter("ignore", TrialLimitsWarning)
+        charts = charts_by_unit(
+            frame,
+            measure=title,
+            chart=chart,
+            rebase=rebase,
+            improvement_direction=direction,
+            target=target,
+            **opts,
+        )
+    return MonitorItem(
+        key=key,
+        section=section,
+        title=title,
+        unit_text=unit_text,
+        direction=direction,
+        direction_reason=direction_reason,
+        target=target,
+        frame=frame,
+        people_counts=people,
+        charts=charts,
+        caption=_caption(title, unit_text, source, population, frame),
+        notes=notes,
+    )
+
+
+def _activity_mix(ts: Any, params: MonitorParams) -> pd.DataFrame:
+    act = ts.raw("eah_activity").to_pandas()
+    schools = ts.raw("schools").to_pandas()[["urn", "cluster_id"]]
+    act = act.loc[act["activity_type"] != "statutory_assessment"]
+    act = act.merge(schools.astype(str), on="urn", how="inner")
+    dates = pd.to_datetime(act["activity_date"])
+    act = act.assign(
+        academic_year=[term_of(d.date())[0] for d in dates], unit=act["cluster_id"].astype(str)
+    )
+    if params.clusters:
+        act = act.loc[act["unit"].isin(params.clusters)]
+    act = act.loc[act["academic_year"].map(lambda a: _period_ok(a, params.first_year))]
+    hours = (
+        act.groupby(["unit", "academic_year", "activity_type"], as_index=False)["hours"].sum()
+    )
+    total = hours.groupby(["unit", "academic_year"])["hours"].transform("sum")
+    return hours.assign(share_pct=100.0 * hours["hours"] / total)
+
+
+def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData:
+    """Compute every series, chart and status of the monitoring report.
+
+    Parameters
+    ----------
+    params : MonitorParams or mapping
+        Report parameters (a mapping is turned into :class:`MonitorParams`).
+
+    Returns
+    -------
+    MonitoringData
+
+    Notes
+    -----
+    Process measures are charted per cluster from its first term of Experts at Hand activity;
+    outcome measures per cluster with limits recalculated from the cluster's go-live term (when
+    ``rebase_at_go_live``), so that the post-rollout period is judged against itself. The
+    local-authority series (``All clusters``) is never rebased: clusters go live at different
+    times. Cost per request divides the spend of the cost-per-expert-day measure by the
+    requests of the requests-per-school measure for the same cluster and term.
+    """
+    if not isinstance(params, MonitorParams):
+        params = MonitorParams(**dict(params))
+    ts = open_tables(params.data)
+    go_live = _go_live(ts)
+    rebase: dict[str, list[str]] | None = None
+    if params.rebase_at_go_live:
+        rebase = {
+            str(r.cluster_id): [str(r.go_live_term)]
+            for r in go_live.itertuples()
+            if r.go_live_term
+        }
+    items: list[MonitorItem] = []
+    process_frames: dict[str, pd.DataFrame] = {}
+    for mid, section, chart, mult, people in _PROCESS:
+        m = get_measure(mid)
+        frame = _tidy([_measure_frame(ts, mid, params)], params)
+        process_frames[mid] = frame
+        items.append(
+            _make_item(
+                key=mid, section=section, title=m.title, unit_text=m.unit_text,
+                direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
+                frame=frame, chart=chart, multiplier=mult, people=people, params=params,
+                rebase=None, source=m.source_tables, population=m.denominator, notes=m.notes,
+            )
+        )
+    # spend per request: spend (numerator of cost per expert day) / requests received
+    spend = process_frames["eah_cost_per_expert_day"][["unit", "period", "period_index",
+                                                       "numerator"]]
+    requests = process_frames["eah_requests_per_school"][["unit", "period", "numerator"]]
+    cpr = spend.merge(requests.rename(columns={"numerator": "denominator"}),
+                      on=["unit", "period"], how="inner")
+    cpr = cpr.assign(value=np.where(cpr["denominator"] > 0,
+                                    cpr["numerator"] / cpr["denominator"], np.nan))
+    items.append(
+        _make_item(
+            key="eah_cost_per_request", section="spend", title="Cost per request (£)",
+            unit_text="£", direction="lower",
+            direction_reason=(
+                "Lower is better for value for money provided quality and reach hold."
+            ),
+            frame=cpr, chart="xmr", multiplier=1.0, people=("denominator",), params=params,
+            rebase=None, source=("finance", "eah_requests", "clusters", "schools"),
+            population="Experts at Hand spend (statutory assessment excluded) per request "
+            "received",
+        )
+    )
+    for mid in params.outcome_measures:
+        m = get_measure(mid)
+        chart = "u_prime" if mid in _RATE_OUTCOMES else (
+            "p_prime" if m.scale == "percent" else "u_prime"
+        )
+        frame = _tidy([_measure_frame(ts, mid, params)], params)
+        items.append(
+            _make_item(
+                key=mid, section="outcomes", title=m.title, unit_text=m.unit_text,
+                direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
+                frame=frame, chart=chart, multiplier=m.multiplier, people=("numerator",
+                                                                            "denominator"),
+                params=params, rebase=rebase, source=m.source_tables,
+                population=m.denominator, notes=m.notes,
+            )
+        )
+    eq = get_measure(params.equality_measure)
+    overall = compute(ts, eq.id, level="la", period="term").frame[["period", "value"]]
+    for group in params.equality_groups:
+        by = compute(ts, eq.id, level="la", period="term", by=group).frame
+        by = by.merge(overall.rename(columns={"value": "overall"}), on="period", how="left")
+        gap = by.assign(unit=by["group"].astype(str), value=by["value"] - by["overall"])
+        frame = _tidy([gap], params, clusters=False)
+        title = f"{eq.title}: gap to all pupils by {group.replace('_', ' ')}"
+        items.append(
+            _make_item(
+                key=f"equality:{group}", section="equality", title=title,
+                unit_text=f"{eq.unit_text} points", direction="none",
+                direction_reason=(
+                    "No direction: a gap narrowing towards zero is the aim, which either side "
+                    "of zero can show."
+                ),
+                frame=frame, chart="xmr", multiplier=1.0,
+                people=("numerator", "denominator"), params=params, rebase=None,
+                source=eq.source_tables,
+                population=f"{eq.denominator}, by {group.replace('_', ' ')}",
+                notes=("Gap = group value minus the value for all pupils in the same term.",),
+            )
+        )
+    ys = compute(ts, "eah_expert_days_vs_yardstick_pct", level="cluster",
+                 period="academic_year").frame
+    ys = ys.assign(unit=ys["unit"].astype(str))
+    if params.clusters:
+        ys = ys.loc[ys["unit"].isin(params.clusters)]
+    settings_text = make_settings(
+        chart="xmr", improvement_direction="none", target=None, rebase=None,
+        fix_after_n_points=None, trial_threshold=13, **_chart_options(params),
+    ).describe(series=False)
+    return MonitoringData(
+        params=params,
+        items=tuple(items),
+        go_live=go_live,
+        activity_mix=_activity_mix(ts, params),
+        yardstick=ys.reset_index(drop=True),
+        chart_settings=settings_text,
+        notes=(
+            f"Periods are {PERIOD_TEXT['term']}.",
+            f"Data read on {dt.date.today().isoformat()} from {params.data}.",
+        ),
+    )
