@@ -236,9 +236,13 @@ def sun_abraham(
         raise EstimationError("no comparison units left after the sample restrictions")
 
     in_cell = treated_row & ~np.isin(rel, refs)
-    pairs = pd.MultiIndex.from_arrays([g[in_cell], rel[in_cell].astype(np.int64)])
-    cell_codes_in, cells = pd.factorize(pairs, sort=True)
-    m = len(cells)
+    g_codes, g_values = pd.factorize(g[in_cell], sort=True)
+    e_in = rel[in_cell].astype(np.int64)
+    e_lo, e_span = int(e_in.min()), int(e_in.max() - e_in.min()) + 1
+    raw = np.asarray(g_codes, dtype=np.int64) * e_span + (e_in - e_lo)
+    cell_codes_in, cell_raw = pd.factorize(raw, sort=True)
+    cell_raw = np.asarray(cell_raw, dtype=np.int64)
+    m = cell_raw.size
     cell_codes = np.full(sub.n_obs, -1, dtype=np.int64)
     cell_codes[in_cell] = cell_codes_in
     rows = np.flatnonzero(in_cell)
@@ -267,8 +271,8 @@ def sun_abraham(
     psi_delta = psi_all[:, t_n : t_n + m]
     cov_delta = psi_delta.T @ psi_delta
 
-    cell_g = np.asarray(cells.get_level_values(0), dtype=np.float64)
-    cell_e = np.asarray(cells.get_level_values(1), dtype=np.int64)
+    cell_g = np.asarray(g_values, dtype=np.float64)[cell_raw // e_span]
+    cell_e = cell_raw % e_span + e_lo
     cell_weight = np.bincount(cell_codes_in, sub.weights[in_cell], minlength=m)
     cl_cell = np.asarray(
         sparse.csr_matrix(

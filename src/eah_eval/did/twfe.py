@@ -253,14 +253,15 @@ def prepare_panel(
     gvals = np.where(gvals == float(never_treated_value), np.inf, gvals)
 
     unit_codes, unit_labels = pd.factorize(frame[unit], sort=True)
-    times, time_codes = np.unique(tvals, return_inverse=True)
+    time_codes, time_index = pd.factorize(tvals, sort=True)
+    times = np.asarray(time_index, dtype=np.float64)
     unit_codes = np.asarray(unit_codes, dtype=np.int64)
-    time_codes = np.asarray(time_codes, dtype=np.int64).reshape(-1)
+    time_codes = np.asarray(time_codes, dtype=np.int64)
     n_units = len(unit_labels)
 
     key = unit_codes * len(times) + time_codes
-    if np.unique(key).shape[0] != key.shape[0]:
-        dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    if dup.any():
         first = int(np.flatnonzero(dup)[0])
         raise EstimationError(
             f"more than one row for the same unit and period, e.g. {unit}="
@@ -716,7 +717,7 @@ def twfe(
             rel = np.where(ever, np.clip(rel, lo, hi), np.nan)
         else:
             keep = ~ever | ((rel >= lo) & (rel <= hi))
-        present = np.unique(rel[ever & keep])
+        present = np.sort(pd.unique(rel[ever & keep]))
         terms = [int(e) for e in present if int(e) not in refs]
         x_raw = (rel[:, None] == np.asarray(terms, dtype=np.float64)[None, :]).astype(np.float64)
         index = pd.Index(terms, name="event_time")
@@ -786,7 +787,7 @@ def twfe(
         design=design,
         covariance=cov,
         n_obs=sub.n_obs,
-        n_units=int(np.unique(sub.unit_codes).shape[0]),
+        n_units=sub.n_units,
         n_clusters=sub.n_clusters,
         reference=refs if kind == "event" else (),
     )
