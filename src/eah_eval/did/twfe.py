@@ -647,7 +647,8 @@ def twfe(
     binning : {"bin", "drop"}, default "bin"
         Treatment of relative periods outside ``[min_e, max_e]``.
     small_sample : bool, default False
-        Multiply the clustered covariance by ``G / (G - 1)``.
+        Multiply the clustered covariance by ``G / (G - 1) * (n - 1) / n`` (linearmodels'
+        ``group_debias``); the default is the plain sandwich, as in the group-time estimator.
 
     Returns
     -------
@@ -766,7 +767,7 @@ def twfe(
             "kind": kind,
             "outcome": outcome,
             "standard errors": f"clustered by {cluster or unit} ({sub.n_clusters} clusters)"
-            + (", G/(G-1) factor" if small_sample else ", no small-sample factor"),
+            + (", factor G/(G-1) (n-1)/n" if small_sample else ", no small-sample factor"),
             "weights": weights or "none",
             "covariates": list(panel.covariate_names) or "none",
             **(
