@@ -183,3 +183,18 @@ def test_errors():
     with pytest.raises(EstimationError, match="missing value"):
         bacon(df.assign(cohort=df["cohort"].where(df["unit"] > 0)), outcome="y", unit="unit",
               time="time", cohort="cohort")
+
+
+def test_plot_draws_every_type():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = staggered_panel(n_units=40, seed=3)
+    res = bacon(df, outcome="y", unit="unit", time="time", cohort="cohort")
+    ax = res.plot()
+    labels = ax.get_legend_handles_labels()[1]
+    assert "TWFE estimate" in labels
+    assert set(res.by_type()["type"]) <= set(labels)
+    plt.close(ax.figure)
