@@ -433,7 +433,7 @@ def wild_linear(
     ssc = g / (g - 1) * (n - 1) / (n - p)
     wd = wild_draws(g, draws, weight_type=weight_type, rng=rng)
     pieces = _linear_pieces(sparse.csr_matrix(xw), yw, codes, g, terms, ssc)
-    alpha = 1 - level
+    alpha = round(1 - level, 12)
     ests, ses, stats_, ps, lo, hi = [], [], [], [], [], []
     for pc in pieces:
         t = (pc.beta - null) / pc.se

@@ -1,0 +1,331 @@
+"""Randomisation inference over the order in which clusters went live.
+
+Design-based inference: the only randomness is *which* clusters were assigned to which rollout
+wave. Keeping the number of clusters per wave fixed, every assignment of clusters to waves is
+taken as equally likely (the assumption the output states). Under the sharp null of a constant
+additive effect ``tau0`` the untreated outcomes are known (``Y - tau0 D``), so the estimate can be
+recomputed under every assignment; the Fisher p-value is the share of assignments whose estimate
+is at least as far from ``tau0`` as the observed one, and the interval collects every ``tau0``
+not rejected.
+
+When the number of distinct assignments (``G! / prod_w n_w!``) is at most ``max_exact`` all of
+them are enumerated (exact p-value); otherwise ``draws`` assignments are sampled at random and
+the observed assignment is counted once more (``p = (1 + #extreme) / (1 + draws)``).
+
+References
+----------
+Fisher, R. A. (1935). *The Design of Experiments*. Edinburgh: Oliver and Boyd.
+Imbens, G. W. and Rubin, D. B. (2015). *Causal Inference for Statistics, Social, and Biomedical
+Sciences*, chapter 5. Cambridge University Press.
+Roth, J. and Sant'Anna, P. H. C. (2023). Efficient estimation for staggered rollout designs.
+*Journal of Political Economy Microeconomics* 1(4), 669-709.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from eah_eval.did.bootstrap import resolve_rng
+from eah_eval.errors import EstimationError, OptionError
+
+__all__ = ["ASSUMPTION", "RandomizationResult", "count_assignments", "randomization_inference"]
+
+ASSUMPTION = (
+    "Design-based randomisation inference: valid if the order in which clusters went live was "
+    "as good as random (every assignment of clusters to waves with the observed wave sizes "
+    "equally likely); the interval also assumes a constant additive effect."
+)
+
+
+@dataclass(frozen=True)
+class RandomizationResult:
+    """Fisher randomisation test and interval over rollout order.
+
+    Attributes
+    ----------
+    estimate : float
+        Estimate under the observed assignment.
+    null : float
+        Hypothesised constant effect of the p-value.
+    pvalue : float
+        Fisher p-value (two-sided, ``|T(a) - null| >= |T_obs - null|``).
+    ci_low, ci_high : float
+        Interval by inversion (``nan`` when not computed).
+    level : float
+        Interval level.
+    n_assignments : int
+        Assignments evaluated (all of them when ``exact``).
+    total_assignments : int
+        Number of distinct assignments of clusters to waves.
+    exact : bool
+        True when every assignment was enumerated.
+    seed : int or str or None
+        Seed recorded when sampling.
+    n_clusters : int
+        Number of clusters.
+    assumption : str
+        What the inference assumes (print it with the result).
+    """
+
+    estimate: float
+    null: float
+    pvalue: float
+    ci_low: float
+    ci_high: float
+    level: float
+    n_assignments: int
+    total_assignments: int
+    exact: bool
+    seed: Any
+    n_clusters: int
+    assumption: str = ASSUMPTION
+
+    def info(self) -> dict[str, Any]:
+        """Return the record of the inference (method, draws, seed, clusters, exactness)."""
+        return {
+            "method": "randomization",
+            "weights": None,
+            "draws": self.n_assignments,
+            "total_assignments": self.total_assignments,
+            "exact": self.exact,
+            "seed": self.seed,
+            "n_clusters": self.n_clusters,
+            "level": self.level,
+            "assumption": self.assumption,
+        }
+
+    def summary(self) -> str:
+        """Return a plain-text summary including the assumption."""
+        how = (f"all {self.total_assignments} assignments enumerated" if self.exact else
+               f"{self.n_assignments} of {self.total_assignments} assignments sampled "
+               f"(seed {self.seed})")
+        return (
+            f"Randomisation inference over rollout order ({how}; {self.n_clusters} clusters)\n"
+            f"estimate {self.estimate:.6g}; Fisher p-value for effect = {self.null:g}: "
+            f"{self.pvalue:.4f}; {100 * self.level:.0f}% interval "
+            f"[{self.ci_low:.6g}, {self.ci_high:.6g}]\n{self.assumption}"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def count_assignments(wave_sizes: list[int]) -> int:
+    """Count the distinct assignments of ``sum(wave_sizes)`` clusters to waves of these sizes.
+
+    Parameters
+    ----------
+    wave_sizes : list of int
+        Clusters per wave (include the never-treated group as a wave).
+
+    Returns
+    -------
+    int
+        The multinomial coefficient ``G! / prod(n_w!)``.
+    """
+    total = math.factorial(sum(wave_sizes))
+    for k in wave_sizes:
+        total //= math.factorial(k)
+    return total
+
+
+def _multiset_permutations(items: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Distinct permutations of a multiset in lexicographic order (no duplicates)."""
+    a = sorted(items)
+    n = len(a)
+    while True:
+        yield tuple(a)
+        i = n - 2
+        while i >= 0 and a[i] >= a[i + 1]:
+            i -= 1
+        if i < 0:
+            return
+        j = n - 1
+        while a[j] <= a[i]:
+            j -= 1
+        a[i], a[j] = a[j], a[i]
+        a[i + 1:] = reversed(a[i + 1:])
+
+
+def randomization_inference(
+    data: pd.DataFrame,
+    estimator: Callable[[pd.DataFrame], float],
+    *,
+    outcome: str,
+    time: str,
+    cohort: str,
+    cluster: str,
+    never_treated_value: float = 0,
+    null: float = 0.0,
+    level: float = 0.95,
+    conf_int: bool = True,
+    linear_in_outcome: bool = True,
+    max_exact: int = 10_000,
+    draws: int = 999,
+    rng: int | np.random.Generator | None = None,
+) -> RandomizationResult:
+    """Fisher randomisation test and interval, permuting which clusters go live in which wave.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel with the outcome, period, cohort (first treated period) and cluster columns.
+        The cohort must be constant within a cluster (waves are assigned to clusters).
+    estimator : callable
+        ``estimator(frame) -> float``: the estimate from a panel with the same columns (for
+        example ``lambda d: aggregate(att_gt(d, ...), "simple").overall_att``).
+    outcome, time, cohort, cluster : str
+        Column names.
+    never_treated_value : float, default 0
+        Cohort code of never-treated clusters (they form one more "wave").
+    null : float, default 0
+        Constant effect tested by the p-value.
+    level : float, default 0.95
+        Interval level.
+    conf_int : bool, default True
+        Compute the interval by inversion.
+    linear_in_outcome : bool, default True
+        The estimator is linear in the outcome for a given assignment (difference-in-differences
+        estimators without covariates are). Then three estimates per assignment give the
+        statistic for every ``tau0`` exactly; otherwise each ``tau0`` tried re-estimates.
+    max_exact : int, default 10000
+        Enumerate every assignment when there are at most this many.
+    draws : int, default 999
+        Assignments sampled otherwise.
+    rng : int, numpy.random.Generator or None
+        Seed or generator for sampling (recorded).
+
+    Returns
+    -------
+    RandomizationResult
+        With the statement of the assumption.
+
+    Raises
+    ------
+    OptionError
+        For a missing column or bad level.
+    EstimationError
+        If the cohort varies within a cluster, fewer than two clusters, or one wave only.
+    """
+    for col in (outcome, time, cohort, cluster):
+        if col not in data.columns:
+            raise OptionError(f"column {col!r} not found; columns are {list(data.columns)}")
+    if not 0 < float(level) < 1:
+        raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
+    per_cluster = data.groupby(cluster, sort=True)[cohort].nunique()
+    if (per_cluster > 1).any():
+        bad = per_cluster.index[per_cluster.to_numpy() > 1][0]
+        raise EstimationError(
+            f"cohort {cohort!r} varies within cluster {bad!r}; randomisation over rollout "
+            "order assigns waves to whole clusters"
+        )
+    wave_of = data.groupby(cluster, sort=True)[cohort].first()
+    clusters = list(wave_of.index)
+    observed = list(wave_of.to_numpy())
+    if len(clusters) < 2 or len(set(observed)) < 2:
+        raise EstimationError(
+            "randomisation inference needs at least two clusters and two different waves"
+        )
+    sizes = list(Counter(observed).values())
+    total = count_assignments(sizes)
+    exact = total <= int(max_exact)
+    seed: Any = None
+    if exact:
+        assignments = [list(a) for a in _multiset_permutations(observed)]
+    else:
+        gen, seed = resolve_rng(rng)
+        assignments = [list(observed)]
+        assignments += [list(gen.permutation(observed)) for _ in range(int(draws))]
+
+    cl_index = pd.Index(clusters)
+    row_cluster = cl_index.get_indexer(data[cluster])
+    t = data[time].to_numpy(dtype=float)
+    y = data[outcome].to_numpy(dtype=float)
+
+    def treat(assign: list[Any]) -> NDArray[np.float64]:
+        g = np.asarray(assign, dtype=float)[row_cluster]
+        return ((g != float(never_treated_value)) & (t >= g)).astype(float)
+
+    d_obs = treat(observed)
+    frame = data.copy()
+
+    def est(assign: list[Any], yy: NDArray[np.float64]) -> float:
+        frame[cohort] = np.asarray(assign, dtype=float)[row_cluster].astype(
+            data[cohort].dtype, copy=False)
+        frame[outcome] = yy
+        return float(estimator(frame))
+
+    obs_index = next(i for i, a in enumerate(assignments) if a == observed)
+    if linear_in_outcome:
+        # T_a(tau0) = est_a(Y) - tau0 est_a(D_obs) + tau0 est_a(D_a)
+        e_y = np.array([est(a, y) for a in assignments])
+        extra: list[NDArray[np.float64]] = []
+
+        def stats_at(tau0: float) -> NDArray[np.float64]:
+            if tau0 == 0.0:
+                return np.asarray(e_y, dtype=float)
+            if not extra:
+                extra.append(np.array([est(a, d_obs) for a in assignments]))
+                extra.append(np.array([est(a, treat(a)) for a in assignments]))
+            return np.asarray(e_y - tau0 * extra[0] + tau0 * extra[1] - tau0, dtype=float)
+    else:
+        cache: dict[float, NDArray[np.float64]] = {}
+
+        def stats_at(tau0: float) -> NDArray[np.float64]:
+            if tau0 not in cache:
+                y0 = y - tau0 * d_obs
+                cache[tau0] = np.array(
+                    [est(a, y0 + tau0 * treat(a)) for a in assignments]) - tau0
+            return cache[tau0]
+
+    def pvalue(tau0: float) -> float:
+        s = np.abs(stats_at(tau0))
+        obs = s[obs_index]
+        extreme = int(np.sum(s >= obs * (1 - 1e-10) - 1e-14))
+        # exact: share of all assignments; sampled: the observed assignment is the first entry,
+        # so this is (1 + #extreme among the draws) / (1 + draws)
+        return extreme / len(assignments)
+
+    estimate = float(stats_at(0.0)[obs_index])
+    p = pvalue(float(null))
+    lo = hi = math.nan
+    if conf_int:
+        alpha = round(1 - float(level), 12)
+        spread = float(np.std(stats_at(0.0))) or max(abs(estimate), 1.0)
+        lo = _invert(pvalue, estimate, spread, alpha, -1)
+        hi = _invert(pvalue, estimate, spread, alpha, +1)
+    return RandomizationResult(
+        estimate=estimate, null=float(null), pvalue=p, ci_low=lo, ci_high=hi,
+        level=float(level), n_assignments=len(assignments), total_assignments=total,
+        exact=exact, seed=seed, n_clusters=len(clusters),
+    )
+
+
+def _invert(pfun: Callable[[float], float], centre: float, scale: float, alpha: float,
+            side: int) -> float:
+    inside, step = centre, scale
+    outside = centre + side * step
+    tries = 0
+    while pfun(outside) > alpha:
+        inside = outside
+        step *= 2
+        outside = centre + side * step
+        tries += 1
+        if tries > 40:
+            return side * math.inf
+    tol = 1e-6 * scale
+    while abs(outside - inside) > tol:
+        mid = 0.5 * (inside + outside)
+        if pfun(mid) > alpha:
+            inside = mid
+        else:
+            outside = mid
+    return 0.5 * (inside + outside)
