@@ -124,6 +124,9 @@ def design_section(ctx: _Context) -> str:
 
 def data_quality_records(ctx: _Context) -> dict[str, Any]:
     """Row accounting, URN changes followed and periods missing, for results.json."""
+    cached: dict[str, Any] | None = getattr(ctx, "_data_quality", None)
+    if cached is not None:
+        return cached
     acc = getattr(ctx.council, "accounting", None)
     rows = []
     if isinstance(acc, pd.DataFrame) and len(acc):
@@ -151,8 +154,10 @@ def data_quality_records(ctx: _Context) -> dict[str, Any]:
             n_missing = sum((c, p) not in have for c in clusters for p in periods)
             if n_missing:
                 missing.append(f"{mid}: {n_missing} cluster-period(s) with no data")
-    return {"accounting": rows, "urn_changes_followed": changes, "lineage_rule": rule,
-            "periods_missing": missing}
+    out = {"accounting": rows, "urn_changes_followed": changes, "lineage_rule": rule,
+           "periods_missing": missing}
+    ctx._data_quality = out
+    return out
 
 
 def _protect_accounting(acc: pd.DataFrame, ctx: _Context) -> pd.DataFrame:

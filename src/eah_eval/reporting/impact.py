@@ -126,6 +126,7 @@ class _Context:
     records: list[SuppressionRecord] = field(default_factory=list)
     unavailable: list[dict[str, str]] = field(default_factory=list)
     measures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _data_quality: dict[str, Any] | None = None
 
     def note_unavailable(self, what: str, why: str) -> str:
         self.unavailable.append({"section": what, "reason": why})

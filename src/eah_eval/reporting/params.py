@@ -37,9 +37,10 @@ DEFAULT_MEASURES: tuple[str, ...] = (
     "sen_support_pct",
     "ehc_plan_pct",
     "ehc_requests_per_1000",
-    "absence_rate",
-    "persistent_absence_pct",
+    "absence_overall_pct",
+    "absence_persistent_pct",
     "suspension_rate",
+    "ks2_rwm_expected_pct",
 )
 
 P = TypeVar("P")

@@ -1,0 +1,165 @@
+"""The impact report end to end on a tiny council: disclosure scan, accessibility, PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tiny_council import write_tiny_council
+
+from eah_eval.reporting.accessibility import check_accessibility, find_axe, find_chromium
+from eah_eval.reporting.impact import COUNT_KEYS
+from eah_eval.reporting.params import ReportParams
+from eah_eval.reporting.runner import ReportOutputs, run_report
+
+THRESHOLD = 10
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> ReportOutputs:
+    base = tmp_path_factory.mktemp("tiny")
+    data = write_tiny_council(base / "data")
+    params = ReportParams(
+        data=str(data),
+        measures=("sen_support_pct", "ehc_requests_per_1000", "absence_overall_pct"),
+        bootstrap_reps=99,
+        analyst="A. Analyst",
+        assurer="B. Assurer",
+        commissioner="C. Commissioner",
+        approver="D. Approver",
+    )
+    return run_report(params, base / "out")
+
+
+class _CountCells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.cells: list[str] = []
+        self.imgs: list[dict[str, str | None]] = []
+        self.headings: list[int] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "td" and a.get("data-kind") == "count":
+            self.inside = True
+            self.cells.append("")
+        if tag == "img":
+            self.imgs.append(a)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "script" or (tag == "link" and a.get("rel") == "stylesheet"):
+            self.scripts += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.cells[-1] += data
+
+
+def _small(text: str) -> list[float]:
+    out = []
+    for m in NUMBER.findall(text):
+        v = float(m.replace(",", ""))
+        if 0 < v < THRESHOLD:
+            out.append(v)
+    return out
+
+
+def _walk(obj: Any, path: str = "") -> list[tuple[str, Any]]:
+    found = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in COUNT_KEYS and not isinstance(v, dict | list):
+                found.append((f"{path}.{k}", v))
+            found += _walk(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            found += _walk(v, f"{path}[{i}]")
+    return found
+
+
+def test_report_files_and_results(tiny_report: ReportOutputs) -> None:
+    assert tiny_report.html.is_file()
+    assert tiny_report.results is not None
+    res = json.loads(tiny_report.results.read_text())
+    for key in ("parameters", "disclosure", "suppression", "qa", "versions", "data_quality"):
+        assert key in res
+    assert res["parameters"]["bootstrap_reps"] == 99
+    assert res["qa"]["assured"] is True and res["qa"]["data_fingerprint"]
+    # the tiny council has small counts, so suppression must have happened
+    assert sum(r["n_primary"] for r in res["suppression"]) > 0
+
+
+def test_disclosure_scan_html_and_json(tiny_report: ReportOutputs) -> None:
+    html = tiny_report.html.read_text()
+    parser = _CountCells()
+    parser.feed(html)
+    assert parser.cells, "the report should mark count cells"
+    leaks = [(c, _small(c)) for c in parser.cells if _small(c)]
+    assert leaks == []
+    assert tiny_report.results is not None
+    res = json.loads(tiny_report.results.read_text())
+    counts = _walk(res)
+    assert counts, "results.json should hold counts"
+    bad = [(p, v) for p, v in counts if isinstance(v, int | float) and 0 < v < THRESHOLD]
+    assert bad == []
+
+
+def test_html_is_self_contained_and_structured(tiny_report: ReportOutputs) -> None:
+    html = tiny_report.html.read_text()
+    parser = _CountCells()
+    parser.feed(html)
+    assert parser.scripts == 0  # nothing loaded from elsewhere, no code
+    assert parser.imgs and all(str(i.get("src", "")).startswith("data:image/png;base64,")
+                               for i in parser.imgs)
+    assert all(i.get("alt") for i in parser.imgs)
+    assert parser.headings[0] == 1 and parser.headings.count(1) == 1
+    # headings never skip a level on the way down
+    assert all(b <= a + 1 for a, b in zip(parser.headings, parser.headings[1:], strict=False))
+    assert "build_impact_report" not in html  # code hidden
+    assert "<caption>" in html and 'scope="col"' in html
+
+
+needs_browser = pytest.mark.skipif(
+    find_chromium() is None or find_axe() is None,
+    reason="headless Chromium or axe-core not installed (run 'make browser' and install "
+    "the dev extra)",
+)
+
+
+@pytest.mark.browser
+@needs_browser
+def test_axe_core_finds_no_wcag22_aa_violations(tiny_report: ReportOutputs) -> None:
+    result = check_accessibility(tiny_report.html)
+    assert result.ok, result.summary()
+    assert result.n_passes > 5
+
+
+@pytest.mark.browser
+@needs_browser
+def test_axe_core_detects_violations(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><head><title>t</title></head><body>'
+                   '<img src="data:image/png;base64,iVBORw0KGgo="></body></html>')
+    result = check_accessibility(bad)
+    ids = {v["id"] for v in result.violations}
+    assert {"image-alt", "html-has-lang"} <= ids
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(find_chromium() is None, reason="headless Chromium not installed")
+def test_pdf_printed_from_the_same_html(tiny_report: ReportOutputs, tmp_path: Path) -> None:
+    from eah_eval.reporting.pdf import print_pdf
+
+    pdf = print_pdf(tiny_report.html, tmp_path / "board.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
