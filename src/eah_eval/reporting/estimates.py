@@ -429,7 +429,8 @@ def _headline(ctx: _Context, done: list[MeasureEstimate], failed: dict[str, str]
             "Schools (started; comparison)": f"{e.n_schools_treated}; {e.n_schools_comparison}",
             "Pupils (started; comparison)": f"{_people(e.n_pupils_treated)}; "
             f"{_people(e.n_pupils_comparison)}",
-            f"Change ({e.unit})": _fmt(e.estimate),
+            "Unit": "percentage points" if e.unit == "%" else e.unit,
+            "Change": _fmt(e.estimate),
             f"{level}% interval": f"{_fmt(e.lower)} to {_fmt(e.upper)}",
             "Effect size": _fmt(e.effect_size) if e.effect_size is not None else "z",
             "Months' progress": str(e.months) if e.months is not None else "z",
@@ -446,7 +447,7 @@ def _headline(ctx: _Context, done: list[MeasureEstimate], failed: dict[str, str]
                     f"Estimated change after Experts at Hand started, by measure, with {level}% "
                     "intervals and evidence strength"
                 ),
-                numeric_columns=[c for c in disp.columns if c != "Evidence"],
+                numeric_columns=[c for c in disp.columns if c not in ("Evidence", "Unit")],
                 count_columns=["Pupils (started; comparison)"],
                 notes=[
                     "Change: average difference between clusters after they started and "
