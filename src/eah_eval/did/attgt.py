@@ -418,7 +418,7 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
             att.append(res.att)
 
     k = len(cells)
-    psi = np.zeros((n, k))
+    psi = np.zeros((n, k), order="F")  # columns contiguous: one scatter per cell
     for j, col in enumerate(columns):
         if col is not None:
             psi[col[0], j] = col[1]

@@ -92,18 +92,21 @@ def draw_multipliers(gen: np.random.Generator, size: tuple[int, int],
 
     Returns
     -------
-    ndarray
-        Multipliers.
+    ndarray of float32
+        Multipliers (single precision keeps the draws x clusters matrix small; the
+        bootstrap's Monte Carlo error is many orders of magnitude above the rounding).
     """
     check_option("weight_type", weight_type, WEIGHT_TYPES)
     if weight_type == "mammen":
         s5 = np.sqrt(5.0)
         low, high = (1.0 - s5) / 2.0, (1.0 + s5) / 2.0
         p_low = (s5 + 1.0) / (2.0 * s5)
-        return np.where(gen.random(size) < p_low, low, high)
+        return np.where(gen.random(size, dtype=np.float32) < p_low, np.float32(low),
+                        np.float32(high))
     if weight_type == "rademacher":
-        return gen.integers(0, 2, size=size).astype(np.float64) * 2.0 - 1.0
-    values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+        return gen.integers(0, 2, size=size, dtype=np.int8).astype(np.float32) * 2 - 1
+    values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)],
+                      dtype=np.float32)
     return values[gen.integers(0, 6, size=size)]
 
 
@@ -241,15 +244,18 @@ def bootstrap_influence(
     check_option("weight_type", weight_type, WEIGHT_TYPES)
     gen, seed = resolve_rng(rng)
     n = psi.shape[0]
-    s = cluster_sums(np.nan_to_num(psi, nan=0.0), cluster_codes)
-    n_clusters, k = s.shape
+    s64 = cluster_sums(np.nan_to_num(psi, nan=0.0), cluster_codes)
+    n_clusters, k = s64.shape
+    scale = np.max(np.abs(s64), axis=0)
+    scale[scale == 0] = 1.0
+    s = (s64 / scale).astype(np.float32)  # scaled so single precision cannot overflow
     draws = np.empty((n_draws, k))
     chunk = max(1, _CHUNK_ELEMENTS // max(n_clusters, 1))
     for start in range(0, n_draws, chunk):
         stop = min(n_draws, start + chunk)
         v = draw_multipliers(gen, (stop - start, n_clusters), weight_type)
         draws[start:stop] = v @ s
-    draws /= n
+    draws *= scale / n
     nb = n_draws
     srt = np.sort(draws, axis=0)
     q75 = srt[int(np.ceil(0.75 * nb)) - 1]

@@ -80,7 +80,7 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, max_iter: int = 10
         eta = x @ beta
         p = 1.0 / (1.0 + np.exp(-eta))
         score = x.T @ (w * (d - p))
-        info = (x * (w * p * (1.0 - p))[:, None]).T @ x
+        info = (x.T * (w * p * (1.0 - p))) @ x
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError as exc:
@@ -95,10 +95,11 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, max_iter: int = 10
 
 
 def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    xtwx = (x * w[:, None]).T @ x
+    xw = x.T * w
+    xtwx = xw @ x
     if np.linalg.cond(xtwx) > 1.0 / np.finfo(float).eps:
         raise EstimationError("control-unit covariate matrix is singular or ill-conditioned")
-    return np.asarray(np.linalg.solve(xtwx, (x * w[:, None]).T @ y))
+    return np.asarray(np.linalg.solve(xtwx, xw @ y))
 
 
 def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
@@ -142,7 +143,10 @@ def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
     w = w / np.mean(w)
     control = d == 0
 
-    ps = lin_ps = None
+    # Estimation effects enter as psi_nuisance @ m for a k-vector m; with
+    # psi_nuisance = (x * r[:, None]) @ A this is r * (x @ (A @ m)), computed without
+    # forming n x k temporaries.
+    ps = ps_resid = ps_hess = None
     if method in ("dr", "ipw"):
         _, p = logit_fit(x, d, w)
         if np.max(p) >= OVERLAP_LIMIT:
@@ -150,36 +154,40 @@ def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
         ps = np.minimum(p, 1 - 1e-6)
         keep = np.where(control, ps < TRIM_LEVEL, True)
         wps = ps * (1.0 - ps) * w
-        hess = np.linalg.inv((x * wps[:, None]).T @ x) * n
-        lin_ps = (x * (w * (d - ps))[:, None]) @ hess  # asymptotic linear rep. of the logit
+        ps_hess = np.linalg.inv((x.T * wps) @ x) * n
+        ps_resid = w * (d - ps)
     if method in ("dr", "reg"):
         beta = _wls(x[control], dy[control], w[control])
         fitted = x @ beta
         w_ols = w * (1.0 - d)
-        xtx = (x * w_ols[:, None]).T @ x / n
-        lin_ols = (x * (w_ols * (dy - fitted))[:, None]) @ np.linalg.inv(xtx)
+        ols_inv = np.linalg.inv((x.T * w_ols) @ x / n)
+        ols_resid = w_ols * (dy - fitted)
+
+        def ols_effect(m: np.ndarray) -> np.ndarray:
+            return np.asarray(ols_resid * (x @ (ols_inv @ m)))
 
     if method == "reg":
         w_t = w * d
-        eta_t = np.mean(w_t * dy) / np.mean(w_t)
-        eta_c = np.mean(w_t * fitted) / np.mean(w_t)
-        inf_treat = (w_t * dy - w_t * eta_t) / np.mean(w_t)
-        m1 = np.mean(w_t[:, None] * x, axis=0)
-        inf_cont = (w_t * fitted - w_t * eta_c + lin_ols @ m1) / np.mean(w_t)
+        mean_wt = np.mean(w_t)
+        eta_t = np.mean(w_t * dy) / mean_wt
+        eta_c = np.mean(w_t * fitted) / mean_wt
+        inf_treat = w_t * (dy - eta_t) / mean_wt
+        inf_cont = (w_t * (fitted - eta_c) + ols_effect(x.T @ w_t / n)) / mean_wt
         return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_cont)
 
-    assert ps is not None and lin_ps is not None
+    assert ps is not None and ps_resid is not None and ps_hess is not None
     w_t = keep * w * d
     w_c = keep * w * ps * (1.0 - d) / (1.0 - ps)
     resid = dy - fitted if method == "dr" else dy
-    eta_t = np.mean(w_t * resid) / np.mean(w_t)
-    eta_c = np.mean(w_c * resid) / np.mean(w_c)
-    inf_treat = w_t * resid - w_t * eta_t
-    inf_cont = w_c * resid - w_c * eta_c
-    m2 = np.mean((w_c * (resid - eta_c))[:, None] * x, axis=0)
-    inf_cont = inf_cont + lin_ps @ m2
+    mean_wt, mean_wc = np.mean(w_t), np.mean(w_c)
+    eta_t = np.mean(w_t * resid) / mean_wt
+    eta_c = np.mean(w_c * resid) / mean_wc
+    inf_treat = w_t * (resid - eta_t)
+    inf_cont = w_c * (resid - eta_c)
+    m2 = x.T @ (w_c * (resid - eta_c)) / n
+    inf_cont = inf_cont + ps_resid * (x @ (ps_hess @ m2))
     if method == "dr":
-        inf_treat = inf_treat - lin_ols @ np.mean(w_t[:, None] * x, axis=0)
-        inf_cont = inf_cont - lin_ols @ np.mean(w_c[:, None] * x, axis=0)
-    influence = inf_treat / np.mean(w_t) - inf_cont / np.mean(w_c)
+        inf_treat = inf_treat - ols_effect(x.T @ w_t / n)
+        inf_cont = inf_cont - ols_effect(x.T @ w_c / n)
+    influence = inf_treat / mean_wt - inf_cont / mean_wc
     return TwoByTwo(float(eta_t - eta_c), influence)
