@@ -70,7 +70,7 @@ def term_index(academic_year: str, term: str) -> int:
     """Return the integer period index of a term (consecutive terms differ by 1)."""
     if term not in TERMS:
         raise OptionError(f"term must be one of {', '.join(TERMS)}; got {term!r}")
-    return 3 * academic_year_start(academic_year) + TERMS.index(term)  # type: ignore[arg-type]
+    return 3 * academic_year_start(academic_year) + TERMS.index(term)
 
 
 def term_from_index(index: int) -> tuple[str, Term]:
