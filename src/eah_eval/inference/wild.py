@@ -600,10 +600,11 @@ def wild_aggregate(result: Any, **options: Any) -> WildBootstrapResult:
         Rows of the result's table, then ``"overall"`` for aggregations.
     """
     frame = result.table.to_frame()
-    names = [str(v) for v in frame.index]
+    label_col = frame.columns[0] if frame.columns[0] != "estimate" else None
+    names = [str(v) for v in (frame[label_col] if label_col else frame.index)]
     psi = np.asarray(result.influence, dtype=float)
     est = np.asarray(result.estimates, dtype=float)
-    if hasattr(result, "overall_influence"):
+    if hasattr(result, "overall_influence") and getattr(result, "kind", "") != "simple":
         psi = np.column_stack([psi, np.asarray(result.overall_influence, dtype=float)])
         est = np.r_[est, float(result.overall_att)]
         names.append("overall")

@@ -63,6 +63,7 @@ __all__ = [
     "HonestDiDResult",
     "breakdown_value",
     "honest_did",
+    "honest_did_event",
     "identified_set_rm",
     "original_ci",
     "relative_magnitudes_ci",
@@ -1007,3 +1008,46 @@ def honest_did(
         num_post_periods=t,
         seed_info=seed_info,
     )
+
+
+def honest_did_event(result: Any, **options: Any) -> HonestDiDResult:
+    """Sensitivity analysis of an event-study aggregation with a universal base period.
+
+    Parameters
+    ----------
+    result : eah_eval.did.aggregate.AggregateResult
+        ``aggregate(att_gt(..., base_period="universal"), "event")``.
+    **options
+        Passed to :func:`honest_did` (``restriction``, ``m_values``, ``l_vec``, ...).
+
+    Returns
+    -------
+    HonestDiDResult
+
+    Raises
+    ------
+    OptionError
+        If the base period is not universal, or event times are not consecutive around the
+        reference period ``-1``.
+    """
+    from eah_eval.sensitivity.pretrends import event_study_inputs
+
+    meta = dict(getattr(result, "metadata", {}) or {})
+    if meta.get("base_period", "universal") != "universal":
+        raise OptionError(
+            "honest_did needs an event study with a universal base period; got base_period="
+            f"{meta.get('base_period')!r} (re-run att_gt with base_period='universal')"
+        )
+    e, b, v = event_study_inputs(result)
+    keep = np.isfinite(b) & (np.diag(v) > 0) & (e != -1)
+    e, b, v = e[keep], b[keep], v[np.ix_(keep, keep)]
+    pre, post = e[e < 0], e[e >= 0]
+    if pre.size == 0 or post.size == 0:
+        raise OptionError("the event study needs at least one pre and one post period")
+    if not (np.array_equal(pre, np.arange(pre.min(), -1))
+            and np.array_equal(post, np.arange(0, post.max() + 1))):
+        raise OptionError(
+            f"event times must be consecutive around the reference -1; got {list(e)}"
+        )
+    return honest_did(b, v, num_pre_periods=int(pre.size), num_post_periods=int(post.size),
+                      **options)
