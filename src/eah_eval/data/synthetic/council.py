@@ -112,8 +112,9 @@ def make_council(
         Seed of the single :class:`numpy.random.Generator` every draw comes from. Same seed and
         parameters give identical tables (and identical bytes from :func:`write_council`).
     effects : mapping or None
-        True effects by measure (``absence_rate``, ``suspension_rate``,
-        ``ehc_requests_per_1000``, ``sen_support_pct``, ``ks2_rwm_pct``), each an
+        True effects by measure (``absence_overall_pct``, ``suspension_rate``,
+        ``ehc_requests_per_1000``, ``sen_support_pct``, ``ks2_rwm_expected_pct``; the ids of
+        :mod:`eah_eval.measures`), each an
         :class:`EffectSpec`, a mapping of its fields or a number (absolute size). ``None`` uses
         :data:`DEFAULT_EFFECTS`; a mapping sets exactly the effects it names, so ``{}`` gives a
         null council.
@@ -172,7 +173,7 @@ def make_council(
     >>> sorted(council.tables)[:3]
     ['attainment', 'attendance', 'clusters']
     >>> null = make_council(1, small=True, effects={})
-    >>> null.truth["measures"]["absence_rate"]["simple"]
+    >>> null.truth["measures"]["absence_overall_pct"]["simple"]
     0.0
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
@@ -221,7 +222,13 @@ def make_council(
     tables = build_tables(cal, layout, pop, outcomes, programme)
 
     cells = dict(outcomes.cells)
-    cells["ehc_requests_per_1000"] = pop.ehc_cells
+    ec = pop.ehc_cells.assign(a=pop.ehc_cells["tp"] // 3)
+    cells["ehc_requests_per_1000"] = (
+        ec.groupby(["lin", "a"], sort=True)
+        .agg(n=("n", "first"), shift=("shift", "sum"))
+        .reset_index()
+        .assign(tp=lambda f: 3 * f["a"])[["lin", "tp", "n", "shift"]]
+    )
     parameters: dict[str, Any] = {
         "seed": int(seed), "n_clusters": n_clusters, "n_schools": n_schools,
         "waves": [d.isoformat() for d in wave_dates], "start": start, "end": end,

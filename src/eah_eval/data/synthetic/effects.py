@@ -34,7 +34,7 @@ class MeasureInfo:
 
 #: Measures whose effect the generator can set (``settable``) or reports as a consequence.
 MEASURES: Mapping[str, MeasureInfo] = {
-    "absence_rate": MeasureInfo(
+    "absence_overall_pct": MeasureInfo(
         title="Overall absence rate",
         unit="percentage points",
         grain="term",
@@ -43,7 +43,7 @@ MEASURES: Mapping[str, MeasureInfo] = {
             "5 to 15 with possible sessions > 0"
         ),
     ),
-    "persistent_absence_pct": MeasureInfo(
+    "absence_persistent_pct": MeasureInfo(
         title="Persistent absence",
         unit="percentage points",
         grain="term",
@@ -53,7 +53,7 @@ MEASURES: Mapping[str, MeasureInfo] = {
         ),
         settable=False,
     ),
-    "severe_absence_pct": MeasureInfo(
+    "absence_severe_pct": MeasureInfo(
         title="Severe absence",
         unit="percentage points",
         grain="term",
@@ -74,11 +74,11 @@ MEASURES: Mapping[str, MeasureInfo] = {
     "ehc_requests_per_1000": MeasureInfo(
         title="EHC needs assessment requests per 1,000 pupils",
         unit="requests per 1,000 pupils per year",
-        grain="term",
+        grain="academic_year",
         definition=(
-            "school-term rate annualised: requests received in the term / pupils on roll "
-            "(January headcount) x 1000 x 3; the unannualised school-term rate moves by a "
-            "third of the figure"
+            "school-year rate: requests received in the academic year / pupils on roll "
+            "(January headcount) x 1000; the effect acts term by term (an absolute size is "
+            "spread as a third per term)"
         ),
     ),
     "sen_support_pct": MeasureInfo(
@@ -90,7 +90,7 @@ MEASURES: Mapping[str, MeasureInfo] = {
             "x 100; a positive effect is earlier identification, recorded status only"
         ),
     ),
-    "ks2_rwm_pct": MeasureInfo(
+    "ks2_rwm_expected_pct": MeasureInfo(
         title="KS2 reading, writing and maths at the expected standard",
         unit="percentage points",
         grain="academic_year",
@@ -171,13 +171,13 @@ class EffectSpec:
 
 def _default_effects() -> dict[str, EffectSpec]:
     return {
-        "absence_rate": EffectSpec(-0.5, "absolute", ramp_terms=3, by_wave=(1.2, 1.0, 0.8)),
+        "absence_overall_pct": EffectSpec(-0.5, "absolute", ramp_terms=3, by_wave=(1.2, 1.0, 0.8)),
         "suspension_rate": EffectSpec(-0.15, "relative", ramp_terms=3, by_wave=(1.2, 1.0, 0.8)),
         "ehc_requests_per_1000": EffectSpec(
             -0.2, "relative", ramp_terms=6, by_wave=(1.2, 1.0, 0.8)
         ),
         "sen_support_pct": EffectSpec(0.8, "absolute", ramp_terms=3, by_wave=(1.0,)),
-        "ks2_rwm_pct": EffectSpec(1.5, "absolute", ramp_terms=6, by_wave=(1.0,)),
+        "ks2_rwm_expected_pct": EffectSpec(1.5, "absolute", ramp_terms=6, by_wave=(1.0,)),
     }
 
 

@@ -153,7 +153,7 @@ def draw_outcomes(
     pos_el = np.where(elig, possible, 0).astype(float)
     sum_pos = _group_sum(key_t, pos_el, n_t)
     mult = np.ones(m_t)
-    spec_abs = effects.get("absence_rate")
+    spec_abs = effects.get("absence_overall_pct")
     if spec_abs is not None:
         eff = _cell_effect(spec_abs, tp, t_lin, layout)
         if spec_abs.scale == "absolute":
@@ -187,10 +187,10 @@ def draw_outcomes(
         sa_shift[tr] = binom.sf(k50 - 1, days, p1[tr]) - binom.sf(k50 - 1, days, p[tr])
     idx_t = np.flatnonzero(pres_t)
     base = {"lin": idx_t // n_terms, "tp": idx_t % n_terms, "n": n_el[pres_t]}
-    cells["absence_rate"] = pd.DataFrame({**base, "shift": shift_abs[pres_t]})
-    cells["persistent_absence_pct"] = pd.DataFrame(
+    cells["absence_overall_pct"] = pd.DataFrame({**base, "shift": shift_abs[pres_t]})
+    cells["absence_persistent_pct"] = pd.DataFrame(
         {**base, "shift": 100.0 * _group_sum(key_t, pa_shift, n_t)[pres_t] / n_el[pres_t]})
-    cells["severe_absence_pct"] = pd.DataFrame(
+    cells["absence_severe_pct"] = pd.DataFrame(
         {**base, "shift": 100.0 * _group_sum(key_t, sa_shift, n_t)[pres_t] / n_el[pres_t]})
     auth = absent - unauth
     attendance = pd.DataFrame({
@@ -273,7 +273,7 @@ def draw_outcomes(
     key_k = lin[ri] * cal.n_years + a[ri]
     n_k = np.bincount(key_k, minlength=n_ya).astype(float)
     kshift = np.zeros(len(ri))
-    spec_k = effects.get("ks2_rwm_pct")
+    spec_k = effects.get("ks2_rwm_expected_pct")
     if spec_k is not None:
         eff = _cell_effect(spec_k, 3 * a[ri] + 2, lin[ri], layout)
         share = _group_sum(key_k, rwm.astype(float), n_ya) / np.maximum(n_k, 1.0)
@@ -291,7 +291,7 @@ def draw_outcomes(
         kshift = np.where(up & ~rwm, q, 0.0) - np.where((delta < 0) & rwm, q, 0.0)
     pres_k = n_k > 0
     idx_k = np.flatnonzero(pres_k)
-    cells["ks2_rwm_pct"] = pd.DataFrame({
+    cells["ks2_rwm_expected_pct"] = pd.DataFrame({
         "lin": idx_k // cal.n_years, "tp": 3 * (idx_k % cal.n_years) + 2, "n": n_k[pres_k],
         "shift": 100.0 * _group_sum(key_k, kshift, n_ya)[pres_k] / n_k[pres_k],
     })

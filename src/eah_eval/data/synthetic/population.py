@@ -228,7 +228,7 @@ def simulate_population(
                         m_lin = np.where(hbar > 0, 1.0 + eff / 3000.0 / hbar, 1.0)
                 m_lin = np.maximum(m_lin, 0.0)
                 mult = m_lin[cur_lin]
-                shift_cell = 3000.0 * np.bincount(
+                shift_cell = 1000.0 * np.bincount(
                     cur_lin, weights=h * (mult - 1.0), minlength=n_lin
                 ) / np.maximum(headcount, 1)
             present = headcount > 0

@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eah_eval.data.periods import term_label
+from eah_eval.data.periods import academic_year_label, term_label
 from eah_eval.data.synthetic.effects import MEASURES, EffectSpec
 from eah_eval.data.synthetic.layout import Calendar, Layout, to_date
+
+#: measures whose cell effect equals the nominal size x build-up x wave multiplier when absolute
+_NOMINAL = ("absence_overall_pct", "sen_support_pct", "ks2_rwm_expected_pct")
 
 SIMPLE_RULE = (
     "simple = mean of the cell effects over all school-period cells of mainstream schools "
@@ -26,10 +29,13 @@ SIMPLE_RULE = (
     "post-go-live period (cohort weights proportional to the number of schools)"
 )
 EVENT_RULE = (
-    "event_time = term index of the cell - term index of the cluster's first treated term "
-    "(the term that contains the go-live date); 0 is the first treated term. Annual measures "
-    "use the census term (spring) or the KS2 term (summer) of the academic year, so their "
-    "event times step by 3"
+    "termly measures: event_time = term index of the cell - term index of the cluster's first "
+    "treated term (the term starting on the go-live date, which is a term start); annual "
+    "measures (grain academic_year): event_time = academic-year start of the cell - start of "
+    "the first academic year that begins on or after go-live (next-full-period rule), and "
+    "period_index is the academic year's start year. 0 is the first treated period. Within an "
+    "academic year the build-up is evaluated at the January census term (SEN support), the "
+    "summer term (KS2) or term by term (EHC requests)"
 )
 
 
@@ -37,15 +43,13 @@ def _r(x: float) -> float:
     return float(round(float(x), 8))
 
 
-def _summ(df: pd.DataFrame) -> dict[str, Any]:
-    n = df["n"].to_numpy(dtype=float)
-    sh = df["shift"].to_numpy(dtype=float)
-    if len(df) == 0:
+def _summ(n: np.ndarray, sh: np.ndarray) -> dict[str, Any]:
+    if len(n) == 0:
         return {"effect": None, "effect_pupil_weighted": None, "n_cells": 0, "n_pupils": 0}
     return {
         "effect": _r(sh.mean()),
         "effect_pupil_weighted": _r((sh * n).sum() / n.sum()) if n.sum() > 0 else None,
-        "n_cells": len(df),
+        "n_cells": len(n),
         "n_pupils": int(n.sum()),
     }
 
@@ -61,50 +65,61 @@ def measure_truth(
     info = MEASURES[measure]
     s = layout.schools
     cl = layout.clusters
-    lin = cells["lin"].to_numpy()
+    lin = cells["lin"].to_numpy(dtype=np.int64)
+    tp = cells["tp"].to_numpy(dtype=np.int64)
+    n = cells["n"].to_numpy(dtype=float)
+    sh = cells["shift"].to_numpy(dtype=float)
     c = s["cluster"].to_numpy()[lin]
-    df = cells.copy()
-    df["wave"] = cl["wave"].to_numpy()[c]
-    df["g"] = cl["g_tp"].to_numpy()[c]
-    df["e"] = df["tp"] - df["g"]
-    df["mainstream"] = s["phase"].to_numpy()[lin] != "special"
-    g_last = int(cl["g_tp"].max())
-    post = df[df["e"] >= 0]
-    post_main = post[post["mainstream"]]
+    wave = cl["wave"].to_numpy()[c]
+    annual = info.grain == "academic_year"
+    g_tp = cl["g_tp"].to_numpy()
+    if annual:
+        # first academic year starting on or after go-live (the next-full-period rule)
+        g_all = -(-g_tp // 3)
+        t_cell = tp // 3
+    else:
+        g_all = g_tp
+        t_cell = tp
+    e = t_cell - g_all[c]
+    main = s["phase"].to_numpy()[lin] != "special"
+    g_last = int(g_all.max())
+    post = e >= 0
+    pm = post & main
 
     rows = []
-    pm_w = post_main["wave"].to_numpy()
-    pm_e = post_main["e"].to_numpy()
-    pm_tp = post_main["tp"].to_numpy()
-    pairs = sorted({(int(a), int(b)) for a, b in zip(pm_w, pm_e, strict=True)})
-    for w, e in pairs:
-        sel = (pm_w == w) & (pm_e == e)
-        grp = post_main[sel]
-        tp = int(pm_tp[sel][0])
-        row: dict[str, Any] = {
-            "wave": w, "event_time": e, "period_index": int(cal.term_index(tp)),
-            "period": term_label(int(cal.term_index(tp))),
-        }
-        if info.grain == "academic_year":
-            row["event_time_years"] = int(e) // 3
-        row.update(_summ(grp))
-        if spec is not None and spec.scale == "absolute":
-            row["nominal"] = _r(spec.size * float(spec.fraction(e))
+    pairs = sorted({(int(a), int(b)) for a, b in zip(wave[pm], e[pm], strict=True)})
+    for w, ev in pairs:
+        sel = pm & (wave == w) & (e == ev)
+        t0 = int(t_cell[sel][0])
+        if annual:
+            index = cal.first_year + t0
+            row: dict[str, Any] = {"wave": w, "event_time": ev, "period_index": index,
+                                   "period": academic_year_label(index)}
+            ref_e = int(tp[sel][0]) - int(g_tp[c[sel][0]])
+        else:
+            index = int(cal.term_index(t0))
+            row = {"wave": w, "event_time": ev, "period_index": index,
+                   "period": term_label(index)}
+            ref_e = ev
+        row.update(_summ(n[sel], sh[sel]))
+        if spec is not None and spec.scale == "absolute" and measure in _NOMINAL:
+            row["nominal"] = _r(spec.size * float(spec.fraction(ref_e))
                                 * float(spec.wave_multiplier(w)))
         rows.append(row)
-    by_e = [{"event_time": int(e), **_summ(post_main[pm_e == e])} for e in np.unique(pm_e)]
-    by_w = [{"wave": int(w), **_summ(post_main[pm_w == w])} for w in np.unique(pm_w)]
+    by_e = [{"event_time": int(v), **_summ(n[pm & (e == v)], sh[pm & (e == v)])}
+            for v in np.unique(e[pm])]
+    by_w = [{"wave": int(v), **_summ(n[pm & (wave == v)], sh[pm & (wave == v)])}
+            for v in np.unique(wave[pm])]
     overall = []
-    for population, frame in (("mainstream", post_main), ("all_schools", post)):
-        for window, sub in (("all_post", frame), ("before_last_wave", frame[frame["tp"] < g_last])):
-            res = _summ(sub)
+    for population, base in (("mainstream", pm), ("all_schools", post)):
+        for window, sel in (("all_post", base), ("before_last_wave", base & (t_cell < g_last))):
+            res = _summ(n[sel], sh[sel])
             for weighting, key in (("equal", "effect"), ("pupils", "effect_pupil_weighted")):
                 overall.append({
                     "population": population, "window": window, "weighting": weighting,
                     "effect": res[key], "n_cells": res["n_cells"],
                 })
-    pre = df[(df["e"] < 0) & df["mainstream"]]
-    simple = _summ(post_main)["effect"]
+    pre = (e < 0) & main
     return {
         "title": info.title,
         "unit": info.unit,
@@ -112,9 +127,9 @@ def measure_truth(
         "definition": info.definition,
         "settable": info.settable,
         "parameter": spec.to_dict() if spec is not None else None,
-        "simple": simple,
+        "simple": _summ(n[pm], sh[pm])["effect"],
         "simple_rule": SIMPLE_RULE,
-        "max_abs_effect_before_go_live": _r(pre["shift"].abs().max()) if len(pre) else 0.0,
+        "max_abs_effect_before_go_live": _r(np.abs(sh[pre]).max()) if pre.any() else 0.0,
         "overall": overall,
         "by_wave": by_w,
         "by_event_time": by_e,
@@ -135,6 +150,8 @@ def rollout_truth(cal: Calendar, layout: Layout) -> list[dict[str, Any]]:
             "go_live_date": to_date(int(grp["go_live"].to_numpy()[0])).isoformat(),
             "first_treated_period_index": int(cal.term_index(g)),
             "first_treated_period": term_label(int(cal.term_index(g))),
+            "first_treated_academic_year_index": cal.first_year - (-g // 3),
+            "first_treated_academic_year": academic_year_label(cal.first_year - (-g // 3)),
             "clusters": sorted(grp["cluster_id"].tolist()),
         })
     return out
