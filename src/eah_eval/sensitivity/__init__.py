@@ -12,6 +12,7 @@ from eah_eval.sensitivity.honest import (
     relative_magnitudes_ci,
     smoothness_flci,
 )
+from eah_eval.sensitivity.power import PowerResult, simulate_power
 from eah_eval.sensitivity.pretrends import (
     PretrendTest,
     event_study_inputs,
@@ -21,6 +22,7 @@ from eah_eval.sensitivity.pretrends import (
 
 __all__ = [
     "HonestDiDResult",
+    "PowerResult",
     "PretrendTest",
     "breakdown_value",
     "event_study_inputs",
@@ -31,5 +33,6 @@ __all__ = [
     "pretrend_test",
     "pretrend_test_event",
     "relative_magnitudes_ci",
+    "simulate_power",
     "smoothness_flci",
 ]
