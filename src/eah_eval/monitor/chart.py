@@ -103,6 +103,11 @@ class ControlChart:
         return self.points.iloc[-1].copy()
 
     @property
+    def latest_trial_limits(self) -> bool:
+        """Whether the latest segment (the one behind the icons) has trial limits."""
+        return bool(self.segments["trial_limits"].iloc[-1])
+
+    @property
     def variation_side(self) -> str | None:
         """``"high"`` or ``"low"`` for a special-cause latest point, else None."""
         value = self.points["rule_direction"].iloc[-1]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -101,6 +101,58 @@ class MonitorItem:
     charts: ChartSet
     caption: str
     notes: tuple[str, ...] = ()
+    chart_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def restrict(self, hidden: pd.Series, *, min_points: int = 6) -> MonitorItem:
+        """Re-chart each unit from the periods after its last hidden value.
+
+        Disclosure control may hide values (small counts). A chart cannot show a hidden value,
+        and its centre and limits would let a reader work one out, so each unit's chart is
+        recomputed from the run of periods after its last hidden value only. Units left with
+        fewer than ``min_points`` periods are skipped with the reason stated.
+
+        Parameters
+        ----------
+        hidden : pandas.Series of bool
+            Aligned with ``frame``'s index: True where the value may not be shown.
+        min_points : int
+            Fewest periods worth charting.
+
+        Returns
+        -------
+        MonitorItem
+            A new item whose ``frame`` and ``charts`` hold only publishable periods.
+        """
+        hidden = hidden.reindex(self.frame.index).fillna(False).astype(bool)
+        keep = pd.Series(True, index=self.frame.index)
+        notes: list[str] = []
+        for unit, g in self.frame.groupby("unit", sort=False):
+            h = hidden.loc[g.index]
+            if h.any():
+                order = g.sort_values("period_index")
+                last = order.loc[h.loc[order.index].to_numpy(), "period_index"].max()
+                drop = g.index[g["period_index"] <= last]
+                keep.loc[drop] = False
+                shown = int((g["period_index"] > last).sum())
+                if shown >= min_points:
+                    notes.append(
+                        f"{unit}: charted from the term after its last suppressed value "
+                        f"({shown} terms)."
+                    )
+        frame = self.frame.loc[keep]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TrialLimitsWarning)
+            charts = charts_by_unit(frame, measure=self.title, min_points=min_points,
+                                    **self.chart_options)
+        skipped = dict(charts.skipped)
+        for unit in self.frame["unit"].unique():
+            name = str(unit)
+            if name not in charts.charts and name in skipped and hidden.loc[
+                self.frame["unit"] == unit
+            ].any():
+                skipped[name] = "suppressed: small numbers leave too few terms to chart"
+        charts = ChartSet(measure=charts.measure, charts=charts.charts, skipped=skipped)
+        return replace(self, frame=frame, charts=charts, notes=(*self.notes, *notes))
 
 
 @dataclass(frozen=True)
@@ -225,21 +277,19 @@ def _make_item(
     notes: tuple[str, ...] = (),
 ) -> MonitorItem:
     target = params.targets.get(key)
-    opts = _chart_options(params)
+    opts: dict[str, Any] = {
+        **_chart_options(params),
+        "chart": chart,
+        "rebase": rebase,
+        "improvement_direction": direction,
+        "target": target,
+    }
     if chart != "xmr":
         opts["multiplier"] = multiplier
     with warnings.catch_warnings():
         # trial limits are reported on each chart and in the matrix; no need to warn here
         warnings.simplefilter("ignore", TrialLimitsWarning)
-        charts = charts_by_unit(
-            frame,
-            measure=title,
-            chart=chart,
-            rebase=rebase,
-            improvement_direction=direction,
-            target=target,
-            **opts,
-        )
+        charts = charts_by_unit(frame, measure=title, **opts)
     return MonitorItem(
         key=key,
         section=section,
@@ -253,6 +303,7 @@ def _make_item(
         charts=charts,
         caption=_caption(title, unit_text, source, population, frame),
         notes=notes,
+        chart_options=opts,
     )
 
 

@@ -47,6 +47,7 @@ STATUS_COLUMNS: tuple[str, ...] = (
     "trial_limits",
     "n_points",
 )
+"""Columns of :func:`status_table`; ``trial_limits`` refers to the latest segment."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def status_row(chart: ControlChart, *, measure: str, unit: str) -> dict[str, Any
         "assurance": chart.assurance,
         "assurance_text": a_icon.text,
         "assurance_symbol": a_icon.symbol,
-        "trial_limits": chart.trial_limits,
+        "trial_limits": chart.latest_trial_limits,
         "n_points": len(chart.points),
     }
 
