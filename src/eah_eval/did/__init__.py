@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
 from eah_eval.did.attgt import GroupTimeResult, WaldPretest, att_gt
+from eah_eval.did.bacon import bacon
 from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
+from eah_eval.did.imputation import imputation
 from eah_eval.did.plot import plot_event_study
 from eah_eval.did.results import EffectTable
+from eah_eval.did.sun_abraham import sun_abraham
+from eah_eval.did.twfe import twfe
 
 __all__ = [
     "AGGREGATION_KINDS",
@@ -23,6 +27,10 @@ __all__ = [
     "WaldPretest",
     "aggregate",
     "att_gt",
+    "bacon",
+    "imputation",
     "multiplier_bootstrap",
     "plot_event_study",
+    "sun_abraham",
+    "twfe",
 ]
