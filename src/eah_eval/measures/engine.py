@@ -54,6 +54,8 @@ NON_MAINSTREAM_TYPES: tuple[str, ...] = (*SPECIAL_TYPES, "pupil_referral_unit")
 NON_MAINSTREAM_PHASES: tuple[str, ...] = ("special", "alternative_provision")
 
 _counter = itertools.count(1)
+#: Up to this many URN changes are applied as an inline CASE expression, beyond as a join.
+_INLINE_MAPPING_MAX = 200
 
 
 class MissingTableError(EahEvalError, KeyError):
@@ -142,19 +144,47 @@ def connect(engine: object = "duckdb") -> tuple[BaseBackend, str]:
     )
 
 
-def _to_spark_frame(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Prepare a pandas frame for Spark: dates as ``datetime.date`` (no time-zone shifts)."""
-    out = df.copy()
-    for col in _date_fields(table):
-        if col in out.columns:
-            values = pd.to_datetime(out[col])
-            out[col] = pd.Series(
-                [None if pd.isna(v) else v.date() for v in values], index=out.index, dtype=object
-            )
-    for col in out.columns:
-        if pd.api.types.is_string_dtype(out[col]) and out[col].dtype != object:
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
+def _spark_type(table: str, column: str, series: pd.Series) -> str:
+    """Spark SQL type of a column: from the table schema when known, else from the dtype."""
+    if table in TABLES:
+        for f in fields(table):
+            if f["name"] == column:
+                return {
+                    "string": "string",
+                    "integer": "bigint",
+                    "number": "double",
+                    "date": "date",
+                    "boolean": "boolean",
+                }.get(str(f.get("type")), "string")
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "bigint"
+    if pd.api.types.is_float_dtype(series):
+        return "double"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    return "string"
+
+
+def _to_spark(session: Any, table: str, df: pd.DataFrame) -> Any:
+    """Make a Spark DataFrame from a pandas frame with an explicit schema.
+
+    Dates become ``datetime.date`` (no time-zone shifts) and missing values ``None``.
+    """
+    types = {c: _spark_type(table, c, df[c]) for c in df.columns}
+    columns: list[list[object]] = []
+    for c in df.columns:
+        col = df[c]
+        if types[c] == "date":
+            values = pd.to_datetime(col)
+            columns.append([None if pd.isna(v) else v.date() for v in values])
+        else:
+            kind = {"bigint": int, "double": float, "boolean": bool}.get(types[c], str)
+            columns.append([None if pd.isna(v) else kind(v) for v in col.astype(object)])
+    rows = list(zip(*columns, strict=True)) if columns else []
+    ddl = ", ".join(f"`{c}` {t}" for c, t in types.items())
+    return session.createDataFrame(rows, schema=ddl)
 
 
 def _read_directory(path: Path) -> dict[str, pd.DataFrame] | dict[str, str]:
@@ -198,6 +228,7 @@ class TableSet:
         self.accounting = accounting
         self._cache: dict[str, ir.Table] = {}
         self._mapping: ir.Table | None = None
+        self._small_mapping: dict[str, str] | None = None
         self._single_la: tuple[str | None] | None = None
 
     def add(self, name: str, value: object) -> None:
@@ -228,7 +259,13 @@ class TableSet:
         mapping = lineage.mapping
         changed = mapping[mapping["urn"] != mapping["canonical_urn"]]
         self._mapping = None
-        if len(changed):
+        self._small_mapping: dict[str, str] | None = None
+        if 0 < len(changed) <= _INLINE_MAPPING_MAX:
+            # a few changes: an inline CASE avoids a join on every table
+            self._small_mapping = dict(
+                zip(changed["urn"].astype(str), changed["canonical_urn"].astype(str), strict=True)
+            )
+        elif len(changed):
             frame = pd.DataFrame(
                 {
                     "_from_urn": changed["urn"].astype(str).tolist(),
@@ -245,8 +282,9 @@ class TableSet:
     def _put(self, name: str, frame: pd.DataFrame) -> ir.Table:
         label = f"eah_{next(_counter)}_{name}"
         if self.engine == "spark":
-            frame = _to_spark_frame(name, frame)
-            return self.backend.create_table(label, frame, temp=True, overwrite=True)
+            session = self.backend._session  # type: ignore[attr-defined]
+            _to_spark(session, name, frame).createOrReplaceTempView(label)
+            return self.backend.table(label)
         if self.engine == "duckdb":
             return self.backend.create_table(label, frame, temp=True, overwrite=True)
         return ibis.memtable(frame)
@@ -300,6 +338,8 @@ class TableSet:
 
     def canonical(self, t: ir.Table) -> ir.Table:
         """Replace ``urn`` by the canonical URN of the school (lineage followed)."""
+        if self._small_mapping is not None:
+            return t.mutate(urn=t.urn.substitute(self._small_mapping))
         if self._mapping is None:
             return t
         m = self._mapping

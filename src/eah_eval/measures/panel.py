@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -136,25 +137,59 @@ def _unit_expr(rel: ir.Table, level: str) -> ir.Value:
     }[level]
 
 
-def _aggregate(part: Part, level: str) -> pd.DataFrame:
+def _aggregate(part: Part, level: str, label: str) -> ir.Table:
+    """Aggregate one part to (unit, period_index, group) in the backend, in a union-ready shape."""
     rel = part.rel
     rel = rel.mutate(unit=_unit_expr(rel, level))
     rel = rel.filter(rel.unit.notnull())
     grouped = rel.group_by(_KEYS)
     if part.agg == "sum":
-        out = grouped.agg(v=rel.x.sum())
+        out = grouped.agg(v=rel.x.sum().cast("float64"), n=ibis.null("float64"))
     elif part.agg == "nunique":
-        out = grouped.agg(v=rel.key.nunique())
+        out = grouped.agg(v=rel.key.nunique().cast("float64"), n=ibis.null("float64"))
     else:
-        out = grouped.agg(v=rel.x.median(), n=rel.x.count())
-    frame = out.to_pandas()
+        out = grouped.agg(
+            v=rel.x.median().cast("float64"), n=rel.x.count().cast("float64")
+        )
+    return out.select(
+        part=ibis.literal(label),
+        unit=out.unit.cast("string"),
+        period_index=out.period_index.cast("int64"),
+        group=out.group.cast("string"),
+        v=out.v,
+        n=out.n,
+    )
+
+
+def _accounting_expr(table: str, acc: ir.Table) -> ir.Table:
+    counts = acc.group_by("_reason").agg(rows=acc.count())
+    return counts.select(
+        part=ibis.literal("accounting"),
+        unit=ibis.literal(table),
+        period_index=ibis.literal(0).cast("int64"),
+        group=counts._reason.fill_null("used"),
+        v=ibis.null("float64"),
+        n=counts.rows.cast("float64"),
+    )
+
+
+def _run(spec: Spec, level: str) -> dict[str, pd.DataFrame]:
+    """Execute numerator, denominator and accounting in one backend query."""
+    pieces = [_aggregate(spec.numerator, level, "numerator")]
+    if spec.denominator is not None:
+        pieces.append(_aggregate(spec.denominator, level, "denominator"))
+    pieces += [_accounting_expr(table, acc) for table, acc in spec.accounting]
+    frame = ibis.union(*pieces, distinct=False).to_pandas()
+    frame["part"] = frame["part"].astype(object).astype(str)
     frame["unit"] = frame["unit"].astype(object).astype(str)
     frame["group"] = frame["group"].astype(object).astype(str)
     frame["period_index"] = frame["period_index"].astype("int64")
     frame["v"] = frame["v"].astype("float64")
-    if "n" in frame.columns:
-        frame["n"] = frame["n"].astype("float64")
-    return frame
+    frame["n"] = frame["n"].astype("float64")
+    return {
+        name: sub.drop(columns="part").reset_index(drop=True)
+        for name, sub in frame.groupby("part", sort=False)
+    }
 
 
 def _fan_terms(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
@@ -168,40 +203,47 @@ def _fan_terms(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     return out[(out["period_index"] >= lo) & (out["period_index"] <= hi)]
 
 
-def _accounting(spec: Spec) -> pd.DataFrame:
-    rows = []
-    for table, acc in spec.accounting:
-        counts = acc.group_by("_reason").agg(rows=acc.count()).to_pandas()
-        for reason, n in zip(counts["_reason"], counts["rows"], strict=True):
-            used = reason is None or (isinstance(reason, float) and np.isnan(reason))
-            rows.append((table, "used" if used else str(reason), int(float(str(n)))))
-    frame = pd.DataFrame(rows, columns=["table", "reason", "rows"])
+def _accounting(acc: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["table", "reason", "rows"]
+    if acc is None or not len(acc):
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {"table": acc["unit"], "reason": acc["group"], "rows": acc["n"].astype("int64")}
+    )
     return frame.sort_values(["table", "reason"], kind="stable").reset_index(drop=True)
 
 
-def _assemble(measure: Measure, spec: Spec, level: str) -> pd.DataFrame:
-    num = _aggregate(spec.numerator, level)
+def _assemble(measure: Measure, spec: Spec, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    parts = _run(spec, level)
+    empty = pd.DataFrame(
+        {"unit": pd.Series([], dtype=object), "period_index": pd.Series([], dtype="int64"),
+         "group": pd.Series([], dtype=object), "v": pd.Series([], dtype="float64"),
+         "n": pd.Series([], dtype="float64")}
+    )
+    num = parts.get("numerator", empty)
+    accounting = _accounting(parts.get("accounting"))
     if spec.denominator is None:
         out = num.rename(columns={"v": "value", "n": "denominator"})
         out["numerator"] = np.nan
-    else:
-        den = _aggregate(spec.denominator, level)
-        if spec.denominator.fan_terms:
-            if len(num):
-                lo, hi = int(num["period_index"].min()), int(num["period_index"].max())
-                den = _fan_terms(den, lo, hi)
-            else:
-                den = den.iloc[0:0]
-        out = num.rename(columns={"v": "numerator"}).merge(
-            den.rename(columns={"v": "denominator"}), on=_KEYS, how="outer"
-        )
-        out["numerator"] = out["numerator"].fillna(0.0)
-        out["denominator"] = out["denominator"].fillna(0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = out["numerator"].to_numpy() / out["denominator"].to_numpy()
-        ratio = np.where(out["denominator"].to_numpy() > 0, ratio * measure.multiplier, np.nan)
-        out["value"] = ratio
-    return out
+        return out, accounting
+    num = num.drop(columns="n")
+    den = parts.get("denominator", empty).drop(columns="n")
+    if spec.denominator.fan_terms:
+        if len(num):
+            lo, hi = int(num["period_index"].min()), int(num["period_index"].max())
+            den = _fan_terms(den, lo, hi)
+        else:
+            den = den.iloc[0:0]
+    out = num.rename(columns={"v": "numerator"}).merge(
+        den.rename(columns={"v": "denominator"}), on=_KEYS, how="outer"
+    )
+    out["numerator"] = out["numerator"].fillna(0.0)
+    out["denominator"] = out["denominator"].fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = out["numerator"].to_numpy() / out["denominator"].to_numpy()
+    ratio = np.where(out["denominator"].to_numpy() > 0, ratio * measure.multiplier, np.nan)
+    out["value"] = ratio
+    return out, accounting
 
 
 def compute(
@@ -272,7 +314,7 @@ def compute(
             f"open it again with lineage_rule={opts.lineage_rule!r}"
         )
     spec = RECIPES[measure.id](Ctx(ts, period_, level_, by_, opts))
-    out = _assemble(measure, spec, level_)
+    out, accounting = _assemble(measure, spec, level_)
     out["measure_id"] = measure.id
     out["unit_level"] = level_
     out["group_by"] = by_ or "all"
@@ -294,7 +336,7 @@ def compute(
         + " Measures are computed on canonical URNs (records of a predecessor URN count for "
         "the school's latest URN).",
         urn_changes=len(changes),
-        accounting=_accounting(spec),
+        accounting=accounting,
         notes=measure.notes,
     )
 
