@@ -1,0 +1,191 @@
+"""The monitoring report: parameters refused before the kernel, disclosure-safe re-charting,
+and an end-to-end run on a small synthetic council (disclosure scan, structure, axe-core)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eah_eval.cli import main
+from eah_eval.errors import OptionError
+from eah_eval.monitor.params import MonitorParams
+from eah_eval.monitor.report import MonitorItem
+from eah_eval.monitor.summary import charts_by_unit
+from eah_eval.reporting.accessibility import check_accessibility, find_axe, find_chromium
+
+THRESHOLD = 10
+
+
+# ------------------------------------------------------------------ parameters
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--set", "run_lenght=6"], "unknown report parameter.*did you mean 'run_length'"),
+        (["--set", "run_length=seven"], "'run_length' must be int"),
+        (["--set", "run_length=5"], "'run_length' must be 7 or 6"),
+        (["--set", "two_of_three=western"], "'two_of_three' must be one of"),
+        (["--set", "outcome_measures=[nope]"], "unknown measure"),
+        (["--set", "analyst=A", "--set", "assurer=A"], "must not be the analyst"),
+    ],
+)
+def test_bad_parameters_stop_before_the_kernel(tmp_path: Path, capsys, extra, match) -> None:
+    code = main(["monitor", "--data", str(tmp_path), "--out", str(tmp_path / "o"), *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1
+    assert re.search(match, err[0]), err[0]
+    assert not (tmp_path / "o").exists()  # nothing ran
+
+
+def test_missing_data_parameter(tmp_path: Path, capsys) -> None:
+    code = main(["monitor", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1 and "missing required report parameter(s): 'data'" in err
+
+
+def test_params_validate_in_one_place() -> None:
+    with pytest.raises(OptionError, match="'equality_groups' allows"):
+        MonitorParams(data="x", equality_groups=("height",))
+    with pytest.raises(OptionError, match="first_year"):
+        MonitorParams(data="x", first_year="2024")
+
+
+# ------------------------------------------------------------------ disclosure re-charting
+def _item() -> MonitorItem:
+    rng = np.random.default_rng(4)
+    rows = []
+    for unit in ("A", "B"):
+        for t in range(16):
+            rows.append({"unit": unit, "period": f"T{t:02d}", "period_index": t,
+                         "numerator": float(rng.integers(20, 40)), "denominator": 100.0})
+    frame = pd.DataFrame(rows)
+    frame["value"] = frame["numerator"]
+    opts = {"chart": "xmr", "improvement_direction": "higher", "rebase": None}
+    return MonitorItem(key="k", section="demand", title="T", unit_text="n", direction="higher",
+                       direction_reason="", target=None, frame=frame,
+                       people_counts=("numerator",),
+                       charts=charts_by_unit(frame, measure="T", **opts), caption="",
+                       chart_options=opts)
+
+
+def test_restrict_charts_only_terms_after_the_last_hidden_value() -> None:
+    item = _item()
+    hidden = pd.Series(False, index=item.frame.index)
+    a = item.frame.index[(item.frame["unit"] == "A") & item.frame["period_index"].isin([1, 4])]
+    b = item.frame.index[(item.frame["unit"] == "B") & (item.frame["period_index"] == 12)]
+    hidden[a] = True
+    hidden[b] = True
+    out = item.restrict(hidden, min_points=6)
+    chart_a = out.charts.charts["A"]
+    assert list(chart_a.points["period"]) == [f"T{t:02d}" for t in range(5, 16)]
+    # the limits come from the shown terms only
+    shown = item.frame.loc[(item.frame["unit"] == "A") & (item.frame["period_index"] >= 5)]
+    assert chart_a.segments["centre"].iloc[0] == pytest.approx(shown["value"].mean())
+    assert "B" not in out.charts.charts  # 3 terms left after T12
+    assert "suppressed" in out.charts.skipped["B"]
+    assert any("charted from the term after" in n for n in out.notes)
+    unchanged = item.restrict(pd.Series(False, index=item.frame.index))
+    assert list(unchanged.charts.charts) == ["A", "B"]
+
+
+# ------------------------------------------------------------------ end to end
+class _Scan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count_cell = False
+        self.counts: list[str] = []
+        self.imgs: list[dict[str, str | None]] = []
+        self.headings: list[int] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        a = dict(attrs)
+        if tag == "td" and a.get("data-kind") == "count":
+            self.count_cell = True
+            self.counts.append("")
+        if tag == "img":
+            self.imgs.append(a)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "script":
+            self.scripts += 1
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "td":
+            self.count_cell = False
+
+    def handle_data(self, data) -> None:
+        if self.count_cell:
+            self.counts[-1] += data
+
+
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from eah_eval.data.synthetic import write_council
+
+    base = tmp_path_factory.mktemp("monitor")
+    write_council(base / "data", seed=5, n_clusters=4, n_schools=16, start="2022/23",
+                  end="2026/27")
+    code = main(["monitor", "--data", str(base / "data"), "--out", str(base / "out"),
+                 "--set", "analyst=A. Analyst", "--set", "assurer=B. Assurer"])
+    assert code == 0
+    return base / "out"
+
+
+@pytest.mark.slow
+def test_report_files_and_results(small_report: Path) -> None:
+    html = (small_report / "monitoring_report.html").read_text()
+    res = json.loads((small_report / "results.json").read_text())
+    assert res["report"] == "monitoring"
+    assert "NHS England 2023" in res["chart_settings"]
+    assert sum(r["n_primary"] for r in res["disclosure"]["records"]) > 0  # small council
+    variations = {s["variation"] for s in res["status"]}
+    assert variations <= {"common_cause", "special_cause_improvement", "special_cause_concern",
+                          "special_cause_neutral_high", "special_cause_neutral_low",
+                          "not_charted"}
+    for section in ("Demand", "Capacity", "Waits", "Delivery", "Statutory escalation",
+                    "Outcome measures by cluster", "Equality gaps", "Spend against outputs",
+                    "Activity mix by support type", "Integrated performance"):
+        assert section in html
+
+
+@pytest.mark.slow
+def test_disclosure_scan(small_report: Path) -> None:
+    html = (small_report / "monitoring_report.html").read_text()
+    scan = _Scan()
+    scan.feed(html)
+    small = [c for c in scan.counts
+             for v in re.findall(r"\d[\d,]*(?:\.\d+)?", c) if 0 < float(v.replace(",", "")) <
+             THRESHOLD]
+    assert small == []
+    res = json.loads((small_report / "results.json").read_text())
+    # series left too short by suppression are not charted and publish no value
+    for s in res["status"]:
+        if s["variation"] == "not_charted":
+            assert s["latest_value"] is None and s["centre"] is None
+
+
+@pytest.mark.slow
+def test_structure_alt_text_and_hidden_code(small_report: Path) -> None:
+    html = (small_report / "monitoring_report.html").read_text()
+    scan = _Scan()
+    scan.feed(html)
+    assert scan.scripts == 0
+    assert scan.imgs and all(i.get("alt") for i in scan.imgs)
+    assert scan.headings[0] == 1 and scan.headings.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(scan.headings, scan.headings[1:], strict=False))
+    assert "monitoring_data(" not in html and "<caption>" in html
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(find_chromium() is None or find_axe() is None,
+                    reason="headless Chromium or axe-core not installed")
+def test_axe_core_finds_no_wcag22_aa_violations(small_report: Path) -> None:
+    result = check_accessibility(small_report / "monitoring_report.html")
+    assert result.ok, result.summary()
