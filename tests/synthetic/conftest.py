@@ -24,8 +24,3 @@ def small_dir(small_council: SyntheticCouncil, tmp_path_factory: pytest.TempPath
 @pytest.fixture(scope="session")
 def default_council() -> SyntheticCouncil:
     return make_council()
-
-
-@pytest.fixture(scope="session")
-def null_default_council() -> SyntheticCouncil:
-    return make_council(effects={})

@@ -23,7 +23,13 @@ from eah_eval.data.synthetic.outcomes import draw_outcomes
 from eah_eval.data.synthetic.population import simulate_population
 from eah_eval.data.synthetic.programme import make_programme
 from eah_eval.data.synthetic.tables import build_tables
-from eah_eval.data.synthetic.truth import EVENT_RULE, SIMPLE_RULE, all_truth, rollout_truth
+from eah_eval.data.synthetic.truth import (
+    EVENT_RULE,
+    SIMPLE_RULE,
+    all_truth,
+    measure_truth,
+    rollout_truth,
+)
 from eah_eval.errors import OptionError, OptionTypeError
 
 DEFAULT_SEED = 20261130
@@ -89,6 +95,28 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
+def _calendar_year_cells(ec: pd.DataFrame, first_year: int, n_years: int) -> pd.DataFrame:
+    """Re-cut termly request cells (``lin, tp, a, n, shift``) into calendar years.
+
+    The expected change in requests of each term (``shift x n / 1000``) is summed over the
+    terms of a calendar year and divided by the January census headcount of that year.
+    """
+    tp = ec["tp"].to_numpy()
+    year = first_year + tp // 3 + (tp % 3 > 0)
+    change = ec["shift"].to_numpy() * ec["n"].to_numpy() / 1000.0
+    head = ec.drop_duplicates(["lin", "a"]).set_index(["lin", "a"])["n"]
+    frame = pd.DataFrame({"lin": ec["lin"].to_numpy(), "year": year, "change": change})
+    out = frame.groupby(["lin", "year"], sort=True)["change"].sum().reset_index()
+    a_census = out["year"].to_numpy() - first_year - 1
+    ok = (a_census >= 0) & (a_census < n_years)
+    out = out[ok].copy()
+    idx = pd.MultiIndex.from_arrays([out["lin"].to_numpy(), a_census[ok]])
+    out["n"] = head.reindex(idx).to_numpy()
+    out = out[out["n"].notna() & (out["n"] > 0)]
+    out["shift"] = 1000.0 * out["change"] / out["n"]
+    return out[["lin", "year", "n", "shift"]].reset_index(drop=True)
+
+
 def make_council(
     seed: int = DEFAULT_SEED,
     *,
@@ -102,6 +130,7 @@ def make_council(
     n_conversions: int = 4,
     ehc_request_rate: float = 6.0,
     la_code: str = "839",
+    cluster_sd: float = 0.05,
     small: bool = False,
 ) -> SyntheticCouncil:
     r"""Generate a synthetic council whose true Experts at Hand effects are known.
@@ -136,6 +165,9 @@ def make_council(
         Untreated EHC needs-assessment requests per 1,000 mainstream pupils a year (about).
     la_code : str
         Three-digit LA code written on every school (default ``"839"``).
+    cluster_sd : float
+        Standard deviation of cluster x term shocks to absence (logit scale) and suspensions
+        (log scale), shared by the schools of a cluster; ``0`` makes schools independent.
     small : bool
         Tiny council for tests (4 clusters, 12 schools, primary roll 30) unless the sizes are
         given explicitly.
@@ -165,7 +197,9 @@ def make_council(
     ``truth.json`` reports, per measure, the expected shift averaged over cells: per wave and
     event time, per event time, per wave, and overall (the ``simple`` figure: all post-go-live
     school-period cells of mainstream schools weighted equally; other populations, windows and
-    weightings are listed under ``overall``).
+    weightings are listed under ``overall``). Termly measures use term cells; SEN support, KS2
+    and EHC requests use academic-year cells, and EHC requests also carry a calendar-year
+    version (SEN2's grain) under ``alternative_grains``.
 
     Examples
     --------
@@ -192,6 +226,8 @@ def make_council(
     if not (isinstance(ehc_request_rate, int | float) and 0 <= ehc_request_rate <= 100):
         raise OptionError(f"ehc_request_rate must be a number from 0 to 100 per 1,000; got "
                           f"{ehc_request_rate!r}")
+    if not (isinstance(cluster_sd, int | float) and 0 <= cluster_sd <= 1):
+        raise OptionError(f"cluster_sd must be a number from 0 to 1; got {cluster_sd!r}")
     if not (isinstance(la_code, str) and len(la_code) == 3 and la_code.isdigit()):
         raise OptionError(f"la_code must be three digits such as '839'; got {la_code!r}")
     if isinstance(waves, str) or len(waves) == 0:
@@ -217,7 +253,7 @@ def make_council(
     pop = simulate_population(rng, cal, layout,
                               ehc_effect=effect_specs.get("ehc_requests_per_1000"),
                               ehc_request_rate=float(ehc_request_rate))
-    outcomes = draw_outcomes(rng, cal, layout, pop, effect_specs)
+    outcomes = draw_outcomes(rng, cal, layout, pop, effect_specs, cluster_sd=float(cluster_sd))
     programme = make_programme(rng, cal, layout, pop)
     tables = build_tables(cal, layout, pop, outcomes, programme)
 
@@ -229,11 +265,13 @@ def make_council(
         .reset_index()
         .assign(tp=lambda f: 3 * f["a"])[["lin", "tp", "n", "shift"]]
     )
+    ehc_calendar = _calendar_year_cells(ec, cal.first_year, cal.n_years)
     parameters: dict[str, Any] = {
         "seed": int(seed), "n_clusters": n_clusters, "n_schools": n_schools,
         "waves": [d.isoformat() for d in wave_dates], "start": start, "end": end,
         "primary_size": size, "n_conversions": n_conversions,
-        "ehc_request_rate": float(ehc_request_rate), "la_code": la_code, "small": small,
+        "ehc_request_rate": float(ehc_request_rate), "la_code": la_code,
+        "cluster_sd": float(cluster_sd), "small": small,
         "effects": {k: v.to_dict() for k, v in sorted(effect_specs.items())},
     }
     s = layout.schools
@@ -267,6 +305,18 @@ def make_council(
         "rollout": rollout_truth(cal, layout),
         "conversions": conversions,
         "measures": all_truth(cells, effect_specs, cal, layout),
+    }
+    # SEN2 counts requests by calendar year: the same truth on that grain
+    truth["measures"]["ehc_requests_per_1000"]["alternative_grains"] = {
+        "calendar_year": measure_truth(
+            "ehc_requests_per_1000", ehc_calendar,
+            effect_specs.get("ehc_requests_per_1000"), cal, layout, grain="calendar_year",
+        ) | {"definition": (
+            "school-calendar-year rate: requests received in the calendar year / pupils on "
+            "roll at the January census of that year x 1000 (years with a January census in "
+            "the window; the last year is January to August). Event time counts calendar "
+            "years from the first one starting on or after go-live, so the go-live year itself "
+            "(event time -1) is partly treated: see max_abs_effect_before_go_live")},
     }
     frozen_tables = MappingProxyType(dict(tables))
     return SyntheticCouncil(tables=frozen_tables, truth=MappingProxyType(truth),

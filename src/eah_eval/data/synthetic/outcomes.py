@@ -61,8 +61,15 @@ def draw_outcomes(
     layout: Layout,
     pop: Population,
     effects: dict[str, EffectSpec],
+    *,
+    cluster_sd: float = 0.0,
 ) -> Outcomes:
-    """Draw census, attendance, suspensions and attainment from the pupil-year rows."""
+    """Draw census, attendance, suspensions and attainment from the pupil-year rows.
+
+    ``cluster_sd`` is the standard deviation of a cluster x term shock shared by every school
+    of a cluster (logit scale for absence, log scale for suspensions): it makes outcomes within
+    a cluster correlated, so that inference has to respect clustering.
+    """
     py = pop.py
     pu = pop.pupils
     s = layout.schools
@@ -71,6 +78,9 @@ def draw_outcomes(
     school_eff = rng.normal(0.0, 0.15, n_lin)
     school_susp = rng.lognormal(0.0, 0.35, n_lin)
     school_ks2 = rng.normal(0.0, 0.2, n_lin)
+    n_cl = len(layout.clusters)
+    shock = rng.normal(0.0, 1.0, (n_cl, n_terms, 2)) * cluster_sd
+    cl_of = s["cluster"].to_numpy()
     cells: dict[str, pd.DataFrame] = {}
 
     # ---------------- census with the identification effect ----------------
@@ -142,7 +152,7 @@ def draw_outcomes(
     logit = (
         -3.42 + 0.25 * (yg >= 7) + 0.15 * (yg >= 10) + 0.45 * (t_sen == 1)
         + 0.6 * (t_sen == 2) + 0.45 * t_fsm + school_eff[t_lin] + year_eff + term_eff
-        + 0.3 * ~main
+        + 0.3 * ~main + shock[cl_of[t_lin], tp, 0]
         + 0.8 * (0.8 * pu["abs_lat"][t_pid] + 0.6 * rng.standard_normal(m_t))
         + 4.0 * severe
     )
@@ -205,7 +215,7 @@ def draw_outcomes(
     lam = (base_rate * np.exp(0.9 * (t_sen == 1) + 1.1 * (t_sen == 2) + 0.7 * t_fsm
                               + 0.55 * male)
            * pu["frail"][t_pid] * school_susp[t_lin] * (1.0 + 0.03 * t_a)
-           * np.array([1.0, 1.1, 0.9])[k])
+           * np.array([1.0, 1.1, 0.9])[k] * np.exp(shock[cl_of[t_lin], tp, 1]))
     head_t = head[t_lin * cal.n_years + t_a].astype(float)
     all_key_sum = _group_sum(key_t, np.ones(m_t), n_t)
     smult = np.ones(m_t)

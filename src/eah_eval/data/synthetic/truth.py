@@ -60,20 +60,36 @@ def measure_truth(
     spec: EffectSpec | None,
     cal: Calendar,
     layout: Layout,
+    *,
+    grain: str | None = None,
 ) -> dict[str, Any]:
-    """Truth block of one measure (see the module docstring and ``truth.json``)."""
+    """Truth block of one measure (see the module docstring and ``truth.json``).
+
+    ``cells`` has columns ``lin``, ``tp`` (a term position inside the cell's period), ``n`` and
+    ``shift``; for ``grain="calendar_year"`` ``tp`` is replaced by ``year`` (calendar year).
+    """
     info = MEASURES[measure]
+    grain = grain or info.grain
     s = layout.schools
     cl = layout.clusters
     lin = cells["lin"].to_numpy(dtype=np.int64)
-    tp = cells["tp"].to_numpy(dtype=np.int64)
+    calendar = grain == "calendar_year"
+    if calendar:
+        # a calendar year's first term position: its spring term
+        tp = 3 * (cells["year"].to_numpy(dtype=np.int64) - cal.first_year - 1) + 1
+    else:
+        tp = cells["tp"].to_numpy(dtype=np.int64)
     n = cells["n"].to_numpy(dtype=float)
     sh = cells["shift"].to_numpy(dtype=float)
     c = s["cluster"].to_numpy()[lin]
     wave = cl["wave"].to_numpy()[c]
-    annual = info.grain == "academic_year"
+    annual = grain == "academic_year"
     g_tp = cl["g_tp"].to_numpy()
-    if annual:
+    if calendar:
+        # first calendar year starting on or after go-live; term position 3k+1 is 1 January
+        g_all = -(-(g_tp - 1) // 3)
+        t_cell = (tp - 1) // 3
+    elif annual:
         # first academic year starting on or after go-live (the next-full-period rule)
         g_all = -(-g_tp // 3)
         t_cell = tp // 3
@@ -91,10 +107,15 @@ def measure_truth(
     for w, ev in pairs:
         sel = pm & (wave == w) & (e == ev)
         t0 = int(t_cell[sel][0])
-        if annual:
-            index = cal.first_year + t0
+        if calendar:
+            index = cal.first_year + 1 + t0
             row: dict[str, Any] = {"wave": w, "event_time": ev, "period_index": index,
-                                   "period": academic_year_label(index)}
+                                   "period": str(index)}
+            ref_e = ev
+        elif annual:
+            index = cal.first_year + t0
+            row = {"wave": w, "event_time": ev, "period_index": index,
+                   "period": academic_year_label(index)}
             ref_e = int(tp[sel][0]) - int(g_tp[c[sel][0]])
         else:
             index = int(cal.term_index(t0))
@@ -123,7 +144,7 @@ def measure_truth(
     return {
         "title": info.title,
         "unit": info.unit,
-        "grain": info.grain,
+        "grain": grain,
         "definition": info.definition,
         "settable": info.settable,
         "parameter": spec.to_dict() if spec is not None else None,
