@@ -259,7 +259,7 @@ class TableSet:
         mapping = lineage.mapping
         changed = mapping[mapping["urn"] != mapping["canonical_urn"]]
         self._mapping = None
-        self._small_mapping: dict[str, str] | None = None
+        self._small_mapping = None
         if 0 < len(changed) <= _INLINE_MAPPING_MAX:
             # a few changes: an inline CASE avoids a join on every table
             self._small_mapping = dict(
@@ -282,7 +282,7 @@ class TableSet:
     def _put(self, name: str, frame: pd.DataFrame) -> ir.Table:
         label = f"eah_{next(_counter)}_{name}"
         if self.engine == "spark":
-            session = self.backend._session  # type: ignore[attr-defined]
+            session = self.backend._session
             _to_spark(session, name, frame).createOrReplaceTempView(label)
             return self.backend.table(label)
         if self.engine == "duckdb":
