@@ -369,8 +369,9 @@ def _raws_from_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, _Raw]:
                 f"frames[{table!r}] must be a pandas DataFrame; got {type(df).__name__}"
             )
         types_by_name = {f["name"]: f.get("type", "string") for f in sch.fields(table)}
+        dtype = _string_dtype()
         text = pd.DataFrame(
-            {str(c): _text_column(df[c], types_by_name.get(str(c), "string"))
+            {str(c): _text_column(df[c], types_by_name.get(str(c), "string")).astype(dtype)
              for c in df.columns},
             index=pd.RangeIndex(len(df)),
         )
