@@ -322,3 +322,17 @@ def test_missing_directory_is_a_clear_error(tmp_path):
 
     with pytest.raises(DataFileNotFoundError, match=r"data directory not found: .*nowhere"):
         load_council(tmp_path / "nowhere")
+
+
+def test_lineage_rows_are_file_rows_even_when_earlier_rows_are_excluded(broken):
+    def change(frames):
+        links = frames["school_links"]
+        bad_first = pd.DataFrame([{"urn": "100003", "linked_urn": "100004",
+                                   "link_type": "succesor", "link_date": "2023-09-01"}])
+        cycle = pd.DataFrame([{"urn": "100002", "linked_urn": "100001",
+                               "link_type": "successor", "link_date": "2023-09-01"}])
+        frames["school_links"] = pd.concat([bad_first, links, cycle], ignore_index=True)
+
+    with pytest.raises(DataValidationError,
+                       match=r"school_links\.csv, row 2, column 'linked_urn': lineage_cycle"):
+        load_council(broken(change), on_problem="exclude_rows")

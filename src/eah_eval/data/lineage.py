@@ -89,10 +89,6 @@ class Lineage:
         return mapped.where(mapped.notna(), urns)
 
 
-def _row_of(links: pd.DataFrame, position: int) -> int:
-    return position + 1
-
-
 def _dates(schools: pd.DataFrame | None) -> tuple[dict[str, pd.Timestamp], dict[str, pd.Timestamp]]:
     if schools is None or "urn" not in schools.columns:
         return {}, {}
@@ -139,8 +135,13 @@ def _edges(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[DataProblem]]:
     """Turn link rows into directed changes old -> new; return (changes, not_followed, problems).
 
-    ``changes`` carries an extra ``row`` column (first 1-based file row recording the change).
+    Row numbers in problems are the frame's integer index labels plus one (the file row when
+    the frame was read with a default index, even after rows were filtered out). ``changes``
+    carries an extra ``row`` column (first file row recording the change).
     """
+    rows = [int(i) + 1 for i in links.index] if pd.api.types.is_integer_dtype(
+        links.index
+    ) else list(range(1, len(links) + 1))
     problems: list[DataProblem] = []
     opened, closed = _dates(schools)
     change_rows: list[dict[str, object]] = []
@@ -153,10 +154,9 @@ def _edges(
         if "link_date" in links.columns
         else [pd.NaT] * len(links)
     )
-    for pos, (urn, linked, kind, date) in enumerate(
-        zip(urn_col, linked_col, type_col, date_col, strict=True)
+    for row, urn, linked, kind, date in zip(
+        rows, urn_col, linked_col, type_col, date_col, strict=True
     ):
-        row = _row_of(links, pos)
         if urn == linked:
             problems.append(
                 DataProblem(
@@ -282,10 +282,11 @@ def lineage_problems(
     Returns
     -------
     list of DataProblem
+        Row numbers are the index labels of ``school_links`` plus one.
     """
     if len(school_links) == 0:
         return []
-    changes, _, problems = _edges(schools, school_links.reset_index(drop=True), file)
+    changes, _, problems = _edges(schools, school_links, file)
     _, chain_problems = _chain(changes, file)
     return problems + chain_problems
 

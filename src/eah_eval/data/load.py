@@ -251,7 +251,9 @@ def _read_csv(table: str, path: Path, label: str, detail_limit: int = DETAIL_LIM
         problem = DataProblem(table, label, row, column, kind, expected, found)
         return _Raw(table, label, None, digest, [problem], True)
 
-    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    end = data.find(b"\n")
+    first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig", errors="replace")
+    first_line = first_line.rstrip("\r")
     if not data.strip():
         return fail("empty_file", None, "a header row naming the columns", "an empty file")
     header = next(csv.reader([first_line]), [])
