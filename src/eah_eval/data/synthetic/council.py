@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from eah_eval import __version__
 from eah_eval.data.periods import TERM_RULE
@@ -323,33 +325,52 @@ def make_council(
                             seed=int(seed), parameters=MappingProxyType(parameters))
 
 
-def _format(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Every column as text with fixed formatting (dates ISO, booleans true/false)."""
-    out: dict[str, Any] = {}
+def _arrow_table(table: str, frame: pd.DataFrame) -> pa.Table:
+    """Convert a frame to an Arrow table whose CSV text has fixed formatting.
+
+    Dates become ``date32`` (written ``YYYY-MM-DD``), booleans ``true``/``false``, integers as
+    they are, numbers pre-formatted with :data:`NUMBER_FORMAT`; missing values are written
+    blank.
+    """
+    arrays = []
+    names = []
     for f in fields(table):
         name, kind = f["name"], f.get("type", "string")
         col = frame[name]
+        missing = col.isna().to_numpy()
         if kind == "date":
-            text = col.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-            out[name] = np.where(col.isna().to_numpy(), "", text)
+            days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            arr = pa.array(days.astype(np.int64).astype(np.int32), type=pa.int32(),
+                           mask=missing).cast(pa.date32())
         elif kind == "boolean":
-            out[name] = np.where(col.to_numpy(dtype=bool), "true", "false")
+            arr = pa.array(col.to_numpy(dtype=bool), type=pa.bool_())
         elif kind == "integer":
-            out[name] = col.to_numpy(dtype=np.int64).astype(str)
+            arr = pa.array(col.to_numpy(dtype=np.int64), type=pa.int64())
         elif kind == "number":
             vals = col.to_numpy(dtype=float)
-            text = np.char.mod(NUMBER_FORMAT, np.where(np.isnan(vals), 0.0, vals))
-            out[name] = np.where(np.isnan(vals), "", text)
+            text = np.char.mod(NUMBER_FORMAT, np.where(missing, 0.0, vals))
+            arr = pa.array(text.astype(object), type=pa.string(), mask=missing)
         else:
-            out[name] = col.astype(object).where(col.notna(), "").to_numpy(dtype=object)
-    return pd.DataFrame(out)
+            obj = col.astype(object).to_numpy()
+            arr = pa.array(np.where(missing, None, obj), type=pa.string())
+        arrays.append(arr)
+        names.append(name)
+    return pa.Table.from_arrays(arrays, names=names)
 
 
 def _write(council: SyntheticCouncil, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
+    # generated text never holds a comma, quote or line break (Arrow raises if one did), so no
+    # value needs quoting and the bytes match a plain CSV writer's
+    options = pacsv.WriteOptions(include_header=False, quoting_style="none")
     for table in TABLES:
-        text = _format(table, council.tables[table])
-        text.to_csv(out / table_file_name(table), index=False, lineterminator="\n")
+        data = _arrow_table(table, council.tables[table])
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(data, sink, write_options=options)
+        header = ",".join(data.column_names) + "\n"
+        with open(out / table_file_name(table), "wb") as fh:
+            fh.write(header.encode("utf-8"))
+            fh.write(sink.getvalue().to_pybytes())
     with open(out / "truth.json", "w", encoding="utf-8", newline="\n") as fh:
         fh.write(json.dumps(_plain(council.truth), indent=2, ensure_ascii=False) + "\n")
     src = schema_dir()

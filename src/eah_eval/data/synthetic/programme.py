@@ -212,7 +212,7 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
         for m in range(g_month, end_month + 1):
             if m % 12 == 7:
                 continue  # August: no school-based work
-            lam = (2.0 if phase[i] == "primary" else 6.0) * min(1.0, 0.4 + 0.05 * (m - g_month))
+            lam = (3.5 if phase[i] == "primary" else 14.0) * min(1.0, 0.4 + 0.04 * (m - g_month))
             k = int(rng.poisson(lam))
             w_lin.append(np.full(k, i))
             w_month.append(np.full(k, m))
