@@ -78,3 +78,15 @@ def test_bootstrap_weight_types_recorded(df, weight_type):
     assert es.bootstrap is not None and es.bootstrap.weight_type == weight_type
     assert es.bootstrap.n_clusters == 25
     assert np.all(np.isfinite(es.std_errors[es.table.index != -1]))
+
+
+def test_input_frame_is_not_modified(df):
+    import pandas as pd
+
+    floats = df.assign(g=df["g"].astype(float), t=df["t"].astype(float))
+    before, before_floats = df.copy(), floats.copy()
+    att_gt(floats, "y", "id", "t", "g", never_treated_value=0)
+    gt = att_gt(df, "y", "id", "t", "g", covariates=["x"], cluster="cl")
+    aggregate(gt, "event")
+    pd.testing.assert_frame_equal(df, before)
+    pd.testing.assert_frame_equal(floats, before_floats)

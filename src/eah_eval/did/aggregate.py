@@ -187,7 +187,7 @@ class _Aggregator:
 
     def __init__(self, gt: GroupTimeResult, keep: np.ndarray) -> None:
         self.att = gt.estimates[keep]
-        self.psi = gt.influence[:, keep]
+        self.psi = gt.influence if keep.all() else gt.influence[:, keep]
         self.groups = gt.groups[keep]
         self.times = gt.times[keep]
         glist = np.asarray(gt.cohort_shares.index, dtype=np.float64)

@@ -222,8 +222,8 @@ def _wald_pretest(att: np.ndarray, psi: np.ndarray, pre: np.ndarray, se: np.ndar
     if cols.size == 0:
         return WaldPretest(np.nan, 0, np.nan, "no pre-treatment cells with a standard error")
     n = psi.shape[0]
-    s = cluster_sums(psi[:, cols], cluster_codes)
-    v = s.T @ s / n
+    s = cluster_sums(psi, cluster_codes)
+    v = (s.T @ s)[np.ix_(cols, cols)] / n  # no copy of the pre-period columns
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
         return WaldPretest(np.nan, int(cols.size), np.nan,
                            "covariance matrix of the pre-treatment cells is singular")
@@ -363,13 +363,15 @@ def att_gt(
 
 def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation: int,
               base_period: str, names: dict[str, str | None]) -> GroupTimeResult:
-    y, periods, cohort = panel.y, panel.periods, panel.cohort
+    y, periods, cohort = np.asfortranarray(panel.y), panel.periods, panel.cohort
+    w_wide = np.asfortranarray(panel.w)
     n, n_periods = y.shape
     observed = ~np.isnan(y)
     never = cohort == 0
     varying = base_period == "varying"
     cells: list[tuple[float, float, float, bool]] = []
-    columns: list[tuple[np.ndarray, np.ndarray] | None] = []
+    n_cells = panel.groups.size * (n_periods - 1 if varying else n_periods)
+    psi = np.zeros((n, n_cells), order="F")  # columns contiguous: one scatter per cell
     att: list[float] = []
     n_treated: list[int] = []
     n_comparison: list[int] = []
@@ -384,7 +386,6 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
             base = base_g if (post or not varying) else ti - 1
             if base == ti:  # universal base period: the normalised reference cell
                 cells.append((g, t_val, periods[base], post))
-                columns.append(None)
                 att.append(0.0)
                 n_treated.append(int(treated.sum()))
                 n_comparison.append(0)
@@ -395,33 +396,28 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
                 threshold = periods[max(ti, base)] + anticipation
                 control = never | ((cohort > threshold) & ~treated)
             sel = np.flatnonzero((treated | control) & observed[:, ti] & observed[:, base])
+            y_t, y_b = y[:, ti], y[:, base]
             d = treated[sel].astype(np.float64)
             earlier = min(ti, base)
             cells.append((g, t_val, periods[base], post))
             n_treated.append(int(d.sum()))
             n_comparison.append(int(sel.size - d.sum()))
-            dy = y[sel, ti] - y[sel, base]
+            dy = y_t[sel] - y_b[sel]
             x = ones[sel] if panel.x.shape[0] == 0 else np.column_stack(
                 [ones[sel], panel.x[:, sel, earlier].T])
             try:
-                res = estimate_2x2(dy, d, x, panel.w[sel, earlier], method)
+                res = estimate_2x2(dy, d, x, w_wide[:, earlier][sel], method)
                 if not np.isfinite(res.att):
                     raise EstimationError("estimate is not finite")
             except EstimationError as exc:
                 warnings.warn(
                     f"ATT(g={g:g}, t={t_val:g}) could not be estimated and is NaN: {exc}",
                     EstimationWarning, stacklevel=3)
-                columns.append(None)
                 att.append(np.nan)
                 continue
-            columns.append((sel, res.influence * (n / sel.size)))
+            psi[sel, len(cells) - 1] = res.influence * (n / sel.size)
             att.append(res.att)
 
-    k = len(cells)
-    psi = np.zeros((n, k), order="F")  # columns contiguous: one scatter per cell
-    for j, col in enumerate(columns):
-        if col is not None:
-            psi[col[0], j] = col[1]
     att_arr = np.asarray(att, dtype=np.float64)
     se = analytic_se(psi, panel.cluster_codes)
     se[np.isnan(att_arr)] = np.nan

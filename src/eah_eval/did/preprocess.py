@@ -102,13 +102,14 @@ class WidePanel:
         return int(self.y.shape[0])
 
 
-def _numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
+def _numeric_column(frame: pd.DataFrame, name: str, role: str, *,
+                    copy: bool = False) -> np.ndarray:
     col = frame[name]
     if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
         raise EstimationError(
             f"{role} column {name!r} must be numeric; found dtype {col.dtype}"
         )
-    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return col.to_numpy(dtype=np.float64, na_value=np.nan, copy=copy)
 
 
 def _check_columns(data: pd.DataFrame, roles: dict[str, str | None]) -> None:
@@ -207,7 +208,7 @@ def prepare_panel(
     t_raw = _numeric_column(data, time, "time")
     if np.isnan(t_raw).any():
         raise EstimationError(f"time column {time!r} has missing values")
-    g_raw = _numeric_column(data, cohort, "cohort")
+    g_raw = _numeric_column(data, cohort, "cohort", copy=True)  # recoded in place below
     if np.isnan(g_raw).any():
         row = int(np.flatnonzero(np.isnan(g_raw))[0])
         raise EstimationError(
@@ -216,12 +217,11 @@ def prepare_panel(
         )
     y_raw = _numeric_column(data, outcome, "outcome")
     x_raw = [_numeric_column(data, c, "covariate") for c in covs]
+    w_raw: np.ndarray | None = None
     if weights is not None:
         w_raw = _numeric_column(data, weights, "weights")
         if (w_raw < 0).any():
             raise EstimationError(f"weights column {weights!r} has negative values")
-    else:
-        w_raw = np.ones(len(data))
 
     unit_code, unit_labels = pd.factorize(data[unit], sort=True)
     if (unit_code < 0).any():
@@ -229,7 +229,7 @@ def prepare_panel(
     unit_index = pd.Index(unit_labels, name=unit)
     n_units = len(unit_index)
 
-    g_raw = np.where((g_raw == never_treated_value) | np.isposinf(g_raw), 0.0, g_raw)
+    g_raw[(g_raw == never_treated_value) | np.isposinf(g_raw)] = 0.0
     g_unit = _unit_constant(g_raw, unit_code, n_units, "cohort", cohort, unit_index)
 
     cluster_codes: np.ndarray | None = None
@@ -242,34 +242,57 @@ def prepare_panel(
                                        cluster, unit_index)
         cluster_labels = pd.Index(c_labels, name=cluster)
 
-    periods = np.unique(t_raw)
+    t_code, t_values = pd.factorize(t_raw, sort=True)
+    periods = np.asarray(t_values, dtype=np.float64)
     if periods.shape[0] < 2:
         raise EstimationError(f"need at least two distinct periods in {time!r}; found "
                               f"{periods.shape[0]}")
-    t_code = np.searchsorted(periods, t_raw)
     n_periods = periods.shape[0]
-    cell = unit_code.astype(np.int64) * n_periods + t_code
-    counts = np.bincount(cell, minlength=n_units * n_periods)
-    if (counts > 1).any():
-        dup = int(np.flatnonzero(counts > 1)[0])
+    del t_raw
+    # period-major flat index: the wide arrays are Fortran-ordered (one contiguous column per
+    # period), which is how every 2x2 comparison reads them
+    flat_all = t_code.astype(np.int64)
+    del t_code
+    flat_all *= n_units
+    flat_all += unit_code
+    # duplicated unit-periods: a later row overwrites an earlier one's marker
+    idx_type = np.int32 if flat_all.size < 2**31 else np.int64
+    marker = np.full(n_units * n_periods, -1, dtype=idx_type)
+    rows = np.arange(flat_all.size, dtype=idx_type)
+    marker[flat_all] = rows
+    clash = marker[flat_all] != rows
+    if clash.any():
+        dup = int(flat_all[np.flatnonzero(clash)[0]])
         raise EstimationError(
-            f"unit {_show(unit_index[dup // n_periods])} has more than one row for "
-            f"{time} = {periods[dup % n_periods]:g}; expected one row per unit and period"
+            f"unit {_show(unit_index[dup % n_units])} has more than one row for "
+            f"{time} = {periods[dup // n_units]:g}; expected one row per unit and period"
         )
+    del marker, rows, clash
 
-    usable = ~np.isnan(y_raw) & ~np.isnan(w_raw)
+    usable = ~np.isnan(y_raw)
+    if w_raw is not None:
+        usable &= ~np.isnan(w_raw)
     for xr in x_raw:
         usable &= ~np.isnan(xr)
     if (~usable).any():
         notes.append(f"{int((~usable).sum())} unit-period rows with a missing outcome, "
                      "covariate or weight were treated as unobserved")
-    y = np.full((n_units, n_periods), np.nan)
-    y[unit_code[usable], t_code[usable]] = y_raw[usable]
-    w = np.full((n_units, n_periods), np.nan)
-    w[unit_code[usable], t_code[usable]] = w_raw[usable]
-    x = np.full((len(covs), n_units, n_periods), np.nan)
-    for k, xr in enumerate(x_raw):
-        x[k, unit_code[usable], t_code[usable]] = xr[usable]
+    flat = flat_all[usable]
+    del flat_all
+
+    def wide(values: np.ndarray) -> np.ndarray:
+        out = np.full(n_periods * n_units, np.nan)
+        out[flat] = values[usable]
+        return out.reshape(n_periods, n_units).T
+
+    y = wide(y_raw)
+    del y_raw
+    if w_raw is None:
+        w = np.where(np.isnan(y), np.nan, 1.0)
+    else:
+        w = wide(w_raw)
+        del w_raw
+    x = np.stack([wide(xr) for xr in x_raw]) if x_raw else np.empty((0, n_units, n_periods))
 
     # --- cohort recoding, in R did's order -------------------------------------------------
     late = g_unit > periods[-1] + anticipation
