@@ -47,6 +47,7 @@ def test_in_memory_tables_are_reproducible() -> None:
 
 def test_council_is_frozen() -> None:
     c = make_council(5, small=True)
+    assert c.frames is c.tables
     with pytest.raises(AttributeError):
         c.seed = 6  # type: ignore[misc]
     with pytest.raises(TypeError):

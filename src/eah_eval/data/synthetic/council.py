@@ -65,6 +65,11 @@ class SyntheticCouncil:
     seed: int
     parameters: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def frames(self) -> Mapping[str, pd.DataFrame]:
+        """Alias of :attr:`tables` (the in-memory frames)."""
+        return self.tables
+
     def write(self, out_dir: str | Path) -> Path:
         """Write the data package to ``out_dir`` (see :func:`write_council`); return the folder."""
         return _write(self, Path(out_dir))

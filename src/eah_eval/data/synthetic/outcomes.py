@@ -216,7 +216,6 @@ def draw_outcomes(
                               + 0.55 * male)
            * pu["frail"][t_pid] * school_susp[t_lin] * (1.0 + 0.03 * t_a)
            * np.array([1.0, 1.1, 0.9])[k] * np.exp(shock[cl_of[t_lin], tp, 1]))
-    head_t = head[t_lin * cal.n_years + t_a].astype(float)
     all_key_sum = _group_sum(key_t, np.ones(m_t), n_t)
     smult = np.ones(m_t)
     spec_s = effects.get("suspension_rate")
@@ -238,7 +237,6 @@ def draw_outcomes(
         "lin": idx_all // n_terms, "tp": idx_all % n_terms, "n": head_cell[pres_all],
         "shift": 100.0 * _group_sum(key_t, lam1 - lam, n_t)[pres_all] / head_cell[pres_all],
     })
-    del head_t
     ev = np.repeat(np.arange(m_t), count)
     n_ev = len(ev)
     start = weekday_days(rng, cal.school_lo[tp[ev]], cal.school_hi[tp[ev]])
