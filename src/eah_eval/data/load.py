@@ -338,6 +338,11 @@ def _text_column(series: pd.Series, ftype: str) -> pd.Series:
             )
         else:
             out = pd.Series([repr(float(v)) for v in values], dtype=object)
+    elif isinstance(dtype, pd.StringDtype) or (
+        pd.api.types.is_object_dtype(dtype)
+        and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+    ):
+        out = s.astype(object)
     else:
         def text(v: object) -> str:
             if isinstance(v, pd.Timestamp):
@@ -350,6 +355,16 @@ def _text_column(series: pd.Series, ftype: str) -> pd.Series:
     out = out.astype(object)
     out[missing] = ""
     return out.astype(str)
+
+
+def _frame_digest(text: pd.DataFrame) -> str:
+    """SHA-256 over the column names and the (fixed-key) hash of every text value, in order."""
+    h = hashlib.sha256()
+    for name in text.columns:
+        h.update(f"{name}\n".encode())
+        values = pd.util.hash_pandas_object(text[name], index=False).to_numpy()
+        h.update(values.tobytes())
+    return h.hexdigest()
 
 
 def _raws_from_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, _Raw]:
@@ -382,7 +397,7 @@ def _raws_from_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, _Raw]:
                                   "each column named once", "a column name more than once")
             raws[table] = _Raw(table, label, None, None, [problem], True)
             continue
-        digest = hashlib.sha256(text.to_csv(index=False).encode("utf-8")).hexdigest()
+        digest = _frame_digest(text)
         raws[table] = _Raw(table, label, text, digest, [], True)
     return raws
 
