@@ -1,13 +1,15 @@
 """`eah-eval monitor`: run the monitoring report notebook.
 
-Parameters are validated against :class:`eah_eval.monitor.params.MonitorParams` before any kernel
-starts (unknown, missing and ill-typed parameters are refused in one line); a failing notebook
-cell is reported in one line with its index and error, and the exit status is non-zero.
+Parameters are validated against
+:class:`eah_eval.reporting.monitoring.MonitoringReportParams` before any kernel starts (unknown,
+missing and ill-typed parameters are refused in one line); a failing notebook cell is reported
+in one line with its index and error, and the exit status is non-zero.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 MONITOR_NOTEBOOK = "monitoring_report.ipynb"
@@ -40,15 +42,16 @@ def add_parser(sub: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the parameters, run the notebook and print the HTML path."""
-    from eah_eval.monitor.params import MonitorParams
+    from eah_eval.reporting.monitoring import MonitoringReportParams
     from eah_eval.reporting.params import build_params
     from eah_eval.reporting.runner import notebook_path, run_notebook
 
     overrides: dict[str, Any] = {}
     if args.data:
-        overrides["data"] = args.data
+        # The notebook runs in another working directory: pass an absolute path.
+        overrides["data"] = str(Path(args.data).resolve())
     params = build_params(
-        MonitorParams, file=args.params, overrides=overrides, assignments=args.assignments
+        MonitoringReportParams, file=args.params, overrides=overrides, assignments=args.assignments
     )
     out = run_notebook(
         notebook_path(MONITOR_NOTEBOOK),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from eah_eval.errors import NotebookExecutionError
@@ -47,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     overrides: dict[str, Any] = {}
     if args.data:
-        overrides["data"] = args.data
+        # The notebook runs in another working directory: pass an absolute path.
+        overrides["data"] = str(Path(args.data).resolve())
     if args.pdf:
         overrides["pdf"] = True
     if args.batch:
