@@ -254,7 +254,7 @@ def _read_csv(table: str, path: Path, label: str, detail_limit: int = DETAIL_LIM
     end = data.find(b"\n")
     first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig", errors="replace")
     first_line = first_line.rstrip("\r")
-    if not data.strip():
+    if not data or data.isspace():
         return fail("empty_file", None, "a header row naming the columns", "an empty file")
     header = next(csv.reader([first_line]), [])
     seen: set[str] = set()
