@@ -95,3 +95,33 @@ def test_readme_documents_every_field_and_rule():
         assert rule.text in text
     assert "pounds sterling (GBP)" in text
     assert "splits are not chained" in text
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value"),
+    [
+        ("pupil_census", 3, "sen_provision", "S"),
+        ("clusters", 0, "go_live_date", "01/09/2023"),
+        ("schools", 0, "la_code", "83"),
+        ("attendance", 2, "urn", "999999"),
+    ],
+)
+def test_frictionless_also_rejects_what_we_reject(tmp_path, table, row, column, value):
+    frictionless = pytest.importorskip("frictionless", reason="frictionless not installed")
+    from conftest import valid_frames, write_frames
+
+    from eah_eval.data.load import validate_council
+
+    frames = valid_frames()
+    frames[table].loc[row, column] = value
+    directory = write_frames(tmp_path / "bad", frames)
+    ours = validate_council(directory)
+    assert [(p.table, p.row, p.column) for p in ours.problems] == [(table, row + 1, column)]
+    descriptor = json.loads((sch.schema_dir() / "datapackage.json").read_text())
+    for res in descriptor["resources"]:
+        res["schema"] = json.loads((sch.schema_dir() / res["schema"]).read_text())
+    report = frictionless.Package(descriptor, basepath=str(directory)).validate()
+    assert not report.valid
+    cells = report.flatten(["rowNumber", "fieldName"])
+    # frictionless counts the header as row 1; its foreign-key errors name no field
+    assert [row + 2, column] in cells or [row + 2, None] in cells, cells

@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     accounting["file"] = [Path(f).name for f in accounting["file"]]
     print(f"Data: {report.source}  (upn_policy={args.upn_policy}, on_problem={args.on_problem})")
     print(
-        accounting[["table", "file", "rows_read", "rows_kept", "rows_excluded", "reason"]]
+        accounting[["table", "file", "rows_read", "rows_kept", "rows_excluded",
+                    "rows_with_problems", "reason"]]
         .to_string(index=False)
     )
     for note in report.notes:

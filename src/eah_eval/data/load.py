@@ -116,7 +116,8 @@ class ValidationReport:
 
     def __str__(self) -> str:
         table = self.accounting[
-            ["table", "file", "rows_read", "rows_kept", "rows_excluded", "reason"]
+            ["table", "file", "rows_read", "rows_kept", "rows_excluded", "rows_with_problems",
+             "reason"]
         ].to_string(index=False)
         lines = [f"Data: {self.source}", table]
         lines += [f"note: {n}" for n in self.notes]
