@@ -187,6 +187,29 @@ def _to_spark(session: Any, table: str, df: pd.DataFrame) -> Any:
     return session.createDataFrame(rows, schema=ddl)
 
 
+def _coerce(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Give every schema column a definite dtype (an all-blank column must still be typed)."""
+    if table not in TABLES:
+        return df
+    out = df.copy()
+    for f in fields(table):
+        name, kind = f["name"], f.get("type")
+        if name not in out.columns:
+            continue
+        col = out[name]
+        if kind == "date":
+            out[name] = pd.to_datetime(col)
+        elif kind == "integer":
+            out[name] = col.astype("Int64") if col.isna().any() else col.astype("int64")
+        elif kind == "number":
+            out[name] = pd.to_numeric(col).astype("float64")
+        elif kind == "boolean":
+            out[name] = col.astype("boolean") if col.isna().any() else col.astype(bool)
+        elif not pd.api.types.is_string_dtype(col) or col.dtype == object:
+            out[name] = col.astype("string")
+    return out
+
+
 def _read_directory(path: Path) -> dict[str, pd.DataFrame] | dict[str, str]:
     parquet = {t: path / f"{t}.parquet" for t in TABLES if (path / f"{t}.parquet").is_file()}
     if parquet:
@@ -281,6 +304,7 @@ class TableSet:
 
     def _put(self, name: str, frame: pd.DataFrame) -> ir.Table:
         label = f"eah_{next(_counter)}_{name}"
+        frame = _coerce(name, frame)
         if self.engine == "spark":
             session = self.backend._session
             _to_spark(session, name, frame).createOrReplaceTempView(label)

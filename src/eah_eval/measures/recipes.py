@@ -298,8 +298,16 @@ def _absence(kind: Literal["overall", "persistent", "severe"]) -> Callable[[Ctx]
             num = Part(_std(used, used._abs))
             den = Part(_std(used, used._poss))
             return Spec(num, den, (("attendance", acc),))
-        keys = ["pupil_id", "urn", "cluster_id", "wave", "la_code", "period_index", "group"]
+        # an enrolment is pupil x school x period; only the unit column of the requested
+        # level is carried through the (large) grouping, the others are functions of urn
+        unit_col = {"school": "urn", "cluster": "cluster_id", "wave": "wave", "la": "la_code"}
+        keys = ["pupil_id", "urn", "period_index", "group"]
+        if ctx.level != "school":
+            keys.append(unit_col[ctx.level])
         enrol = used.group_by(keys).agg(_abs=used._abs.sum(), _poss=used._poss.sum())
+        enrol = enrol.mutate(
+            **{c: _null() for c in ("cluster_id", "wave", "la_code") if c not in keys}
+        )
         factor = 10 if kind == "persistent" else 2
         flag = (enrol._abs * factor >= enrol._poss).cast("int64")
         num = Part(_std(enrol, flag))
