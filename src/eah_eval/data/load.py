@@ -24,9 +24,7 @@ Model
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import types
 import warnings
 from collections.abc import Mapping
@@ -36,8 +34,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from eah_eval.data import schema as sch
 from eah_eval.data.lineage import Lineage, LineageRule, lineage_problems, resolve_lineage
@@ -57,14 +53,12 @@ from eah_eval.data.validation import (
     check_primary_key,
     is_pupil_identifier,
 )
+from eah_eval.data.validation_input import RawTable, raws_from_dir, raws_from_frames
 from eah_eval.data.validation_rules import rules_for
 from eah_eval.errors import (
-    DataFileNotFoundError,
     DataProblem,
     DataQualityWarning,
     DataValidationError,
-    OptionError,
-    OptionTypeError,
     check_option,
 )
 
@@ -216,213 +210,9 @@ class Council:
         DataValidationError
             As for :func:`load_council`.
         """
-        raws = _raws_from_frames(frames)
+        raws = raws_from_frames(frames)
         outcome = _validate(raws, "<frames>", upn_policy, upn_key, on_problem, DETAIL_LIMIT)
         return outcome.council(None)
-
-
-# ----------------------------------------------------------------------------------------------
-# raw input
-
-
-@dataclass
-class _Raw:
-    table: str
-    file: str
-    frame: pd.DataFrame | None
-    digest: str | None
-    problems: list[DataProblem]
-    supplied: bool
-
-
-def _string_dtype() -> Any:
-    try:
-        return pd.StringDtype("pyarrow", na_value=np.nan)
-    except TypeError:  # pragma: no cover - pandas < 2.3
-        return pd.StringDtype("pyarrow")
-
-
-def _read_csv(table: str, path: Path, label: str, detail_limit: int = DETAIL_LIMIT) -> _Raw:
-    """Read a CSV file as text columns with pyarrow (fast, multi-threaded), or say why not."""
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-
-    def fail(kind: str, column: str | None, expected: str, found: str,
-             row: int | None = None) -> _Raw:
-        problem = DataProblem(table, label, row, column, kind, expected, found)
-        return _Raw(table, label, None, digest, [problem], True)
-
-    end = data.find(b"\n")
-    first_line = data[: end if end >= 0 else len(data)].decode("utf-8-sig", errors="replace")
-    first_line = first_line.rstrip("\r")
-    if not data or data.isspace():
-        return fail("empty_file", None, "a header row naming the columns", "an empty file")
-    header = next(csv.reader([first_line]), [])
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            return fail("duplicate_column", name, "each column named once",
-                        f"column {name!r} more than once")
-        seen.add(name)
-    invalid: list[tuple[int | None, int, int]] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append((row.number, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    def read(threads: bool) -> pa.Table:
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=threads),
-            parse_options=pacsv.ParseOptions(
-                invalid_row_handler=on_invalid, ignore_empty_lines=False,
-                newlines_in_values=True,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
-            ),
-        )
-
-    try:
-        arrow = read(len(data) > 1_000_000)  # threads only pay off on big files
-        if invalid and any(n is None for n, _, _ in invalid):
-            invalid.clear()
-            arrow = read(False)  # single-threaded reading knows the line numbers
-    except pa.ArrowInvalid as exc:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as dec:
-            return fail("unreadable_file", None, "UTF-8 text",
-                        f"a byte that is not UTF-8 at offset {dec.start}")
-        # keep the reason, never the row's text (it may hold pupil identifiers)
-        reason = str(exc).splitlines()[0].split(": ", 2)
-        message = ": ".join(reason[:2])[:160]
-        return fail("unreadable_file", None, "a well-formed CSV file", message)
-    if invalid:
-        problems = [
-            DataProblem(
-                table, label, None if n is None else n - 1, None, "bad_row_length",
-                f"{expected} fields, as in the header", f"{actual} field(s)",
-            )
-            for n, expected, actual in invalid[:detail_limit]
-        ]
-        if len(invalid) > detail_limit:
-            problems.append(DataProblem(
-                table, label, None, None, "bad_row_length", "as many fields as the header",
-                f"{len(invalid) - detail_limit} more row(s) with this problem",
-            ))
-        return _Raw(table, label, None, digest, problems, True)
-    dtype = _string_dtype()
-    frame = arrow.to_pandas(types_mapper=lambda t: dtype if pa.types.is_string(t) else None)
-    return _Raw(table, label, frame, digest, [], True)
-
-
-def _text_column(series: pd.Series, ftype: str) -> pd.Series:
-    """Turn one in-memory column into its CSV text (blank = missing)."""
-    s = series.reset_index(drop=True)
-    missing = s.isna().to_numpy()
-    dtype = s.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        out = s.dt.strftime("%Y-%m-%d")
-    elif pd.api.types.is_bool_dtype(dtype):
-        out = s.map({True: "true", False: "false"})
-    elif pd.api.types.is_integer_dtype(dtype):
-        out = s.astype("Int64").astype(str)
-    elif pd.api.types.is_float_dtype(dtype):
-        values = s.to_numpy(dtype="float64", na_value=np.nan)
-        finite = np.isfinite(values)
-        if ftype == "integer" and np.all(values[finite] == np.round(values[finite])):
-            out = pd.Series(
-                [str(int(v)) if f else "" for v, f in zip(values, finite, strict=True)],
-                dtype=object,
-            )
-        else:
-            out = pd.Series([repr(float(v)) for v in values], dtype=object)
-    elif isinstance(dtype, pd.StringDtype) or (
-        pd.api.types.is_object_dtype(dtype)
-        and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
-    ):
-        out = s.astype(object)
-    else:
-        def text(v: object) -> str:
-            if isinstance(v, pd.Timestamp):
-                return v.strftime("%Y-%m-%d")
-            if isinstance(v, bool | np.bool_):
-                return "true" if v else "false"
-            return str(v)
-
-        out = s.astype(object).map(text, na_action="ignore")
-    out = out.astype(object)
-    out[missing] = ""
-    return out.astype(str)
-
-
-def _frame_digest(text: pd.DataFrame) -> str:
-    """SHA-256 over the column names and the (fixed-key) hash of every text value, in order."""
-    h = hashlib.sha256()
-    for name in text.columns:
-        h.update(f"{name}\n".encode())
-        values = pd.util.hash_pandas_object(text[name], index=False).to_numpy()
-        h.update(values.tobytes())
-    return h.hexdigest()
-
-
-def _raws_from_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, _Raw]:
-    unknown = sorted(set(frames) - set(sch.TABLES))
-    if unknown:
-        raise OptionError(
-            f"unknown table(s) {', '.join(map(repr, unknown))}; tables are "
-            f"{', '.join(map(repr, sch.TABLES))}"
-        )
-    raws: dict[str, _Raw] = {}
-    for table in sch.TABLES:
-        label = sch.table_file_name(table)
-        if table not in frames:
-            raws[table] = _Raw(table, label, None, None, [], False)
-            continue
-        df = frames[table]
-        if not isinstance(df, pd.DataFrame):
-            raise OptionTypeError(
-                f"frames[{table!r}] must be a pandas DataFrame; got {type(df).__name__}"
-            )
-        types_by_name = {f["name"]: f.get("type", "string") for f in sch.fields(table)}
-        dtype = _string_dtype()
-        text = pd.DataFrame(
-            {str(c): _text_column(df[c], types_by_name.get(str(c), "string")).astype(dtype)
-             for c in df.columns},
-            index=pd.RangeIndex(len(df)),
-        )
-        if len(set(map(str, df.columns))) != len(df.columns):
-            problem = DataProblem(table, label, None, None, "duplicate_column",
-                                  "each column named once", "a column name more than once")
-            raws[table] = _Raw(table, label, None, None, [problem], True)
-            continue
-        digest = _frame_digest(text)
-        raws[table] = _Raw(table, label, text, digest, [], True)
-    return raws
-
-
-def _raws_from_dir(data_dir: Path) -> tuple[dict[str, _Raw], list[str]]:
-    if not data_dir.is_dir():
-        raise DataFileNotFoundError(f"data directory not found: {data_dir}")
-    raws: dict[str, _Raw] = {}
-    names = set()
-    for table in sch.TABLES:
-        name = sch.table_file_name(table)
-        names.add(name)
-        path = data_dir / name
-        label = str(path)
-        if path.is_file():
-            raws[table] = _read_csv(table, path, label)
-        else:
-            raws[table] = _Raw(table, label, None, None, [], False)
-    notes = [
-        f"{p.name} matches no table and was ignored (tables: {', '.join(sch.TABLES)})"
-        for p in sorted(data_dir.glob("*.csv"))
-        if p.name not in names
-    ]
-    return raws, notes
 
 
 # ----------------------------------------------------------------------------------------------
@@ -478,7 +268,7 @@ def _empty_table(table: str) -> pd.DataFrame:
 
 
 def _upn_step(
-    raws: Mapping[str, _Raw], policy: str, key: bytes | None
+    raws: Mapping[str, RawTable], policy: str, key: bytes | None
 ) -> tuple[list[DataProblem], dict[str, list[str]]]:
     """Refuse or pseudonymise pupil identifiers in place; return problems and notes per table."""
     problems: list[DataProblem] = []
@@ -553,7 +343,7 @@ class _Outcome:
 
 
 def _validate(
-    raws: dict[str, _Raw],
+    raws: dict[str, RawTable],
     source: str,
     upn_policy: object,
     upn_key: bytes | str | None,
@@ -655,7 +445,7 @@ def _validate(
 
 def _check_table(
     table: str,
-    raw: _Raw,
+    raw: RawTable,
     kept: Mapping[str, pd.DataFrame],
     usable: Mapping[str, bool],
     all_rows: Mapping[str, pd.DataFrame],
@@ -761,7 +551,7 @@ def validate_council(
         For a bad option value or a missing/short key with ``"pseudonymise"``.
     """
     path = Path(data_dir)
-    raws, notes = _raws_from_dir(path)
+    raws, notes = raws_from_dir(path)
     outcome = _validate(raws, str(path), upn_policy, upn_key, on_problem, detail_limit)
     outcome.notes = notes
     return outcome.report(str(path))
@@ -788,7 +578,7 @@ def validate_frames(
     -------
     ValidationReport
     """
-    raws = _raws_from_frames(frames)
+    raws = raws_from_frames(frames)
     outcome = _validate(raws, "<frames>", upn_policy, upn_key, on_problem, detail_limit)
     return outcome.report("<frames>")
 
@@ -835,7 +625,7 @@ def load_council(
     >>> council.accounting[["table", "rows_read", "rows_kept"]]  # doctest: +SKIP
     """
     path = Path(data_dir)
-    raws, notes = _raws_from_dir(path)
+    raws, notes = raws_from_dir(path)
     for note in notes:
         warnings.warn(note, DataQualityWarning, stacklevel=2)
     outcome = _validate(raws, str(path), upn_policy, upn_key, on_problem, DETAIL_LIMIT)
