@@ -165,11 +165,10 @@ class AggregateResult:
         """
         psi = np.column_stack([self.influence, self.overall_influence])
         analytic = np.r_[self.analytic_std_errors, self.analytic_overall_se]
-        psi = np.where(np.isnan(analytic), np.nan, psi)
         band = np.r_[np.ones(self.influence.shape[1], dtype=bool), False]
         boot = bootstrap_influence(psi, self.cluster_codes, n_draws=n_draws,
                                    weight_type=weight_type, rng=rng, level=level,
-                                   band_columns=band)
+                                   band_columns=band, columns=~np.isnan(analytic))
         se = np.where(np.isnan(analytic), np.nan, boot.std_errors)
         crit = boot.critical_value if np.isfinite(boot.critical_value) else None
         table = self.table.with_inference(se[:-1], critical_value=crit,
@@ -197,22 +196,24 @@ class _Aggregator:
         self.pg = self.pg_group[self.g_cell]
         pos = np.searchsorted(glist, gt.unit_cohort)
         pos = np.minimum(pos, glist.size - 1)
-        self.g_unit = np.where(glist[pos] == gt.unit_cohort, pos, -1)
+        # cohort index of each unit; never-treated (and untreated cohorts) -> extra slot glist.size
+        self.g_unit = np.where(glist[pos] == gt.unit_cohort, pos, glist.size)
         self.w_unit = np.asarray(gt.unit_weights, dtype=np.float64)
 
     def weight_influence(self, att: np.ndarray, g_idx: np.ndarray, pg: np.ndarray) -> np.ndarray:
-        """``wif @ att`` of R did for cells with cohort indices ``g_idx`` and shares ``pg``."""
+        """``wif @ att`` of R did for cells with cohort indices ``g_idx`` and shares ``pg``.
+
+        With ``c_ik = w_i 1{G_i = g_k} - p_k`` and ``S = sum_k p_k``, R's
+        ``sum_k att_k [c_ik / S - (sum_l c_il) p_k / S**2]`` simplifies (the ``p_k`` terms
+        cancel) to ``w_i [A(G_i) / S - N(G_i) (p . att) / S**2]``, where ``A(g)`` and ``N(g)``
+        are the sum of ``att_k`` and the number of cells over the cells of cohort ``g``.
+        """
         total = pg.sum()
         n_groups = self.glist.size
         att_by_g = np.bincount(g_idx, weights=att, minlength=n_groups)
         count_by_g = np.bincount(g_idx, minlength=n_groups).astype(np.float64)
-        member = self.g_unit >= 0
-        a_i = np.where(member, att_by_g[np.maximum(self.g_unit, 0)], 0.0)
-        c_i = np.where(member, count_by_g[np.maximum(self.g_unit, 0)], 0.0)
-        pg_att = float(pg @ att)
-        term1 = (self.w_unit * a_i - pg_att) / total
-        row_sums = self.w_unit * c_i - total
-        return np.asarray(term1 - row_sums * pg_att / total**2)
+        coef = np.append(att_by_g / total - count_by_g * float(pg @ att) / total**2, 0.0)
+        return np.asarray(self.w_unit * coef[self.g_unit])
 
     def cells(self, which: np.ndarray) -> tuple[float, np.ndarray]:
         """Share-weighted average of the selected cells and its influence function."""

@@ -205,9 +205,9 @@ class GroupTimeResult:
         GroupTimeResult
             New result; cells with no analytic standard error keep NaN.
         """
-        psi = np.where(np.isnan(self.analytic_std_errors), np.nan, self.influence)
-        boot = bootstrap_influence(psi, self.cluster_codes, n_draws=n_draws,
-                                   weight_type=weight_type, rng=rng, level=level)
+        boot = bootstrap_influence(self.influence, self.cluster_codes, n_draws=n_draws,
+                                   weight_type=weight_type, rng=rng, level=level,
+                                   columns=~np.isnan(self.analytic_std_errors))
         se = np.where(np.isnan(self.analytic_std_errors), np.nan, boot.std_errors)
         table = self.table.with_inference(se, critical_value=boot.critical_value,
                                           simultaneous_level=level, metadata=boot.metadata())
@@ -222,8 +222,8 @@ def _wald_pretest(att: np.ndarray, psi: np.ndarray, pre: np.ndarray, se: np.ndar
     if cols.size == 0:
         return WaldPretest(np.nan, 0, np.nan, "no pre-treatment cells with a standard error")
     n = psi.shape[0]
-    s = cluster_sums(psi, cluster_codes)
-    v = (s.T @ s)[np.ix_(cols, cols)] / n  # no copy of the pre-period columns
+    s = cluster_sums(psi[:, cols], cluster_codes)  # psi is column-major: a cheap copy
+    v = s.T @ s / n
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
         return WaldPretest(np.nan, int(cols.size), np.nan,
                            "covariance matrix of the pre-treatment cells is singular")
@@ -375,11 +375,12 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
     att: list[float] = []
     n_treated: list[int] = []
     n_comparison: list[int] = []
-    ones = np.ones((n, 1))
+    balanced = bool(observed.all())
     for g in panel.groups:
         before = np.flatnonzero(periods + anticipation < g)
         base_g = int(before[-1])
         treated = cohort == g
+        member = treated | never
         for ti in range(1 if varying else 0, n_periods):
             t_val = periods[ti]
             post = bool(g <= t_val)
@@ -390,12 +391,11 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
                 n_treated.append(int(treated.sum()))
                 n_comparison.append(0)
                 continue
-            if control_group == "never_treated":
-                control = never
-            else:
+            if control_group == "not_yet_treated":
                 threshold = periods[max(ti, base)] + anticipation
-                control = never | ((cohort > threshold) & ~treated)
-            sel = np.flatnonzero((treated | control) & observed[:, ti] & observed[:, base])
+                member = treated | never | (cohort > threshold)
+            keep = member if balanced else member & observed[:, ti] & observed[:, base]
+            sel = np.flatnonzero(keep)
             y_t, y_b = y[:, ti], y[:, base]
             d = treated[sel].astype(np.float64)
             earlier = min(ti, base)
@@ -403,8 +403,8 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
             n_treated.append(int(d.sum()))
             n_comparison.append(int(sel.size - d.sum()))
             dy = y_t[sel] - y_b[sel]
-            x = ones[sel] if panel.x.shape[0] == 0 else np.column_stack(
-                [ones[sel], panel.x[:, sel, earlier].T])
+            x = np.ones((sel.size, 1)) if panel.x.shape[0] == 0 else np.column_stack(
+                [np.ones(sel.size), panel.x[:, sel, earlier].T])
             try:
                 res = estimate_2x2(dy, d, x, w_wide[:, earlier][sel], method)
                 if not np.isfinite(res.att):

@@ -200,13 +200,14 @@ def bootstrap_influence(
     rng: int | np.random.Generator | None = None,
     level: float = 0.95,
     band_columns: np.ndarray | None = None,
+    columns: np.ndarray | None = None,
 ) -> BootstrapOutcome:
     """Multiplier bootstrap of estimates with influence functions ``psi``.
 
     Parameters
     ----------
     psi : ndarray, shape (n, k)
-        Influence functions (rows = units); NaN columns are ignored.
+        Influence functions (rows = units).
     cluster_codes : ndarray of int or None
         Cluster of each row; multipliers are drawn per cluster.
     n_draws : int, default 999
@@ -219,6 +220,9 @@ def bootstrap_influence(
         Level of the simultaneous band.
     band_columns : ndarray of bool, optional
         Columns the simultaneous band covers (default: all).
+    columns : ndarray of bool, optional
+        Columns to bootstrap (default: all); others get NaN standard errors, as do columns
+        with non-finite influence functions.
 
     Returns
     -------
@@ -244,11 +248,16 @@ def bootstrap_influence(
     check_option("weight_type", weight_type, WEIGHT_TYPES)
     gen, seed = resolve_rng(rng)
     n = psi.shape[0]
-    s64 = cluster_sums(np.nan_to_num(psi, nan=0.0), cluster_codes)
+    valid = np.ones(psi.shape[1], dtype=bool) if columns is None else np.asarray(columns, bool)
+    s64 = cluster_sums(psi, cluster_codes)
     n_clusters, k = s64.shape
     scale = np.max(np.abs(s64), axis=0)
-    scale[scale == 0] = 1.0
-    s = (s64 / scale).astype(np.float32)  # scaled so single precision cannot overflow
+    valid &= np.isfinite(scale)
+    scale[~valid | (scale == 0)] = 1.0
+    # scaled so single precision cannot overflow; written in place to avoid n x k temporaries
+    s = np.empty((n_clusters, k), dtype=np.float32)
+    np.divide(s64, scale, out=s, casting="same_kind")
+    s[:, ~valid] = 0.0
     draws = np.empty((n_draws, k))
     chunk = max(1, _CHUNK_ELEMENTS // max(n_clusters, 1))
     for start in range(0, n_draws, chunk):
@@ -261,7 +270,7 @@ def bootstrap_influence(
     q75 = srt[int(np.ceil(0.75 * nb)) - 1]
     q25 = srt[int(np.ceil(0.25 * nb)) - 1]
     se = (q75 - q25) / _IQR_NORMAL
-    good = (se > ZERO_SE) & ~np.all(np.isnan(psi), axis=0)
+    good = (se > ZERO_SE) & valid
     se = np.where(good, se, np.nan)
     in_band = good if band_columns is None else good & np.asarray(band_columns, dtype=bool)
     if in_band.any():

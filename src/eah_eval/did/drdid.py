@@ -43,7 +43,7 @@ class TwoByTwo(NamedTuple):
 
 
 def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, max_iter: int = 100,
-              tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+              tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weighted logistic regression by Newton-Raphson.
 
     Parameters
@@ -57,49 +57,87 @@ def logit_fit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, max_iter: int = 10
     max_iter : int, default 100
         Maximum Newton steps.
     tol : float, default 1e-12
-        Convergence tolerance on the largest coefficient step.
+        Convergence tolerance on the largest (relative) Newton step.
 
     Returns
     -------
     beta : ndarray, shape (k,)
         Coefficients.
     p : ndarray, shape (n,)
-        Fitted probabilities.
+        Fitted probabilities at ``beta``.
+    info : ndarray, shape (k, k)
+        Information matrix ``x' diag(w p (1-p)) x`` at ``beta``.
+    resid : ndarray, shape (n,)
+        Score contributions ``w (d - p)`` (the logit's influence function is
+        ``resid * x @ inv(info / n)``).
 
     Raises
     ------
     EstimationError
-        If the information matrix is singular.
+        If the information matrix is singular or the fit diverges.
     """
     k = x.shape[1]
+    design = _Design(x)
     beta = np.zeros(k)
-    pbar = float(np.sum(w * d) / np.sum(w))
+    pbar = float(np.dot(w, d) / np.sum(w))
     pbar = min(max(pbar, 1e-10), 1 - 1e-10)
     beta[0] = np.log(pbar / (1 - pbar))  # the intercept-only MLE: often already the answer
     for _ in range(max_iter):
-        eta = x @ beta
-        p = 1.0 / (1.0 + np.exp(-eta))
-        score = x.T @ (w * (d - p))
-        info = (x.T * (w * p * (1.0 - p))) @ x
+        eta = design.xv(beta)
+        p = 1.0 / (1.0 + np.exp(-eta)) if np.ndim(eta) else np.full(d.shape, 1.0 / (
+            1.0 + np.exp(-eta)))
+        resid = w * (d - p)
+        info = design.gram(w * p * (1.0 - p))
         try:
-            step = np.linalg.solve(info, score)
+            step = np.linalg.solve(info, design.xtv(resid))
         except np.linalg.LinAlgError as exc:
             raise EstimationError("propensity-score information matrix is singular") from exc
+        if np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(beta))):
+            break  # beta is the MLE to within tol; p, info and resid belong to it
         beta = beta + step
         if not np.all(np.isfinite(beta)):
             raise EstimationError("propensity-score logit diverged")
-        if np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(beta))):
-            break
-    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-    return beta, p
+    else:
+        raise EstimationError(f"propensity-score logit did not converge in {max_iter} steps")
+    return beta, p, info, resid
 
 
-def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    xw = x.T * w
-    xtwx = xw @ x
+class _Design:
+    """Products with a design matrix whose first column is the intercept.
+
+    With the intercept alone (no covariates) every product collapses to a sum or a scalar;
+    the same formulas then run without n x 1 temporaries.
+    """
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+        self.intercept_only = x.shape[1] == 1
+
+    def xv(self, v: np.ndarray) -> np.ndarray | float:
+        """``x @ v`` (a scalar when the design is the intercept alone)."""
+        return float(v[0]) if self.intercept_only else np.asarray(self.x @ v)
+
+    def xtv(self, u: np.ndarray) -> np.ndarray:
+        """``x.T @ u``."""
+        return np.array([np.sum(u)]) if self.intercept_only else np.asarray(self.x.T @ u)
+
+    def gram(self, wts: np.ndarray) -> np.ndarray:
+        """``x.T @ diag(wts) @ x``."""
+        if self.intercept_only:
+            return np.array([[np.sum(wts)]])
+        return np.asarray((self.x.T * wts) @ self.x)
+
+
+def _wsum(w: np.ndarray, v: np.ndarray | float) -> float:
+    return float(v) * float(np.sum(w)) if np.ndim(v) == 0 else float(np.dot(w, v))
+
+
+def _wls(design: _Design, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least squares of ``y`` on the design (``w`` zero outside the sample)."""
+    xtwx = design.gram(w)
     if np.linalg.cond(xtwx) > 1.0 / np.finfo(float).eps:
         raise EstimationError("control-unit covariate matrix is singular or ill-conditioned")
-    return np.asarray(np.linalg.solve(xtwx, xw @ y))
+    return np.asarray(np.linalg.solve(xtwx, design.xtv(w * y)))
 
 
 def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
@@ -140,54 +178,49 @@ def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
     n_treated = int(np.count_nonzero(d))
     if n_treated == 0 or n_treated == n:
         raise EstimationError("no treated units" if n_treated == 0 else "no comparison units")
-    w = w / np.mean(w)
-    control = d == 0
+    w = w * (n / np.sum(w))  # normalised to mean one
+    c = 1.0 - d
+    w_t = w * d
 
     # Estimation effects enter as psi_nuisance @ m for a k-vector m; with
-    # psi_nuisance = (x * r[:, None]) @ A this is r * (x @ (A @ m)), computed without
-    # forming n x k temporaries.
-    ps = ps_resid = ps_hess = None
-    if method in ("dr", "ipw"):
-        _, p = logit_fit(x, d, w)
-        if np.max(p) >= OVERLAP_LIMIT:
-            raise EstimationError("overlap condition violated (a propensity score >= 0.999)")
-        ps = np.minimum(p, 1 - 1e-6)
-        keep = np.where(control, ps < TRIM_LEVEL, True)
-        wps = ps * (1.0 - ps) * w
-        ps_hess = np.linalg.inv((x.T * wps) @ x) * n
-        ps_resid = w * (d - ps)
+    # psi_nuisance = r * (x @ A) this is r * (x @ (A @ m)), computed without n x k temporaries.
+    design = _Design(x)
     if method in ("dr", "reg"):
-        beta = _wls(x[control], dy[control], w[control])
-        fitted = x @ beta
-        w_ols = w * (1.0 - d)
-        ols_inv = np.linalg.inv((x.T * w_ols) @ x / n)
-        ols_resid = w_ols * (dy - fitted)
+        w_c0 = w * c
+        beta = _wls(design, dy, w_c0)
+        fitted = design.xv(beta)
+        ols_inv = np.linalg.inv(design.gram(w_c0) / n)
+        ols_resid = w_c0 * (dy - fitted)
 
         def ols_effect(m: np.ndarray) -> np.ndarray:
-            return np.asarray(ols_resid * (x @ (ols_inv @ m)))
+            return np.asarray(ols_resid * design.xv(ols_inv @ m))
 
+    mean_wt = float(np.sum(w_t)) / n
     if method == "reg":
-        w_t = w * d
-        mean_wt = np.mean(w_t)
-        eta_t = np.mean(w_t * dy) / mean_wt
-        eta_c = np.mean(w_t * fitted) / mean_wt
-        inf_treat = w_t * (dy - eta_t) / mean_wt
-        inf_cont = (w_t * (fitted - eta_c) + ols_effect(x.T @ w_t / n)) / mean_wt
-        return TwoByTwo(float(eta_t - eta_c), inf_treat - inf_cont)
+        eta_t = float(np.dot(w_t, dy)) / n / mean_wt
+        eta_c = _wsum(w_t, fitted) / n / mean_wt
+        influence = (w_t * ((dy - eta_t) - (fitted - eta_c)) - ols_effect(design.xtv(w_t) / n)) \
+            / mean_wt
+        return TwoByTwo(eta_t - eta_c, influence)
 
-    assert ps is not None and ps_resid is not None and ps_hess is not None
-    w_t = keep * w * d
-    w_c = keep * w * ps * (1.0 - d) / (1.0 - ps)
+    _, p, info, ps_resid = logit_fit(x, d, w)
+    if np.max(p) >= OVERLAP_LIMIT:
+        raise EstimationError("overlap condition violated (a propensity score >= 0.999)")
+    # p < 0.999 here, so R DRDID's cap of p at 1 - 1e-6 never binds
+    ps_hess = np.linalg.inv(info) * n
+    w_c = w * c * (p / (1.0 - p))
+    trimmed = p >= TRIM_LEVEL
+    if trimmed.any():  # comparison units with p >= 0.995 get no weight (R DRDID's trimming)
+        w_c[trimmed] = 0.0
     resid = dy - fitted if method == "dr" else dy
-    mean_wt, mean_wc = np.mean(w_t), np.mean(w_c)
-    eta_t = np.mean(w_t * resid) / mean_wt
-    eta_c = np.mean(w_c * resid) / mean_wc
+    mean_wc = float(np.sum(w_c)) / n
+    eta_t = float(np.dot(w_t, resid)) / n / mean_wt
+    eta_c = float(np.dot(w_c, resid)) / n / mean_wc
+    dev_c = w_c * (resid - eta_c)
     inf_treat = w_t * (resid - eta_t)
-    inf_cont = w_c * (resid - eta_c)
-    m2 = x.T @ (w_c * (resid - eta_c)) / n
-    inf_cont = inf_cont + ps_resid * (x @ (ps_hess @ m2))
+    inf_cont = dev_c + ps_resid * design.xv(ps_hess @ (design.xtv(dev_c) / n))
     if method == "dr":
-        inf_treat = inf_treat - ols_effect(x.T @ w_t / n)
-        inf_cont = inf_cont - ols_effect(x.T @ w_c / n)
+        inf_treat -= ols_effect(design.xtv(w_t) / n)
+        inf_cont -= ols_effect(design.xtv(w_c) / n)
     influence = inf_treat / mean_wt - inf_cont / mean_wc
-    return TwoByTwo(float(eta_t - eta_c), influence)
+    return TwoByTwo(eta_t - eta_c, influence)
