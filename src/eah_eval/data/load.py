@@ -222,7 +222,9 @@ class Council:
 def _table_order() -> list[str]:
     """Tables with referenced tables first (foreign keys and cross-table rules)."""
     deps = {t: {str(fk["reference"]["resource"]) for fk in sch.foreign_keys(t)} for t in sch.TABLES}
-    deps["finance"] = deps["finance"] | {"clusters"}
+    for t in sch.TABLES:
+        for rule in rules_for(t):
+            deps[t] |= set(rule.needs)
     order: list[str] = []
     while len(order) < len(sch.TABLES):
         progressed = False
@@ -495,8 +497,10 @@ def _check_table(
                 parent_all=all_rows.get(parent),
             )
     for rule in rules_for(table):
-        if all(c in typed.columns for c in rule.columns):
-            hit = rule.check(typed, {t: kept[t] for t in kept if usable.get(t, False)})
+        if all(c in typed.columns for c in rule.columns) and all(
+            usable.get(t, False) for t in rule.needs
+        ):
+            hit = rule.check(typed, {t: kept[t] for t in rule.needs})
             collector.rows(hit.mask, hit.column, rule.kind, hit.expected, hit.found)
     if table == "school_links" and usable.get("schools", False) and n:
         for p in lineage_problems(kept["schools"], typed.loc[~collector.bad_rows], file=raw.file):

@@ -47,6 +47,8 @@ class Rule:
         Plain-English statement (documented in ``data_schema/README.md``).
     check : callable
         ``check(frame, tables) -> RuleHit`` where ``tables`` holds the other typed tables.
+    needs : tuple of str
+        Other tables the rule reads (validated first; the rule is skipped if one is unusable).
     """
 
     table: str
@@ -54,6 +56,7 @@ class Rule:
     columns: tuple[str, ...]
     text: str
     check: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], RuleHit]
+    needs: tuple[str, ...] = ()
 
 
 def _day(v: Any) -> str:
@@ -180,10 +183,7 @@ def _consecutive_academic_year(table: str) -> Rule:
 
 def _finance_cluster(df: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RuleHit:
     v = df["cluster_id"].reset_index(drop=True)
-    clusters = tables.get("clusters")
-    if clusters is None:  # clusters unusable: already reported, nothing to compare with
-        return RuleHit(np.zeros(len(v), dtype=bool), "cluster_id", "", lambda idx: [])
-    known = set(clusters["cluster_id"].dropna())
+    known = set(tables["clusters"]["cluster_id"].dropna())
     known.add("central")
     mask = (v.notna() & ~v.isin(known)).to_numpy(dtype=bool)
     return RuleHit(
@@ -227,6 +227,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "finance", "unknown_cluster", ("cluster_id",),
         "`cluster_id` is a cluster in `clusters.csv` or `central`.", _finance_cluster,
+        needs=("clusters",),
     ),
 )
 
