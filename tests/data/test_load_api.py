@@ -287,3 +287,40 @@ def test_unmatched_csv_warns_on_load(council_dir: Path):
         warnings.simplefilter("always")
         load_council(council_dir)
     assert any("extra.csv matches no table" in str(w.message) for w in caught)
+
+
+# ---------------------------------------------------------------- invariances
+
+
+def test_shuffling_rows_moves_problems_with_their_rows():
+    frames = valid_frames()
+    frames["pupil_census"].loc[3, "sen_provision"] = "S"
+    frames["pupil_census"].loc[1, "age"] = "99"
+    before = validate_frames(frames)
+    order = [5, 3, 0, 4, 1, 2]
+    frames["pupil_census"] = frames["pupil_census"].iloc[order].reset_index(drop=True)
+    after = validate_frames(frames)
+    moved = {(p.kind, p.column, order[p.row - 1] + 1) for p in after.problems}
+    assert moved == {(p.kind, p.column, p.row) for p in before.problems}
+    assert len(before.problems) == 2
+
+
+def test_column_order_does_not_matter(council_dir):
+    a = load_council(council_dir)
+    frames = valid_frames()
+    frames["schools"] = frames["schools"][frames["schools"].columns[::-1]]
+    b = Council.from_frames(frames)
+    pd.testing.assert_frame_equal(a.tables["schools"], b.tables["schools"])
+
+
+def test_report_and_load_agree_on_accounting_in_exclude_mode(broken):
+    def change(frames):
+        frames["eah_activity"].loc[1, "hours"] = "-2"
+
+    directory = broken(change)
+    report = validate_council(directory, on_problem="exclude_rows")
+    assert report.loadable and not report.ok
+    with pytest.warns(DataQualityWarning):
+        council = load_council(directory, on_problem="exclude_rows")
+    pd.testing.assert_frame_equal(report.accounting, council.accounting)
+    assert council.excluded == report.problems
