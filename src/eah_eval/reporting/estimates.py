@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,9 +19,10 @@ import pandas as pd
 from scipy import stats
 
 from eah_eval.errors import EahEvalError
+from eah_eval.reporting import robustness
 from eah_eval.reporting.charts import Series, line_chart
 from eah_eval.reporting.evidence import EvidenceRating, months_progress, rate_evidence
-from eah_eval.reporting.html import paragraph, section
+from eah_eval.reporting.html import bullet_list, paragraph, section
 from eah_eval.reporting.narrative import Finding, describe_effect
 from eah_eval.reporting.tables import html_table
 
@@ -58,6 +60,9 @@ class MeasureEstimate:
     event: pd.DataFrame
     by_wave: pd.DataFrame
     robustness: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, Any] = field(default_factory=dict)
+    by_cluster: pd.DataFrame = field(default_factory=pd.DataFrame)
+    period: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary for ``results.json``."""
@@ -84,6 +89,8 @@ class MeasureEstimate:
             "event_study": self.event.to_dict(orient="records"),
             "by_wave": self.by_wave.to_dict(orient="records"),
             "robustness": self.robustness,
+            "checks": {k: c.to_dict() for k, c in self.checks.items()},
+            "by_cluster": self.by_cluster.to_dict(orient="records"),
         }
 
 
@@ -106,11 +113,6 @@ def _ci(est: float, se: float, alpha: float) -> tuple[float, float]:
     return est - z * se, est + z * se
 
 
-def _mde(se: float, alpha: float, power: float = 0.8) -> float:
-    """Minimum detectable effect: (z_{1-alpha/2} + z_{power}) x SE (Bloom 1995)."""
-    return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
-
-
 def _round_people(n: float, threshold: int) -> float:
     """Return a count of pupils for the headline table, NaN (suppressed) below the threshold."""
     if n is None or not np.isfinite(n) or (0 < n < threshold):
@@ -118,32 +120,42 @@ def _round_people(n: float, threshold: int) -> float:
     return float(round(n))
 
 
+def _pupils(ctx: _Context, measure_id: str, units: Any) -> float:
+    """Average pupils per period behind a set of schools.
+
+    Pupils on roll at the January census (from the SEN support panel, whose denominator is the
+    census headcount); for attainment, pupils with results in the year.
+    """
+    if measure_id in ATTAINMENT:
+        panel = ctx.panel(measure_id)
+    else:
+        try:
+            panel = ctx.panel("sen_support_pct")
+        except EahEvalError:
+            panel = ctx.panel(measure_id)
+    sub = panel[panel["unit"].isin(units)]
+    if sub.empty:
+        return float("nan")
+    return float(sub.groupby("period_index")["denominator"].sum().mean())
+
+
 def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
-    from eah_eval.did import aggregate, att_gt
-    from eah_eval.measures import get_measure, rollout_panel
+    from eah_eval.did import aggregate
+    from eah_eval.measures import get_measure
     from eah_eval.measures.definitions import SCALE_UNIT
 
     p = ctx.params
     m = get_measure(measure_id)
-    panel = rollout_panel(ctx.tableset, measure_id, level=p.level)
-    panel = panel[panel["cluster"].isin(ctx.design["cluster_id"])]
+    panel = ctx.panel(measure_id)
     if panel["first_treated"].nunique() < 2:
         raise EahEvalError("fewer than two rollout timings in the data: nothing to compare")
+    gt = robustness.fit_group_time(panel, p.comparison_group)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gt = att_gt(
-            panel,
-            "y",
-            "unit",
-            "period_index",
-            "first_treated",
-            control_group=p.comparison_group,
-            weights="weight",
-            cluster="cluster",
-        )
         simple = aggregate(gt, "simple")
         event = aggregate(gt, "event")
         group = aggregate(gt, "group")
+    n_cl = int(panel["cluster"].nunique())
     inference_note = (
         "analytic standard errors clustered by cluster (influence functions summed within "
         "clusters)"
@@ -156,7 +168,6 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
         try:
             from eah_eval.inference.wild import wild_aggregate
 
-            n_cl = int(panel["cluster"].nunique())
             weight_type = "webb" if n_cl < 12 else "rademacher"
             wb = wild_aggregate(
                 simple, weight_type=weight_type, draws=p.bootstrap_reps, rng=p.seed,
@@ -165,8 +176,8 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
             lo, hi = float(wb.ci_low[-1]), float(wb.ci_high[-1])
             pval = float(wb.pvalues[-1])
             inference_note = (
-                f"wild cluster bootstrap ({weight_type} weights, {wb.draws} draws, seed "
-                f"{p.seed}, {n_cl} clusters)"
+                f"wild cluster bootstrap ({weight_type.capitalize()} weights, {wb.draws} draws, "
+                f"seed {p.seed}, {n_cl} clusters)"
             )
         except ImportError:
             inference_note += " (the wild cluster bootstrap is not in this installation)"
@@ -180,40 +191,42 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
         inference_note = (
             f"multiplier bootstrap clustered by cluster, {p.bootstrap_reps} draws, seed {p.seed}"
         )
-    mde = _mde(se, p.alpha)
     ev = event.table.to_frame(level=1 - p.alpha)
     grp = group.table.to_frame(level=1 - p.alpha)
 
     first = panel.loc[panel["first_treated"] > 0, "first_treated"]
     treated_units = panel.loc[panel["first_treated"] > 0, "unit"].unique()
-    comparison_units = panel.loc[
-        (panel["first_treated"] == 0) | (panel["first_treated"] > first.min()), "unit"
-    ].unique()
-    per_unit = panel.groupby("unit")["weight"].mean()
-    n_pup_t = _round_people(float(per_unit.reindex(treated_units).sum()), p.disclosure_threshold)
-    n_pup_c = _round_people(
-        float(per_unit.reindex(comparison_units).sum()), p.disclosure_threshold
-    )
-    n_comp_clusters = int(
-        panel.loc[
-            (panel["first_treated"] == 0) | (panel["first_treated"] > first.min()), "cluster"
-        ].nunique()
-    )
+    is_comp = (panel["first_treated"] == 0) | (panel["first_treated"] > first.min())
+    comparison_units = panel.loc[is_comp, "unit"].unique()
+    n_pup_t = _round_people(_pupils(ctx, measure_id, treated_units), p.disclosure_threshold)
+    n_pup_c = _round_people(_pupils(ctx, measure_id, comparison_units), p.disclosure_threshold)
+    n_comp_clusters = int(panel.loc[is_comp, "cluster"].nunique())
 
     effect_size: float | None = None
     months: int | None = None
     if m.scale == "percent" and m.pupil_based:
-        base = panel.loc[panel["period_index"] < panel["first_treated"].where(
-            panel["first_treated"] > 0, np.inf), "y"]
-        pbar = float(np.average(base, weights=None)) / 100 if len(base) else float("nan")
+        pre = panel["period_index"] < panel["first_treated"].where(
+            panel["first_treated"] > 0, np.inf)
+        base = panel.loc[pre]
+        pbar = (float(np.average(base["y"], weights=base["weight"])) / 100
+                if len(base) and base["weight"].sum() > 0 else float("nan"))
         if 0 < pbar < 1:
             effect_size = est / (100 * math.sqrt(pbar * (1 - pbar)))
             if measure_id in ATTAINMENT:
                 months = months_progress(effect_size)
 
-    pre_p = gt.pretest.pvalue
-    pretrend_p = None if pre_p is None or not np.isfinite(pre_p) else float(pre_p)
-    breakdown = _breakdown(event, p.alpha) if (lo > 0 or hi < 0) else None
+    checks: dict[str, robustness.Check] = {}
+    checks["pretrend"] = robustness.pretrend_check(event, n_clusters=n_cl)
+    checks["breakdown"] = robustness.breakdown_check(event, alpha=p.alpha, seed=p.seed)
+    fits = robustness.RolloutFits(panel, p.comparison_group, est)
+    if measure_id in p.randomization_measures:
+        checks["randomization"] = robustness.randomization_check(
+            fits, draws=p.randomization_draws, alpha=p.alpha, seed=p.seed)
+    checks["mde"] = robustness.minimum_detectable_effect(
+        fits, n_sims=p.power_sims, alpha=p.alpha, seed=p.seed, scale=se)
+    mde = checks["mde"].value
+    pretrend_p = checks["pretrend"].value
+    breakdown = checks["breakdown"].value
     rating = rate_evidence(
         pretrend_p=pretrend_p,
         n_comparison_clusters=n_comp_clusters,
@@ -231,8 +244,8 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
         mde=mde,
         level=1 - p.alpha,
     )
-    robustness = _robustness(panel, p, est)
-    robustness["breakdown_value"] = breakdown
+    comp = robustness.comparators(panel, est)
+    by_cluster = _by_cluster(ctx, panel, p.comparison_group)
     return MeasureEstimate(
         measure_id=measure_id,
         title=m.title,
@@ -243,7 +256,7 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
         upper=hi,
         pvalue=pval,
         se=se,
-        mde=mde,
+        mde=float("nan") if mde is None else mde,
         n_schools_treated=len(treated_units),
         n_schools_comparison=len(comparison_units),
         n_pupils_treated=n_pup_t,
@@ -256,8 +269,46 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
         inference_note=inference_note,
         event=_tidy(ev),
         by_wave=_tidy(grp),
-        robustness=robustness,
+        robustness=comp,
+        checks=checks,
+        by_cluster=by_cluster,
+        period=str(panel.attrs.get("period", "")),
     )
+
+
+def _by_cluster(ctx: _Context, panel: pd.DataFrame, comparison_group: str) -> pd.DataFrame:
+    """Point estimate of the change in each cluster that started, against the same comparison.
+
+    Each cluster keeps its go-live; the other clusters of its wave are left out, so the
+    comparison is the clusters not yet started (as for the headline). No interval is given:
+    one cluster cannot support one. A cluster's estimate is suppressed when its average count
+    per period (numerator or denominator) is below the disclosure threshold.
+    """
+    from eah_eval.did import aggregate
+
+    rows = []
+    thr = ctx.policy.threshold
+    for cl, g in panel.groupby("cluster", sort=True):
+        cohort = int(g["first_treated"].iloc[0])
+        if cohort <= 0:
+            continue
+        same_wave = (panel["first_treated"] == cohort) & (panel["cluster"] != cl)
+        sub = panel[~same_wave]
+        per = g.groupby("period_index")[["numerator", "denominator"]].sum().mean()
+        small = bool(min(per["numerator"], per["denominator"]) < thr)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = float(aggregate(robustness.fit_group_time(sub, comparison_group),
+                                        "simple").overall_att)
+            why = ""
+        except EahEvalError as exc:
+            value, why = float("nan"), str(exc)
+        rows.append({"cluster": cl, "first_treated": cohort,
+                     "estimate": float("nan") if small else value,
+                     "flag": "c" if small else ("x" if why or not np.isfinite(value) else ""),
+                     "note": why})
+    return pd.DataFrame(rows, columns=["cluster", "first_treated", "estimate", "flag", "note"])
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -273,88 +324,6 @@ def _col(frame: pd.DataFrame, *names: str) -> pd.Series:
         if any(n in str(c) for n in names):
             return frame[c]
     raise KeyError(f"none of {names} in {list(frame.columns)}")
-
-
-def _breakdown(event: Any, alpha: float, window: int = 4) -> float | None:
-    """Rambachan-Roth breakdown value (relative magnitudes) of the average post effect."""
-    try:
-        from eah_eval.sensitivity import breakdown_value
-    except ImportError:
-        return None
-    frame = event.table.to_frame()
-    e = _col(frame.reset_index(), "event_time").to_numpy(dtype=float)
-    keep = (e >= -window) & (e <= window) & np.isfinite(np.asarray(event.estimates, float))
-    pre = keep & (e < 0)
-    post = keep & (e >= 0)
-    if pre.sum() < 1 or post.sum() < 1:
-        return None
-    order = np.r_[np.flatnonzero(pre), np.flatnonzero(post)]
-    psi = np.asarray(event.influence, dtype=float)[:, order]
-    n = psi.shape[0]
-    sigma = psi.T @ psi / n**2
-    beta = np.asarray(event.estimates, dtype=float)[order]
-    l_vec = np.full(int(post.sum()), 1.0 / post.sum())
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value, _found = breakdown_value(
-                beta, sigma, num_pre_periods=int(pre.sum()),
-                num_post_periods=int(post.sum()), l_vec=l_vec, alpha=alpha,
-            )
-    except (EahEvalError, ValueError, np.linalg.LinAlgError):
-        return None
-    return float(value) if np.isfinite(value) else None
-
-
-def _robustness(panel: pd.DataFrame, p: Any, headline: float) -> dict[str, Any]:
-    """TWFE and the Bacon decomposition beside the headline (imputation when available)."""
-    out: dict[str, Any] = {"headline": headline}
-    try:
-        from eah_eval.did.twfe import twfe
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tw = twfe(panel, "y", "unit", "period_index", "first_treated", cluster="cluster")
-        out["twfe"] = float(np.asarray(tw.estimates)[0])
-        out["twfe_se"] = float(np.asarray(tw.std_errors)[0])
-    except (ImportError, EahEvalError, AttributeError) as exc:
-        out["twfe_unavailable"] = str(exc)
-    try:
-        from eah_eval.did.imputation import imputation
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            imp = imputation(panel, "y", "unit", "period_index", "first_treated",
-                             cluster="cluster", weights="weight")
-        out["imputation"] = float(np.asarray(imp.overall.estimates)[0])
-        out["imputation_se"] = float(np.asarray(imp.overall.std_errors)[0])
-    except (ImportError, EahEvalError, AttributeError) as exc:
-        out["imputation_unavailable"] = (
-            "the imputation estimator is not in this installation"
-            if isinstance(exc, ImportError)
-            else str(exc)
-        )
-    try:
-        from eah_eval.did.bacon import bacon
-
-        balanced = _balance(panel)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bd = bacon(balanced, "y", "unit", "period_index", "first_treated")
-        summ = getattr(bd, "summary_frame", None)
-        frame = summ() if callable(summ) else getattr(bd, "by_type", None)
-        if isinstance(frame, pd.DataFrame):
-            out["bacon"] = frame.reset_index().to_dict(orient="records")
-        out["bacon_twfe"] = float(getattr(bd, "twfe_estimate", getattr(bd, "estimate", np.nan)))
-    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
-        out["bacon_unavailable"] = str(exc)
-    return out
-
-
-def _balance(panel: pd.DataFrame) -> pd.DataFrame:
-    counts = panel.groupby("unit")["period_index"].nunique()
-    full = counts[counts == panel["period_index"].nunique()].index
-    return panel[panel["unit"].isin(full)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,16 +362,10 @@ def estimate_all(ctx: _Context) -> Estimates:
     headline = _headline(ctx, done, failed)
     detail = _detail(ctx, done)
     robust = _robustness_section(ctx, done)
-    equality = section(
-        "Equality breakdowns",
-        ctx.note_unavailable(
-            "Estimates by pupil group (FSM, SEN need, ethnicity, sex)",
-            "group-level estimates need the measures by pupil group on the rollout panel, "
-            "which this version does not yet provide; the trends by cluster above cover all "
-            "pupils.",
-        ),
-        anchor="equality",
-    )
+    measures = {e.measure_id: e.to_dict() for e in done}
+    from eah_eval.reporting.equality import equality_section
+
+    equality, equality_results = equality_section(ctx, measures)
     vfm = _vfm(ctx, done)
     levels = sorted({e.rating.maryland_level for e in done})
     certainty = (
@@ -414,8 +377,9 @@ def estimate_all(ctx: _Context) -> Estimates:
         else "We cannot say how sure we are: no estimates could be computed."
     )
     results = {
-        "measures": {e.measure_id: e.to_dict() for e in done},
+        "measures": measures,
         "not_estimated": failed,
+        "equality": equality_results,
     }
     return Estimates(findings, certainty, headline, detail, equality, robust, vfm, results)
 
@@ -429,7 +393,7 @@ def _headline(ctx: _Context, done: list[MeasureEstimate], failed: dict[str, str]
             "Schools (started; comparison)": f"{e.n_schools_treated}; {e.n_schools_comparison}",
             "Pupils (started; comparison)": f"{_people(e.n_pupils_treated)}; "
             f"{_people(e.n_pupils_comparison)}",
-            "Unit": "percentage points" if e.unit == "%" else e.unit,
+            "Unit of change": "percentage points" if e.unit == "%" else e.unit,
             "Change": _fmt(e.estimate),
             f"{level}% interval": f"{_fmt(e.lower)} to {_fmt(e.upper)}",
             "Effect size": _fmt(e.effect_size) if e.effect_size is not None else "z",
@@ -445,26 +409,39 @@ def _headline(ctx: _Context, done: list[MeasureEstimate], failed: dict[str, str]
                 disp,
                 caption=(
                     f"Estimated change after Experts at Hand started, by measure, with {level}% "
-                    "intervals and evidence strength"
+                    "intervals and evidence strength; all clusters in this report, school-level "
+                    "data"
                 ),
-                numeric_columns=[c for c in disp.columns if c not in ("Evidence", "Unit")],
+                numeric_columns=[c for c in disp.columns if c not in ("Evidence",
+                                                                       "Unit of change")],
                 count_columns=["Pupils (started; comparison)"],
                 notes=[
-                    "Change: average difference between clusters after they started and "
-                    "clusters not yet started, over the same periods",
+                    "Change: average difference, after go-live, between schools in clusters "
+                    "that had started and schools in clusters that had not started yet, over "
+                    "the same periods (negative = lower)",
+                    "Schools: schools in clusters that started; schools in clusters still "
+                    "waiting when the first wave started (most are compared later too)",
+                    "Pupils: average pupils on roll at the January census in those schools "
+                    "(for KS2: pupils with results in a year)",
+                    "Interval: the range of changes consistent with the data; a range that "
+                    "crosses zero means no clear evidence of change",
                     "Effect size: change divided by the pupil-level standard deviation, for "
                     "percentages of pupils only",
+                    "Evidence: Maryland Scientific Methods Scale level (1 to 5) and EEF "
+                    "padlocks (0 to 5); reasons below",
                 ],
             )
         )
         reasons = []
         for e in done:
             why = " ".join([*e.rating.reasons, *e.rating.downgrades])
-            reasons.append(f"<li><strong>{e.title}</strong>: {e.rating.label}. {why}</li>")
+            reasons.append(f"<li><strong>{escape(e.title)}</strong>: {escape(e.rating.label)}. "
+                           f"{escape(why)}</li>")
         parts.append("<h3>Why each rating</h3><ul>" + "".join(reasons) + "</ul>")
         parts.append(
             "<h3>What each result says</h3><ul>"
-            + "".join(f"<li>{e.finding.headline} {e.finding.detail}</li>" for e in done)
+            + "".join(f"<li>{escape(e.finding.headline)} {escape(e.finding.detail)}</li>"
+                      for e in done)
             + "</ul>"
         )
     for mid, why in failed.items():
@@ -472,39 +449,60 @@ def _headline(ctx: _Context, done: list[MeasureEstimate], failed: dict[str, str]
     return section("Headline results", "\n".join(parts), anchor="headline")
 
 
+def _period_word(period: str, plural: bool = True) -> str:
+    word = {"term": "term", "census": "year", "academic_year": "year",
+            "calendar_year": "calendar year", "financial_year": "financial year"}.get(
+        period, "period")
+    return word + ("s" if plural else "")
+
+
 def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
     p = ctx.params
     level = round(100 * (1 - p.alpha))
     parts = []
+    name_of = dict(zip(ctx.design["cluster_id"], ctx.design["cluster_name"], strict=True))
+    wave_of = dict(zip(ctx.design["cluster_id"], ctx.design["rollout_wave"], strict=True))
     for e in done:
+        pw = _period_word(e.period)
         ev = e.event
         x = _col(ev, "event_time", "e").to_numpy(dtype=float)
         y = _col(ev, "estimate").to_numpy(dtype=float)
         lo = _col(ev, "ci_low_pointwise", "ci_lower").to_numpy(dtype=float)
         hi = _col(ev, "ci_high_pointwise", "ci_upper").to_numpy(dtype=float)
+        ref = x == -1
+        y = np.where(ref & ~np.isfinite(y), 0.0, y)
         disp = pd.DataFrame(
             {
-                "Estimate": [_fmt(v) for v in y],
-                f"{level}% interval": [f"{_fmt(a)} to {_fmt(b)}" for a, b in zip(lo, hi,
+                "Difference": ["0 (reference)" if r else _fmt(v) for r, v in zip(ref, y,
                                                                                  strict=True)],
+                f"{level}% interval": ["z" if r else f"{_fmt(a)} to {_fmt(b)}"
+                                       for r, a, b in zip(ref, lo, hi, strict=True)],
             },
-            index=pd.Index([str(int(v)) for v in x], name="Periods from go-live"),
+            index=pd.Index([str(int(v)) for v in x], name=f"{pw.capitalize()} from go-live"),
         )
-        table = html_table(disp, caption=f"Event-study estimates for {e.title} ({e.unit})")
+        table = html_table(
+            disp,
+            caption=f"{e.title}: difference between started and not-yet-started schools "
+            f"({_unit_words(e.unit)}), by {pw[:-1]} from go-live, with {level}% intervals",
+            notes=[f"Each difference is measured against the {pw[:-1]} before go-live (-1)"],
+        )
         post = y[x >= 0]
-        pre = y[x < 0]
-        title = (
-            f"{e.title}: changes after go-live {'exceed' if e.finding.clear else 'stay within'}"
-            " the range of chance"
-        )
+        pre = y[x < -1]
+        if e.finding.clear:
+            moved = "rose" if e.estimate > 0 else "fell"
+            title = f"{e.title} {moved} after go-live compared with clusters not yet started"
+        else:
+            title = f"{e.title}: no clear change after go-live against clusters not yet started"
+        parts.append(f'<h3 id="estimate-{escape(e.measure_id)}">{escape(e.title)}</h3>')
         parts.append(
             line_chart(
-                [Series("Estimate", list(x), list(y), list(lo), list(hi))],
+                [Series("Difference (started minus not yet started)", list(x), list(y),
+                        list(np.where(ref, np.nan, lo)), list(np.where(ref, np.nan, hi)))],
                 title=title,
-                xlabel="periods from go-live (0 = go-live)",
-                ylabel=f"difference ({e.unit})",
+                xlabel=f"{pw} from go-live (0 = first {pw[:-1]} after go-live)",
+                ylabel=f"difference ({_unit_words(e.unit)})",
                 alt=(
-                    f"Event-study chart for {e.title}: estimates before go-live range from "
+                    f"Event-study chart for {e.title}: differences before go-live range from "
                     f"{_fmt(float(np.nanmin(pre)) if pre.size else float('nan'))} to "
                     f"{_fmt(float(np.nanmax(pre)) if pre.size else float('nan'))}, and after "
                     f"go-live from {_fmt(float(np.nanmin(post)) if post.size else float('nan'))}"
@@ -512,9 +510,13 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                     f"{level}% intervals as error bars."
                 ),
                 caption=(
-                    f"Difference between started and not-yet-started clusters in {e.title}, "
-                    f"by periods from go-live; {level}% pointwise intervals; all clusters in "
-                    "this report."
+                    f"Measure: {e.title} ({_unit_words(e.unit)}). Difference between schools in "
+                    f"clusters that had started Experts at Hand and schools in clusters not yet "
+                    f"started, by {pw[:-1]} relative to go-live, against the {pw[:-1]} before "
+                    f"go-live; {level}% pointwise intervals. Source: "
+                    f"{', '.join(ctx.measure_sources(e.measure_id))}. Population: pupils in the "
+                    f"report's {len(ctx.design)} clusters. Period: "
+                    f"{ctx.period_span(e.measure_id)}."
                 ),
                 vline=-0.5,
                 vline_label="go-live",
@@ -527,7 +529,7 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
         g = _col(bw, "group", "cohort")
         disp_w = pd.DataFrame(
             {
-                "Estimate": [_fmt(v) for v in _col(bw, "estimate")],
+                "Change": [_fmt(v) for v in _col(bw, "estimate")],
                 f"{level}% interval": [
                     f"{_fmt(a)} to {_fmt(b)}"
                     for a, b in zip(
@@ -537,34 +539,58 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                     )
                 ],
             },
-            index=pd.Index([_cohort_label(ctx, v) for v in g], name="Wave (first period)"),
+            index=pd.Index([_cohort_label(e.period, v) for v in g], name="Wave"),
         )
         parts.append(
-            html_table(disp_w, caption=f"{e.title} ({e.unit}): estimated change by rollout wave")
+            html_table(disp_w, caption=f"{e.title}: estimated change by rollout wave "
+                       f"({_unit_words(e.unit)}), all periods after each wave's go-live",
+                       row_header="Wave (first period after go-live)")
         )
+        bc = e.by_cluster
+        if len(bc):
+            vals = []
+            for r in bc.to_dict(orient="records"):
+                vals.append(r["flag"] if r["flag"] else _fmt(r["estimate"]))
+            disp_c = pd.DataFrame(
+                {"Wave": [str(wave_of.get(c, "?")) for c in bc["cluster"]],
+                 "Change (no interval)": vals},
+                index=pd.Index([str(name_of.get(c, c)) for c in bc["cluster"]], name="Cluster"),
+            )
+            parts.append(html_table(
+                disp_c,
+                caption=f"{e.title}: estimated change in each cluster that started "
+                f"({_unit_words(e.unit)}), against clusters not yet started",
+                row_header="Cluster",
+                notes=["One cluster alone is too few for a reliable interval: read these as "
+                       "a guide to consistency across clusters, not as separate findings",
+                       "Clusters whose average count per period is below the disclosure "
+                       "threshold are suppressed"],
+            ))
     if not parts:
         return section(
             "Results by wave and cluster",
             ctx.note_unavailable("Results by wave", "no estimates could be computed."),
             anchor="estimates",
         )
-    parts.append(
-        paragraph(
-            "Estimates for single clusters are not shown: one cluster is too few for a "
-            "reliable estimate of change. Trends for each cluster are in the section above."
-        )
-    )
     return section("Results by wave and cluster", "\n".join(parts), anchor="estimates")
 
 
-def _cohort_label(ctx: _Context, g: Any) -> str:
+def _unit_words(unit: str) -> str:
+    return "percentage points" if unit == "%" else unit
+
+
+def _cohort_label(period: str, g: Any) -> str:
     try:
-        from eah_eval.data.periods import term_label
+        from eah_eval.data.periods import academic_year_label, term_label
 
         gi = int(g)
-        return f"starting {term_label(gi)}" if gi > 6000 else f"starting period {gi}"
     except (TypeError, ValueError):
         return str(g)
+    if period == "term":
+        return f"starting {term_label(gi)}"
+    if period in ("census", "academic_year"):
+        return f"starting {academic_year_label(gi)}"
+    return f"starting {gi}"
 
 
 def _robustness_section(ctx: _Context, done: list[MeasureEstimate]) -> str:
@@ -572,38 +598,86 @@ def _robustness_section(ctx: _Context, done: list[MeasureEstimate]) -> str:
         return section("Robustness", ctx.note_unavailable("Robustness checks",
                                                           "no estimates could be computed."),
                        anchor="robustness")
+    p = ctx.params
+    level = round(100 * (1 - p.alpha))
     rows = {}
-    notes = []
+    notes: list[str] = []
     for e in done:
         r = e.robustness
+        c = e.checks
+        ri = c.get("randomization")
         rows[e.title] = {
             "Headline (group-time)": _fmt(e.estimate),
             "Imputation": _fmt(r.get("imputation")),
             "Two-way fixed effects": _fmt(r.get("twfe")),
             "Pre-trend test p": _fmt(e.pretrend_p, 3),
-            "Breakdown value": _fmt(r.get("breakdown_value")),
-            "Smallest detectable change": _fmt(e.mde),
+            "Breakdown value": _check_cell(c.get("breakdown")),
+            "Smallest detectable change": _check_cell(c.get("mde")),
+            "Randomisation p": ("z" if ri is None else _check_cell(ri, 3)),
         }
-        for key in ("imputation_unavailable", "twfe_unavailable", "bacon_unavailable"):
+        for key, label in (("imputation_unavailable", "imputation"),
+                           ("twfe_unavailable", "two-way fixed effects"),
+                           ("bacon_unavailable", "Bacon decomposition")):
             if key in r:
-                notes.append(f"{e.title}: {key.split('_')[0]} not shown ({r[key]})")
+                notes.append(f"{e.title}: {label} not shown ({r[key]})")
+        for check in c.values():
+            if not check.ok or check.value is None:
+                notes.append(f"{e.title}: {_CHECK_NAMES[check.name]} {check.note}")
     disp = pd.DataFrame.from_dict(rows, orient="index")
     disp.index.name = "Measure"
-    body = html_table(
+    body = paragraph(
+        "These checks ask whether the headline results hold up under other reasonable ways "
+        "of estimating them. Similar numbers across the first three columns and a breakdown "
+        "value well above 1 make a result more trustworthy."
+    )
+    body += html_table(
         disp,
-        caption="Headline estimate beside other estimators, pre-trend test, sensitivity "
-        "and the smallest change the design could detect",
+        caption="Headline change beside other estimators, the pre-trend test, sensitivity, "
+        "the smallest change the design could detect and randomisation inference; all clusters "
+        "in this report",
         notes=[
-            "x = not available",
-            "Smallest detectable change: 80% power at the 5% level, (1.96 + 0.84) x standard "
-            "error",
-            "Breakdown value: how far trends after go-live could depart from parallel "
-            "(relative to the largest departure before) before the conclusion changes",
+            "Imputation and two-way fixed effects: other estimators of the same change (two-way "
+            "fixed effects can be biased when effects grow over time)",
+            "Pre-trend test p: a small value (below 0.05) means started and not-yet-started "
+            "schools were already moving differently before go-live",
+            "Breakdown value: how far trends after go-live could depart from parallel, as a "
+            "multiple of the largest departure seen before go-live, before the conclusion "
+            "would change (Rambachan and Roth); z when the interval already includes zero",
+            f"Smallest detectable change: the change this design would detect 4 times in 5 "
+            f"(80% power) at the {100 * p.alpha:g}% level, from {p.power_sims} simulated "
+            f"rollouts on this council's own data (seed {p.seed})",
+            "Randomisation p: share of re-orderings of which clusters went first that give a "
+            "change at least as large; valid if the rollout order was as good as random; z = "
+            "not run for this measure",
         ],
     )
+    ri_rows = [e for e in done if "randomization" in e.checks and e.checks["randomization"].ok]
+    for e in ri_rows:
+        ri = e.checks["randomization"]
+        body += paragraph(
+            f"Randomisation inference for {e.title}: p = {_fmt(ri.value, 3)}, {level}% "
+            f"interval {_fmt(ri.detail.get('ci_lower'))} to {_fmt(ri.detail.get('ci_upper'))} "
+            f"(headline {_fmt(e.lower)} to {_fmt(e.upper)}); {ri.note}"
+        )
     if notes:
-        body += paragraph("Not available: " + "; ".join(notes) + ".")
+        body += paragraph("Checks not available or not applicable:") + bullet_list(notes)
     return section("Robustness", body, anchor="robustness")
+
+
+_CHECK_NAMES = {
+    "pretrend": "pre-trend test",
+    "breakdown": "breakdown value",
+    "mde": "smallest detectable change",
+    "randomization": "randomisation inference",
+}
+
+
+def _check_cell(check: Any, digits: int = 2) -> str:
+    if check is None:
+        return "x"
+    if check.value is None:
+        return "z" if check.ok else "x"
+    return _fmt(check.value, digits)
 
 
 def _vfm(ctx: _Context, done: list[MeasureEstimate]) -> str:

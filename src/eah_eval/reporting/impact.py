@@ -127,6 +127,39 @@ class _Context:
     unavailable: list[dict[str, str]] = field(default_factory=list)
     measures: dict[str, dict[str, Any]] = field(default_factory=dict)
     _data_quality: dict[str, Any] | None = None
+    panels: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def panel(self, measure_id: str) -> pd.DataFrame:
+        """Return the measure's school x period rollout panel for the clusters in the report.
+
+        Computed once per report and reused by the trends, the estimates, the robustness
+        checks and the equality breakdowns.
+        """
+        if measure_id not in self.panels:
+            from eah_eval.measures import rollout_panel
+
+            panel = rollout_panel(self.tableset, measure_id, level=self.params.level)
+            keep = panel["cluster"].isin(self.design["cluster_id"])
+            if self.params.first_year or self.params.last_year:
+                keep &= _year_mask(panel, self.params)
+            out = panel[keep].reset_index(drop=True)
+            out.attrs.update(panel.attrs)
+            self.panels[measure_id] = out
+        return self.panels[measure_id]
+
+    def measure_sources(self, measure_id: str) -> tuple[str, ...]:
+        """Input tables a measure is computed from."""
+        from eah_eval.measures import get_measure
+
+        return tuple(get_measure(measure_id).source_tables)
+
+    def period_span(self, measure_id: str) -> str:
+        """First and last period of a measure's panel, as labels."""
+        panel = self.panel(measure_id)
+        if panel.empty:
+            return "no periods"
+        ordered = panel.drop_duplicates("period_index").sort_values("period_index")
+        return f"{ordered['period'].iloc[0]} to {ordered['period'].iloc[-1]}"
 
     def note_unavailable(self, what: str, why: str) -> str:
         self.unavailable.append({"section": what, "reason": why})
@@ -189,12 +222,23 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
     from eah_eval.measures import compute, get_measure
 
     m = get_measure(measure_id)
-    period = m.periods[0]
-    res = compute(ctx.tableset, measure_id, level="cluster", period=period)
-    frame = res.frame.copy()
-    frame = frame[frame["unit"].isin(ctx.design["cluster_id"])]
-    if ctx.params.first_year or ctx.params.last_year:
-        frame = _filter_years(frame, ctx.params)
+    if m.statistic == "ratio":
+        # Cluster totals are sums of the school panel's counts (the same numbers the
+        # estimates use), so the measure is computed once per report.
+        panel = ctx.panel(measure_id)
+        period = str(panel.attrs.get("period", m.periods[0]))
+        from eah_eval.measures.definitions import SCALE_MULTIPLIER as _MULT
+
+        frame = (panel.groupby(["cluster", "period_index", "period"], as_index=False)
+                 [["numerator", "denominator"]].sum().rename(columns={"cluster": "unit"}))
+        frame["value"] = frame["numerator"] / frame["denominator"] * _MULT[m.scale]
+    else:
+        period = m.periods[0]
+        res = compute(ctx.tableset, measure_id, level="cluster", period=period)
+        frame = res.frame.copy()
+        frame = frame[frame["unit"].isin(ctx.design["cluster_id"])]
+        if ctx.params.first_year or ctx.params.last_year:
+            frame = _filter_years(frame, ctx.params)
     if frame.empty:
         return ctx.note_unavailable(
             f"The trend in {m.title}", "there are no data for the chosen clusters and periods."
@@ -343,6 +387,15 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
         "by_cluster": cluster_rows,
     }
     return "\n".join(parts), data
+
+
+def _year_mask(frame: pd.DataFrame, params: ReportParams) -> pd.Series:
+    from eah_eval.data.periods import academic_year_start
+
+    lo = academic_year_start(params.first_year) if params.first_year else -10**9
+    hi = academic_year_start(params.last_year) if params.last_year else 10**9
+    start = frame["period"].astype(str).str.slice(0, 4).astype(int)
+    return (start >= lo) & (start <= hi)
 
 
 def _filter_years(frame: pd.DataFrame, params: ReportParams) -> pd.DataFrame:

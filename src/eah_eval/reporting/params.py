@@ -98,6 +98,20 @@ class ReportParams:
         Seed for every random draw (bootstrap), recorded in the output.
     bootstrap_reps : int
         Bootstrap replications.
+    power_sims : int
+        Simulated rollouts behind the minimum detectable effect of each measure (few, seeded
+        with ``seed``, stated in the report; 0 switches the simulation off).
+    randomization_measures : tuple of str
+        Measures that get randomisation inference over rollout order as a robustness row
+        (ids among ``measures``; others are ignored with a note).
+    randomization_draws : int
+        Assignments of clusters to waves sampled for randomisation inference (all of them are
+        enumerated when there are no more than this).
+    equality_measures : tuple of str
+        Measures broken down by pupil group (``subgroups``) in the equality section.
+    equality_min_pupils : int
+        Fewest pupils of a group, on average per period, in every rollout wave for that
+        group's change to be estimated; smaller groups are described, not estimated.
     alpha : float
         One minus the confidence level of intervals (0.05 gives 95% intervals).
     unit_costs : dict of str -> float
@@ -129,6 +143,11 @@ class ReportParams:
     approver: str = ""
     seed: int = 20261130
     bootstrap_reps: int = 999
+    power_sims: int = 50
+    randomization_measures: tuple[str, ...] = ("absence_persistent_pct",)
+    randomization_draws: int = 199
+    equality_measures: tuple[str, ...] = ("absence_persistent_pct", "suspension_rate")
+    equality_min_pupils: int = 100
     alpha: float = 0.05
     unit_costs: dict[str, float] = field(
         default_factory=lambda: {"ehc_needs_assessment": 6000.0, "persistent_absence_case": 0.0}
@@ -152,6 +171,11 @@ class ReportParams:
             raise ParameterError(
                 f"report parameter 'bootstrap_reps' must be positive; got {self.bootstrap_reps}"
             )
+        for name in ("power_sims", "randomization_draws", "equality_min_pupils"):
+            if getattr(self, name) < 0:
+                raise ParameterError(
+                    f"report parameter {name!r} must not be negative; got {getattr(self, name)}"
+                )
         for name in ("first_year", "last_year"):
             value = getattr(self, name)
             if value is not None:

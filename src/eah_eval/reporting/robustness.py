@@ -1,0 +1,433 @@
+"""Robustness of each headline estimate: other estimators, sensitivity, power, randomisation.
+
+Each check returns a :class:`Check`: a value when it could be computed, and always a plain
+statement of what was done or why it could not be done. A check that fails never disappears
+from the report; the reason is shown in the robustness table and kept in ``results.json``.
+
+* **Comparators**: the imputation estimator (Borusyak, Jaravel and Spiess) and two-way fixed
+  effects, with the Goodman-Bacon decomposition of the latter.
+* **Breakdown value** (Rambachan and Roth): from the event study with a *universal* base
+  period (event time -1), the largest relative departure from parallel trends, as a multiple of
+  the largest departure seen before go-live, under which the interval for the average change
+  over the first post-go-live periods still excludes zero.
+* **Minimum detectable effect**, by simulated rollouts on the council's own panel
+  (:func:`eah_eval.sensitivity.simulate_power`): the estimated effect is removed, clusters are
+  re-assigned at random to the observed waves, an effect is added, and the headline estimator
+  is re-run; the MDE is the smallest effect found with 80% power.
+* **Randomisation inference** over rollout order
+  (:func:`eah_eval.inference.randomization_inference`), with its design-based assumption.
+
+Re-running the estimator under many assignments is the slow part. :class:`RolloutFits` keeps
+one fit per assignment and outcome and reuses it: for a given assignment the group-time
+estimator and its influence function are linear in the outcome, so the fits needed by the
+power simulation (``y - tau D_obs + delta D_a``) follow from fits the randomisation test has
+already made, and a constant effect added to treated cells (``D_a``) is recovered exactly with
+no sampling variation (checked on the first assignment, not assumed).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from eah_eval.errors import EahEvalError
+
+#: Event times either side of go-live used by the breakdown value.
+BREAKDOWN_WINDOW = 4
+
+
+@dataclass(frozen=True)
+class Check:
+    """Outcome of one robustness check.
+
+    Attributes
+    ----------
+    name : str
+        Short id (``breakdown``, ``mde``, ``randomization``, ...).
+    value : float or None
+        The headline number of the check (``None`` when not available).
+    note : str
+        Plain statement of what was computed, or why it could not be.
+    ok : bool
+        Whether the check ran.
+    detail : dict
+        Further numbers for ``results.json`` (intervals, seeds, draws, settings).
+    """
+
+    name: str
+    value: float | None
+    note: str
+    ok: bool
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dictionary for ``results.json``."""
+        return {"value": self.value, "note": self.note, "computed": self.ok, **self.detail}
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if v is not None and math.isfinite(float(v)) else None
+
+
+# --------------------------------------------------------------------------------------------
+# The headline fit
+
+
+def fit_group_time(panel: pd.DataFrame, comparison_group: Any, *, outcome: str = "y",
+                   cohort: str = "first_treated") -> Any:
+    """Group-time estimates with a universal base period, clustered by cluster.
+
+    With a universal base period the post-go-live estimates (and so the overall change) are
+    those of the varying base period; the pre-go-live ones are each measured against the
+    period before go-live, which is what the pre-trend test and the breakdown value need.
+    """
+    from eah_eval.did import att_gt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return att_gt(panel, outcome, "unit", "period_index", cohort,
+                      control_group=comparison_group, weights="weight", cluster="cluster",
+                      base_period="universal")
+
+
+def _simple(gt: Any) -> Any:
+    from eah_eval.did import aggregate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return aggregate(gt, "simple")
+
+
+def cluster_sums(result: Any) -> NDArray[np.float64]:
+    """Cluster sums of the overall influence function of an aggregation."""
+    psi = np.nan_to_num(np.asarray(result.overall_influence, dtype=float))
+    codes = result.cluster_codes
+    if codes is None:
+        return psi
+    return np.bincount(np.asarray(codes), weights=psi).astype(float)
+
+
+# --------------------------------------------------------------------------------------------
+# Fits under re-assigned rollouts
+
+
+class RolloutFits:
+    """The headline estimator re-run under re-assigned rollouts, each fit made once.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Rollout panel (``unit, cluster, period_index, first_treated, y, weight``).
+    comparison_group : str
+        As for the headline fit.
+    estimate : float
+        Headline estimate (removed from treated cells for the power simulation).
+    """
+
+    def __init__(self, panel: pd.DataFrame, comparison_group: str, estimate: float) -> None:
+        cols = ["unit", "cluster", "period_index", "first_treated", "y", "weight"]
+        self.panel = panel[cols].reset_index(drop=True)
+        self.comparison_group = comparison_group
+        self.tau = float(estimate)
+        self.clusters = pd.Index(sorted(self.panel["cluster"].unique()))
+        self.row_cluster = self.clusters.get_indexer(self.panel["cluster"])
+        self.t = self.panel["period_index"].to_numpy(dtype=float)
+        self.y = self.panel["y"].to_numpy(dtype=float)
+        self.observed = self._per_cluster(self.panel["first_treated"].to_numpy(dtype=float))
+        self.d_obs = self._treat(self.observed)
+        self.n_units = int(self.panel["unit"].nunique())
+        self.n_clusters = len(self.clusters)
+        self.fits = 0
+        self._cache: dict[tuple[bytes, str], tuple[float, NDArray[np.float64]]] = {}
+        self._constant_exact: bool | None = None
+
+    def _per_cluster(self, cohort_rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.full(len(self.clusters), np.nan)
+        out[self.row_cluster] = cohort_rows
+        return out
+
+    def _treat(self, per_cluster: NDArray[np.float64]) -> NDArray[np.float64]:
+        g = per_cluster[self.row_cluster]
+        return ((g != 0) & (self.t >= g)).astype(float)
+
+    def _fit(self, per_cluster: NDArray[np.float64], outcome: NDArray[np.float64]
+             ) -> tuple[float, NDArray[np.float64]]:
+        frame = self.panel.assign(
+            y=outcome, first_treated=per_cluster[self.row_cluster].astype("int64"))
+        res = _simple(fit_group_time(frame, self.comparison_group))
+        self.fits += 1
+        return float(res.overall_att), cluster_sums(res)
+
+    def component(self, per_cluster: NDArray[np.float64], tag: str
+                  ) -> tuple[float, NDArray[np.float64]]:
+        """Estimate and influence cluster sums for outcome ``tag`` under an assignment.
+
+        ``tag`` is ``"y"`` (observed outcome), ``"d_obs"`` (observed treatment indicator),
+        ``"d_a"`` (the assignment's own treatment indicator) or ``"y0"`` (``y - tau d_obs``).
+        """
+        key = (per_cluster.tobytes(), tag)
+        if key in self._cache:
+            return self._cache[key]
+        if tag == "d_a" and self._constant_exact:
+            out: tuple[float, NDArray[np.float64]] = (1.0, np.zeros(self.n_clusters))
+        elif tag == "y0" and all((per_cluster.tobytes(), k) in self._cache
+                                 for k in ("y", "d_obs")):
+            ey, sy = self._cache[(per_cluster.tobytes(), "y")]
+            ed, sd = self._cache[(per_cluster.tobytes(), "d_obs")]
+            out = (ey - self.tau * ed, sy - self.tau * sd)
+        else:
+            outcome = {
+                "y": self.y,
+                "d_obs": self.d_obs,
+                "d_a": self._treat(per_cluster),
+                "y0": self.y - self.tau * self.d_obs,
+            }[tag]
+            out = self._fit(per_cluster, outcome)
+            if tag == "d_a" and self._constant_exact is None:
+                self._constant_exact = bool(
+                    abs(out[0] - 1.0) < 1e-8 and np.max(np.abs(out[1]), initial=0.0) < 1e-8)
+        self._cache[key] = out
+        return out
+
+    def estimate(self, frame: pd.DataFrame) -> float:
+        """Estimator for randomisation inference (outcome ``y``, cohort ``first_treated``)."""
+        a = self._per_cluster(frame["first_treated"].to_numpy(dtype=float))
+        yy = frame["y"].to_numpy(dtype=float)
+        for tag, ref in (("y", self.y), ("d_obs", self.d_obs), ("d_a", self._treat(a))):
+            if np.array_equal(yy, ref):
+                return self.component(a, tag)[0]
+        return self._fit(a, yy)[0]
+
+    def power_pvalue(self, frame: pd.DataFrame) -> float:
+        """p-value for the power simulation: outcome ``y - tau d_obs + delta d_a``.
+
+        The cluster-robust t statistic on ``G - 1`` degrees of freedom, a fast stand-in for
+        the wild cluster bootstrap of the headline intervals.
+        """
+        a = self._per_cluster(frame["first_treated"].to_numpy(dtype=float))
+        d_a = self._treat(a)
+        resid = frame["y"].to_numpy(dtype=float) - (self.y - self.tau * self.d_obs)
+        delta = float(resid[d_a > 0].mean()) if (d_a > 0).any() else 0.0
+        if not np.allclose(resid, delta * d_a, atol=1e-9 * (1 + abs(delta))):
+            est, s = self._fit(a, frame["y"].to_numpy(dtype=float))
+        else:
+            e0, s0 = self.component(a, "y0")
+            e1, s1 = self.component(a, "d_a")
+            est, s = e0 + delta * e1, s0 + delta * s1
+        se = math.sqrt(float(s @ s)) / self.n_units
+        if not se > 0:
+            return 1.0
+        return float(2 * stats.t.sf(abs(est) / se, max(self.n_clusters - 1, 1)))
+
+
+def minimum_detectable_effect(fits: RolloutFits, *, n_sims: int, alpha: float, seed: int,
+                              scale: float) -> Check:
+    """Return the simulated minimum detectable effect (80% power) of the rollout design.
+
+    Parameters
+    ----------
+    fits : RolloutFits
+        The measure's fits (shared with randomisation inference).
+    n_sims : int
+        Simulated rollouts (0 switches the simulation off).
+    alpha : float
+        Test level.
+    seed : int
+        Seed of the simulated assignments.
+    scale : float
+        A scale for the search (the headline standard error): the search runs up to 20 times
+        it, to a tolerance of 1% of it.
+    """
+    if n_sims <= 0:
+        return Check("mde", None, "not computed: the power simulation was switched off "
+                     "(power_sims = 0).", False)
+    try:
+        from eah_eval.sensitivity import simulate_power
+
+        data = fits.panel.assign(y=fits.y - fits.tau * fits.d_obs)
+        waves = list(fits.observed)
+        res = simulate_power(
+            data, fits.power_pvalue, outcome="y", time="period_index", cluster="cluster",
+            waves=waves, cohort="first_treated", never_treated_value=0, n_sims=n_sims,
+            alpha=alpha, target_power=0.8, mde_max=20 * scale, mde_tol=0.01 * scale, rng=seed,
+        )
+    except (EahEvalError, ValueError, np.linalg.LinAlgError) as exc:
+        return Check("mde", None, f"could not be computed: {exc}", False)
+    how = (f"{n_sims} simulated rollouts (seed {seed}) on this council's data with the "
+           "estimated change removed, clusters re-assigned at random to the observed waves; "
+           f"test: cluster-robust t on {fits.n_clusters - 1} degrees of freedom at the "
+           f"{100 * alpha:g}% level")
+    detail = {"n_sims": n_sims, "seed": seed, "target_power": 0.8, "alpha": alpha,
+              "method": how}
+    if math.isinf(res.mde):
+        return Check("mde", None, f"80% power was not reached for changes up to "
+                     f"{20 * scale:.3g} ({how}).", True, detail)
+    return Check("mde", float(res.mde), how, True, detail)
+
+
+def randomization_check(fits: RolloutFits, *, draws: int, alpha: float, seed: int) -> Check:
+    """Randomisation inference over rollout order for the headline estimate."""
+    try:
+        from eah_eval.inference import randomization_inference
+
+        res = randomization_inference(
+            fits.panel, fits.estimate, outcome="y", time="period_index", cohort="first_treated",
+            cluster="cluster", never_treated_value=0, level=1 - alpha, max_exact=draws,
+            draws=draws, rng=seed,
+        )
+    except (EahEvalError, ValueError, np.linalg.LinAlgError) as exc:
+        return Check("randomization", None, f"could not be computed: {exc}", False)
+    how = (f"all {res.total_assignments:,} assignments enumerated" if res.exact else
+           f"{res.n_assignments - 1:,} of {res.total_assignments:,} possible assignments "
+           f"sampled (seed {res.seed})")
+    detail = {
+        "p_value": res.pvalue, "ci_lower": _finite(res.ci_low), "ci_upper": _finite(res.ci_high),
+        "level": res.level, "assignments": res.n_assignments,
+        "total_assignments": res.total_assignments, "exact": res.exact, "seed": res.seed,
+        "assumption": res.assumption,
+    }
+    return Check("randomization", float(res.pvalue), f"{how}. {res.assumption}", True, detail)
+
+
+# --------------------------------------------------------------------------------------------
+# Pre-trends and breakdown value from the universal-base event study
+
+
+def pretrend_check(event: Any, *, n_clusters: int,
+                   window: int = BREAKDOWN_WINDOW) -> Check:
+    """Joint pre-trend test from the universal-base event study, for few clusters.
+
+    The coefficients at event times ``-window-1 .. -2`` (each against the period before
+    go-live) are tested jointly with the Wald statistic of
+    :func:`eah_eval.sensitivity.pretrend_test`. With few clusters the cluster-robust covariance
+    is estimated from few independent pieces and the chi-squared reference rejects far too
+    often, so the p-value uses the F reference ``W / df ~ F(df, G - 1)``.
+    """
+    try:
+        from eah_eval.sensitivity import event_study_inputs, pretrend_test
+
+        e, b, v = event_study_inputs(event)
+        keep = (e < -1) & (e >= -window - 1) & np.isfinite(b) & (np.diag(v) > 0)
+        if not keep.any():
+            raise EahEvalError("the event study has no estimated periods before go-live other "
+                               "than the reference period")
+        res = pretrend_test(b[keep], v[np.ix_(keep, keep)],
+                            names=[f"e={int(x)}" for x in e[keep]])
+        df2 = max(int(n_clusters) - 1, 1)
+        p_f = float(stats.f.sf(res.statistic / res.df, res.df, df2))
+    except (EahEvalError, ValueError, np.linalg.LinAlgError, AttributeError) as exc:
+        return Check("pretrend", None, f"could not be run: {exc}", False)
+    return Check(
+        "pretrend", p_f,
+        f"joint Wald test of the {len(res.terms)} coefficients before go-live "
+        f"({', '.join(res.terms)}; W = {res.statistic:.2f}, df = {res.df}), F reference with "
+        f"{df2} denominator degrees of freedom for {n_clusters} clusters (chi-squared p = "
+        f"{res.pvalue:.3g}). {res.note}",
+        True,
+        {"statistic": res.statistic, "df": res.df, "df_denominator": df2,
+         "p_chi2": res.pvalue, "terms": list(res.terms)},
+    )
+
+
+def breakdown_check(event: Any, *, alpha: float, seed: int,
+                    window: int = BREAKDOWN_WINDOW) -> Check:
+    """Rambachan-Roth breakdown value (relative magnitudes) from a universal-base event study.
+
+    The target is the average change over event times ``0 .. window`` (those estimated); the
+    pre-go-live coefficients ``-window-1 .. -2`` bound the departures. The value is the largest
+    ``Mbar`` at which the robust interval (conditional least-favourable hybrid, 200 simulated
+    draws, grid of 200 points) still excludes zero, found to within 0.02.
+    """
+    try:
+        from eah_eval.sensitivity import breakdown_value, event_study_inputs
+
+        meta = dict(getattr(event, "metadata", {}) or {})
+        if meta.get("base_period", "universal") != "universal":
+            raise EahEvalError("the event study does not have a universal base period")
+        e, b, v = event_study_inputs(event)
+        keep = (np.isfinite(b) & (np.diag(v) > 0) & (e != -1)
+                & (e >= -window - 1) & (e <= window))
+        e, b, v = e[keep], b[keep], v[np.ix_(keep, keep)]
+        pre, post = e[e < 0], e[e >= 0]
+        if pre.size == 0:
+            raise EahEvalError("there are no estimated periods before go-live other than the "
+                               "reference period, so departures cannot be bounded")
+        if post.size == 0:
+            raise EahEvalError("there are no estimated periods after go-live")
+        if not (np.array_equal(pre, np.arange(pre.min(), -1))
+                and np.array_equal(post, np.arange(0, post.max() + 1))):
+            raise EahEvalError(f"event times are not consecutive around go-live: {list(e)}")
+        lv = np.full(post.size, 1.0 / post.size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value, capped = breakdown_value(
+                b, v, num_pre_periods=int(pre.size), num_post_periods=int(post.size),
+                l_vec=lv, alpha=alpha, tol=0.02, grid_points=200, lf_sims=200, seed=seed,
+            )
+    except (EahEvalError, ValueError, np.linalg.LinAlgError, AttributeError) as exc:
+        return Check("breakdown", None, f"could not be computed: {exc}", False)
+    target = (f"average change over periods 0 to {int(post.max())} after go-live, departures "
+              f"bounded by the {int(pre.size)} period(s) before")
+    detail = {"target": target, "capped": bool(capped), "num_pre_periods": int(pre.size),
+              "num_post_periods": int(post.size), "lf_sims": 200, "seed": seed}
+    if math.isnan(value):
+        return Check("breakdown", None, "not applicable: the interval for the "
+                     f"{target.split(',')[0]} already includes zero under exactly parallel "
+                     "trends.", True, detail)
+    note = f"{target}" + ("; the search stopped at 10 (conclusion robust up to there)"
+                          if capped else "")
+    return Check("breakdown", float(value), note, True, detail)
+
+
+# --------------------------------------------------------------------------------------------
+# Other estimators
+
+
+def comparators(panel: pd.DataFrame, headline: float) -> dict[str, Any]:
+    """Imputation, two-way fixed effects and the Bacon decomposition beside the headline."""
+    out: dict[str, Any] = {"headline": headline}
+    try:
+        from eah_eval.did import twfe
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tw = twfe(panel, "y", "unit", "period_index", "first_treated", cluster="cluster")
+        out["twfe"] = float(np.asarray(tw.estimates)[0])
+        out["twfe_se"] = float(np.asarray(tw.std_errors)[0])
+    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
+        out["twfe_unavailable"] = str(exc)
+    try:
+        from eah_eval.did import imputation
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            imp = imputation(panel, "y", "unit", "period_index", "first_treated",
+                             cluster="cluster", weights="weight")
+        out["imputation"] = float(np.asarray(imp.overall.estimates)[0])
+        out["imputation_se"] = float(np.asarray(imp.overall.std_errors)[0])
+    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
+        out["imputation_unavailable"] = str(exc)
+    try:
+        from eah_eval.did import bacon
+
+        counts = panel.groupby("unit")["period_index"].nunique()
+        full = counts[counts == panel["period_index"].nunique()].index
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bd = bacon(panel[panel["unit"].isin(full)], "y", "unit", "period_index",
+                       "first_treated")
+        frame = getattr(bd, "by_type", None)
+        frame = frame() if callable(frame) else frame
+        if isinstance(frame, pd.DataFrame):
+            out["bacon"] = frame.reset_index().to_dict(orient="records")
+        out["bacon_twfe"] = float(getattr(bd, "twfe_estimate", getattr(bd, "estimate", np.nan)))
+    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
+        out["bacon_unavailable"] = str(exc)
+    return out
