@@ -125,17 +125,22 @@ def main() -> int:
     tables = {t: con.table(t) for t in counts}
     ts = open_tables(tables)
     total = 0.0
+    cpu_total = 0.0
     rows_in = 0
     for mid in MEASURES:
         t1 = time.perf_counter()
+        c1 = time.process_time()
         res = compute(ts, mid, level="school", period="term")
         dt = time.perf_counter() - t1
+        cpu_total += time.process_time() - c1
         total += dt
         read = int(res.accounting["rows"].sum())
         rows_in += read
         print(f"{mid:<28} {dt:6.2f} s  {read:>12,} input rows  {len(res.frame):>8,} output rows"
               f"  {read / dt:>14,.0f} rows/s")
     peak = peak_rss_gb()
+    print(f"CPU time of the computations (all threads): {cpu_total:.2f} s; wall/CPU shows how "
+          "much the machine was shared")
     print(f"all school-term measures: {total:.2f} s for {rows_in:,} input rows "
           f"({rows_in / total:,.0f} rows/s); peak memory {peak:.2f} GB "
           f"(process maximum resident set, includes building the data)")
