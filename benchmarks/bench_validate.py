@@ -27,7 +27,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "data"))
 
-from conftest import valid_frames, write_frames  # noqa: E402
+from council_fixture import valid_frames, write_frames  # noqa: E402
 
 from eah_eval.data.load import validate_council  # noqa: E402
 

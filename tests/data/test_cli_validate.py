@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import valid_frames, write_frames
+from council_fixture import valid_frames, write_frames
 
 from eah_eval.cli import main
 

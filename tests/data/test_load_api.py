@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import valid_frames, write_frames
+from council_fixture import valid_frames, write_frames
 
 from eah_eval.data.load import Council, load_council, validate_council, validate_frames
 from eah_eval.data.pseudonymise import (

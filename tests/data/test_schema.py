@@ -108,7 +108,7 @@ def test_readme_documents_every_field_and_rule():
 )
 def test_frictionless_also_rejects_what_we_reject(tmp_path, table, row, column, value):
     frictionless = pytest.importorskip("frictionless", reason="frictionless not installed")
-    from conftest import valid_frames, write_frames
+    from council_fixture import valid_frames, write_frames
 
     from eah_eval.data.load import validate_council
 

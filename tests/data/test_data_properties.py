@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 
 import pandas as pd
-from conftest import valid_frames
+from council_fixture import valid_frames
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
