@@ -319,10 +319,12 @@ def _invert(pfun: Callable[[float], float], centre: float, scale: float, alpha: 
         step *= 2
         outside = centre + side * step
         tries += 1
-        if tries > 40:
+        if tries > 30:  # beyond 2^30 scales: the set is unbounded on this side
             return side * math.inf
     tol = 1e-6 * scale
-    while abs(outside - inside) > tol:
+    for _ in range(200):
+        if abs(outside - inside) <= max(tol, 1e-13 * abs(inside)):
+            break
         mid = 0.5 * (inside + outside)
         if pfun(mid) > alpha:
             inside = mid

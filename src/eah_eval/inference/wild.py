@@ -332,9 +332,11 @@ def _invert(pfun: Any, centre: float, scale: float, alpha: float, side: int,
         step *= 2
         outside = centre + side * step
         tries += 1
-        if tries > 60:
+        if tries > 30:  # beyond 2^30 scales: the set is unbounded on this side
             return side * math.inf
-    while abs(outside - inside) > tol:
+    for _ in range(200):
+        if abs(outside - inside) <= max(tol, 1e-13 * abs(inside)):
+            break
         mid = 0.5 * (inside + outside)
         if pfun(mid) >= alpha:
             inside = mid
