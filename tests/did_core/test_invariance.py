@@ -90,3 +90,15 @@ def test_input_frame_is_not_modified(df):
     aggregate(gt, "event")
     pd.testing.assert_frame_equal(df, before)
     pd.testing.assert_frame_equal(floats, before_floats)
+
+
+@pytest.mark.parametrize(("scale", "shift"), [(2.0, 2000.0), (0.5, 0.25)])
+def test_period_relabel(df, scale, shift):
+    # an increasing relabelling of periods (whole or fractional) changes nothing
+    relabelled = df.assign(t=df["t"] * scale + shift,
+                           g=np.where(df["g"] > 0, df["g"] * scale + shift, 0.0))
+    a = att_gt(df, "y", "id", "t", "g")
+    b = att_gt(relabelled, "y", "id", "t", "g")
+    np.testing.assert_allclose(a.estimates, b.estimates, atol=1e-12)
+    np.testing.assert_allclose(a.std_errors, b.std_errors, atol=1e-12)
+    np.testing.assert_allclose(b.times, a.times * scale + shift)

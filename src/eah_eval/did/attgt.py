@@ -209,8 +209,10 @@ class GroupTimeResult:
                                    weight_type=weight_type, rng=rng, level=level,
                                    columns=~np.isnan(self.analytic_std_errors))
         se = np.where(np.isnan(self.analytic_std_errors), np.nan, boot.std_errors)
-        table = self.table.with_inference(se, critical_value=boot.critical_value,
-                                          simultaneous_level=level, metadata=boot.metadata())
+        crit = boot.critical_value if np.isfinite(boot.critical_value) else None
+        table = self.table.with_inference(se, critical_value=crit,
+                                          simultaneous_level=level if crit else None,
+                                          metadata=boot.metadata())
         meta = dict(self.metadata)
         meta.update(boot.metadata())
         return replace(self, table=table, bootstrap=boot, metadata=MappingProxyType(meta))

@@ -112,6 +112,39 @@ def _numeric_column(frame: pd.DataFrame, name: str, role: str, *,
     return col.to_numpy(dtype=np.float64, na_value=np.nan, copy=copy)
 
 
+def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and sorted distinct values, as ``pd.factorize(col, sort=True)``.
+
+    Panels usually arrive sorted by unit; then the codes are a running count of changes,
+    which avoids hashing every row. Otherwise pandas factorizes.
+    """
+    values = col.to_numpy()
+    if values.size > 1 and values.dtype.kind in "iuf" and col.is_monotonic_increasing \
+            and not col.hasnans:
+        change = values[1:] != values[:-1]
+        codes = np.empty(values.size, dtype=np.intp)
+        codes[0] = 0
+        np.cumsum(change, out=codes[1:])
+        starts = np.flatnonzero(np.r_[True, change])
+        return codes, values[starts]
+    codes, uniques = pd.factorize(col, sort=True)
+    return np.asarray(codes), np.asarray(uniques)
+
+
+def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and sorted distinct periods; a lookup table when periods are whole numbers."""
+    t_min, t_max = float(t.min()), float(t.max())
+    span = t_max - t_min
+    if span <= 100_000 and np.all(np.mod(t, 1.0) == 0):
+        offset = (t - t_min).astype(np.intp)
+        present = np.zeros(int(span) + 1, dtype=bool)
+        present[offset] = True
+        lookup = np.cumsum(present) - 1
+        return lookup[offset], t_min + np.flatnonzero(present).astype(np.float64)
+    codes, uniques = pd.factorize(t, sort=True)
+    return np.asarray(codes), np.asarray(uniques, dtype=np.float64)
+
+
 def _check_columns(data: pd.DataFrame, roles: dict[str, str | None]) -> None:
     missing = [f"{role} {name!r}" for role, name in roles.items() if name is not None and
                name not in data.columns]
@@ -223,7 +256,7 @@ def prepare_panel(
         if (w_raw < 0).any():
             raise EstimationError(f"weights column {weights!r} has negative values")
 
-    unit_code, unit_labels = pd.factorize(data[unit], sort=True)
+    unit_code, unit_labels = _factorize_sorted(data[unit])
     if (unit_code < 0).any():
         raise EstimationError(f"unit column {unit!r} has missing values")
     unit_index = pd.Index(unit_labels, name=unit)
@@ -242,7 +275,7 @@ def prepare_panel(
                                        cluster, unit_index)
         cluster_labels = pd.Index(c_labels, name=cluster)
 
-    t_code, t_values = pd.factorize(t_raw, sort=True)
+    t_code, t_values = _factorize_periods(t_raw)
     periods = np.asarray(t_values, dtype=np.float64)
     if periods.shape[0] < 2:
         raise EstimationError(f"need at least two distinct periods in {time!r}; found "
