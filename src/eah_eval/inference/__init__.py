@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from eah_eval.inference.apply import INFERENCE_METHODS, inference_json, merge_inference
 from eah_eval.inference.cr2 import ContrastTest, CR2Fit, cr2, cr2_twfe
 from eah_eval.inference.randomization import (
     ASSUMPTION,
     RandomizationResult,
+    RandomizationTable,
     count_assignments,
     randomization_inference,
+    randomization_inference_many,
 )
 from eah_eval.inference.wild import (
     WILD_WEIGHTS,
@@ -21,15 +24,20 @@ from eah_eval.inference.wild import (
 
 __all__ = [
     "ASSUMPTION",
+    "INFERENCE_METHODS",
     "WILD_WEIGHTS",
     "CR2Fit",
     "ContrastTest",
     "RandomizationResult",
+    "RandomizationTable",
     "WildBootstrapResult",
     "count_assignments",
     "cr2",
     "cr2_twfe",
+    "inference_json",
+    "merge_inference",
     "randomization_inference",
+    "randomization_inference_many",
     "wild_aggregate",
     "wild_draws",
     "wild_influence",

@@ -36,7 +36,14 @@ from numpy.typing import NDArray
 from eah_eval.did.bootstrap import resolve_rng
 from eah_eval.errors import EstimationError, OptionError
 
-__all__ = ["ASSUMPTION", "RandomizationResult", "count_assignments", "randomization_inference"]
+__all__ = [
+    "ASSUMPTION",
+    "RandomizationResult",
+    "RandomizationTable",
+    "count_assignments",
+    "randomization_inference",
+    "randomization_inference_many",
+]
 
 ASSUMPTION = (
     "Design-based randomisation inference: valid if the order in which clusters went live was "
@@ -116,6 +123,42 @@ class RandomizationResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+@dataclass(frozen=True)
+class RandomizationTable:
+    """Randomisation tests of several estimates computed on the same assignments.
+
+    Attributes are those of :class:`RandomizationResult`, with arrays ``estimates``,
+    ``pvalues``, ``ci_low`` and ``ci_high`` (one entry per estimate).
+    """
+
+    estimates: NDArray[np.float64]
+    null: float
+    pvalues: NDArray[np.float64]
+    ci_low: NDArray[np.float64]
+    ci_high: NDArray[np.float64]
+    level: float
+    n_assignments: int
+    total_assignments: int
+    exact: bool
+    seed: Any
+    n_clusters: int
+    assumption: str = ASSUMPTION
+
+    def info(self) -> dict[str, Any]:
+        """Return the record of the inference (method, draws, seed, clusters, exactness)."""
+        return {
+            "method": "randomization",
+            "weights": None,
+            "draws": self.n_assignments,
+            "total_assignments": self.total_assignments,
+            "exact": self.exact,
+            "seed": self.seed,
+            "n_clusters": self.n_clusters,
+            "level": self.level,
+            "assumption": self.assumption,
+        }
 
 
 def count_assignments(wave_sizes: list[int]) -> int:
@@ -215,6 +258,82 @@ def randomization_inference(
     EstimationError
         If the cohort varies within a cluster, fewer than two clusters, or one wave only.
     """
+    tab = randomization_inference_many(
+        data, estimator, outcome=outcome, time=time, cohort=cohort, cluster=cluster,
+        never_treated_value=never_treated_value, null=null, level=level, conf_int=conf_int,
+        linear_in_outcome=linear_in_outcome, max_exact=max_exact, draws=draws, rng=rng,
+    )
+    return RandomizationResult(
+        estimate=float(tab.estimates[0]), null=tab.null, pvalue=float(tab.pvalues[0]),
+        ci_low=float(tab.ci_low[0]), ci_high=float(tab.ci_high[0]), level=tab.level,
+        n_assignments=tab.n_assignments, total_assignments=tab.total_assignments,
+        exact=tab.exact, seed=tab.seed, n_clusters=tab.n_clusters,
+    )
+
+
+def randomization_inference_many(
+    data: pd.DataFrame,
+    estimator: Callable[[pd.DataFrame], Any],
+    *,
+    outcome: str,
+    time: str,
+    cohort: str,
+    cluster: str,
+    never_treated_value: float = 0,
+    null: float = 0.0,
+    level: float = 0.95,
+    conf_int: bool = True,
+    linear_in_outcome: bool = True,
+    max_exact: int = 10_000,
+    draws: int = 999,
+    rng: int | np.random.Generator | None = None,
+) -> RandomizationTable:
+    """Fisher randomisation tests and intervals for several estimates at once (same draws).
+
+    As :func:`randomization_inference`, with ``estimator(frame)`` returning an array of ``m``
+    estimates; each gets its own p-value and interval.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel with the outcome, period, cohort (first treated period) and cluster columns.
+        The cohort must be constant within a cluster (waves are assigned to clusters).
+    estimator : callable
+        ``estimator(frame) -> float``: the estimate from a panel with the same columns (for
+        example ``lambda d: aggregate(att_gt(d, ...), "simple").overall_att``).
+    outcome, time, cohort, cluster : str
+        Column names.
+    never_treated_value : float, default 0
+        Cohort code of never-treated clusters (they form one more "wave").
+    null : float, default 0
+        Constant effect tested by the p-value.
+    level : float, default 0.95
+        Interval level.
+    conf_int : bool, default True
+        Compute the interval by inversion.
+    linear_in_outcome : bool, default True
+        The estimator is linear in the outcome for a given assignment (difference-in-differences
+        estimators without covariates are). Then three estimates per assignment give the
+        statistic for every ``tau0`` exactly; otherwise each ``tau0`` tried re-estimates.
+    max_exact : int, default 10000
+        Enumerate every assignment when there are at most this many.
+    draws : int, default 999
+        Assignments sampled otherwise.
+    rng : int, numpy.random.Generator or None
+        Seed or generator for sampling (recorded).
+
+    Returns
+    -------
+    RandomizationTable
+        Arrays of estimates, p-values and interval ends, with the statement of the assumption.
+
+    Raises
+    ------
+    OptionError
+        For a missing column or bad level.
+    EstimationError
+        If the cohort varies within a cluster, fewer than two clusters, or one wave only.
+    """
     for col in (outcome, time, cohort, cluster):
         if col not in data.columns:
             raise OptionError(f"column {col!r} not found; columns are {list(data.columns)}")
@@ -257,24 +376,24 @@ def randomization_inference(
     d_obs = treat(observed)
     frame = data.copy()
 
-    def est(assign: list[Any], yy: NDArray[np.float64]) -> float:
+    def est(assign: list[Any], yy: NDArray[np.float64]) -> NDArray[np.float64]:
         frame[cohort] = np.asarray(assign, dtype=float)[row_cluster].astype(
             data[cohort].dtype, copy=False)
         frame[outcome] = yy
-        return float(estimator(frame))
+        return np.atleast_1d(np.asarray(estimator(frame), dtype=float))
 
     obs_index = next(i for i, a in enumerate(assignments) if a == observed)
     if linear_in_outcome:
         # T_a(tau0) = est_a(Y) - tau0 est_a(D_obs) + tau0 est_a(D_a)
-        e_y = np.array([est(a, y) for a in assignments])
+        e_y = np.vstack([est(a, y) for a in assignments])
         extra: list[NDArray[np.float64]] = []
 
         def stats_at(tau0: float) -> NDArray[np.float64]:
             if tau0 == 0.0:
                 return np.asarray(e_y, dtype=float)
             if not extra:
-                extra.append(np.array([est(a, d_obs) for a in assignments]))
-                extra.append(np.array([est(a, treat(a)) for a in assignments]))
+                extra.append(np.vstack([est(a, d_obs) for a in assignments]))
+                extra.append(np.vstack([est(a, treat(a)) for a in assignments]))
             return np.asarray(e_y - tau0 * extra[0] + tau0 * extra[1] - tau0, dtype=float)
     else:
         cache: dict[float, NDArray[np.float64]] = {}
@@ -282,28 +401,40 @@ def randomization_inference(
         def stats_at(tau0: float) -> NDArray[np.float64]:
             if tau0 not in cache:
                 y0 = y - tau0 * d_obs
-                cache[tau0] = np.array(
+                cache[tau0] = np.vstack(
                     [est(a, y0 + tau0 * treat(a)) for a in assignments]) - tau0
             return cache[tau0]
 
-    def pvalue(tau0: float) -> float:
-        s = np.abs(stats_at(tau0))
+    def pvalue(tau0: float, j: int) -> float:
+        s = np.abs(stats_at(tau0)[:, j])
         obs = s[obs_index]
+        if not np.isfinite(obs):
+            return math.nan
         extreme = int(np.sum(s >= obs * (1 - 1e-10) - 1e-14))
         # exact: share of all assignments; sampled: the observed assignment is the first entry,
         # so this is (1 + #extreme among the draws) / (1 + draws)
         return extreme / len(assignments)
 
-    estimate = float(stats_at(0.0)[obs_index])
-    p = pvalue(float(null))
-    lo = hi = math.nan
+    base = stats_at(0.0)
+    estimate = base[obs_index]
+    m = estimate.shape[0]
+    pvals = np.array([pvalue(float(null), j) for j in range(m)])
+    lo = np.full(m, math.nan)
+    hi = np.full(m, math.nan)
     if conf_int:
         alpha = round(1 - float(level), 12)
-        spread = float(np.std(stats_at(0.0))) or max(abs(estimate), 1.0)
-        lo = _invert(pvalue, estimate, spread, alpha, -1)
-        hi = _invert(pvalue, estimate, spread, alpha, +1)
-    return RandomizationResult(
-        estimate=estimate, null=float(null), pvalue=p, ci_low=lo, ci_high=hi,
+        for j in range(m):
+            if not np.isfinite(estimate[j]):
+                continue
+            spread = float(np.nanstd(base[:, j])) or max(abs(float(estimate[j])), 1.0)
+
+            def pj(tau0: float, j: int = j) -> float:
+                return pvalue(tau0, j)
+
+            lo[j] = _invert(pj, float(estimate[j]), spread, alpha, -1)
+            hi[j] = _invert(pj, float(estimate[j]), spread, alpha, +1)
+    return RandomizationTable(
+        estimates=estimate, null=float(null), pvalues=pvals, ci_low=lo, ci_high=hi,
         level=float(level), n_assignments=len(assignments), total_assignments=total,
         exact=exact, seed=seed, n_clusters=len(clusters),
     )
