@@ -171,3 +171,20 @@ def test_errors() -> None:
         wild_linear(x, df.y, np.zeros(len(df)))
     with pytest.raises(OptionError, match="draws must be a positive"):
         wild_draws(5, 0)
+
+
+def test_imputation_and_aggregate_adapters() -> None:
+    did = pytest.importorskip("eah_eval.did")
+    from eah_eval.inference.wild import wild_aggregate, wild_imputation
+
+    df = _panel(8, n_clusters=10)
+    imp = did.imputation(df, "y", "unit", "t", "cohort", cluster="g")
+    r = wild_imputation(imp, draws=999, rng=1)
+    assert r.terms[0] == "overall" and r.n_clusters == 10
+    assert r.std_errors[0] == pytest.approx(float(imp.overall.std_errors[0]), rel=1e-10)
+    assert r.estimates[0] == pytest.approx(float(imp.overall.estimates[0]))
+    gt = did.att_gt(df, outcome="y", unit="unit", time="t", cohort="cohort", cluster="g")
+    ev = did.aggregate(gt, "event")
+    w = wild_aggregate(ev, draws=999, rng=1)
+    assert w.terms[-1] == "overall" and len(w.terms) == len(ev.estimates) + 1
+    np.testing.assert_allclose(w.std_errors[:-1], ev.analytic_std_errors, rtol=1e-8)

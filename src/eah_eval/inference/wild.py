@@ -60,6 +60,7 @@ __all__ = [
     "WildBootstrapResult",
     "wild_aggregate",
     "wild_draws",
+    "wild_imputation",
     "wild_influence",
     "wild_linear",
     "wild_twfe",
@@ -611,3 +612,29 @@ def wild_aggregate(result: Any, **options: Any) -> WildBootstrapResult:
         est = np.r_[est, float(result.overall_att)]
         names.append("overall")
     return wild_influence(psi, est, result.cluster_codes, names=names, **options)
+
+
+def wild_imputation(result: Any, **options: Any) -> WildBootstrapResult:
+    """Wild cluster (score) bootstrap for :func:`eah_eval.did.imputation` (Borusyak et al.).
+
+    Uses the estimator's cluster-level terms ``sum_{it in c} v_it eps_it`` (its conservative
+    variance's building blocks) as scores: unrestricted, percentile-t.
+
+    Parameters
+    ----------
+    result : eah_eval.did.imputation.ImputationResult
+        Imputation estimates.
+    **options
+        Passed to :func:`wild_influence`.
+
+    Returns
+    -------
+    WildBootstrapResult
+        ``"overall"`` first, then the horizons of the result's table.
+    """
+    terms = np.asarray(result.influence, dtype=float)
+    g = terms.shape[0]
+    est = np.r_[float(result.overall.estimates[0]), np.asarray(result.estimates, dtype=float)]
+    names = ["overall"] + [f"e={v}" for v in result.table.to_frame().iloc[:, 0]]
+    # rows are clusters already; scale so that sqrt(sum psi^2) / n equals the package's SE
+    return wild_influence(terms * g, est, None, names=names, **options)
