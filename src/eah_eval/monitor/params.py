@@ -1,9 +1,10 @@
-"""Parameters of the monitoring report (``analyses/monitoring_report.ipynb``), declared once.
+"""What the monitoring charts are computed from, declared once: data, scope and chart rules.
 
-The command line validates raw values against :class:`MonitorParams` with
-:func:`eah_eval.reporting.params.parse_params` before any kernel starts (unknown, missing and
-ill-typed parameters are refused there); the notebook rebuilds the dataclass from the injected
-dictionary, so no default is typed twice.
+:class:`MonitorParams` holds only what :func:`eah_eval.monitor.report.monitoring_data` needs.
+The monitoring report extends it with the publishing parameters (title, disclosure control,
+AQuA roles) in :class:`eah_eval.reporting.monitoring.MonitoringReportParams`, which the
+command line validates with :func:`eah_eval.reporting.params.parse_params` before any kernel
+starts; nothing here imports the reporting layer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Literal
 from eah_eval.errors import OptionError
 
 TwoOfThreeParam = Literal["nhse_2023", "nhsr"]
-DisclosureRuleParam = Literal["threshold", "suppress_1_2"]
 
 #: Outcome measures charted by cluster by default (termly, so that charts have enough points).
 DEFAULT_OUTCOMES: tuple[str, ...] = (
@@ -36,16 +36,12 @@ def _default_targets() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class MonitorParams:
-    """Parameters of the monitoring report.
+    """Parameters of the monitoring data: input folder, scope and control-chart conventions.
 
     Parameters
     ----------
     data : str
         Folder with the council's input tables. Required.
-    title : str
-        Report title.
-    council : str
-        Council name shown on the cover.
     clusters : tuple of str
         Cluster ids to include; empty = all.
     first_year : str or None
@@ -67,17 +63,15 @@ class MonitorParams:
         Recalculate each cluster's outcome limits from its go-live term.
     targets : dict of str -> float
         Targets by measure id (on the measure's scale) for the assurance icons.
-    disclosure_rule : {"threshold", "suppress_1_2"}
-        Primary suppression rule.
-    disclosure_threshold : int
-        Smallest count shown under ``disclosure_rule="threshold"``.
-    commissioner, analyst, assurer, approver : str
-        AQuA roles (the assurer must not be the analyst).
+
+    Raises
+    ------
+    OptionError
+        For a run length other than 7 or 6, a malformed ``first_year``, an unknown measure or
+        an unknown equality breakdown (the message lists the allowed values).
     """
 
     data: str
-    title: str = "Experts at Hand: monitoring report"
-    council: str = "Synthetic council (demonstration data)"
     clusters: tuple[str, ...] = ()
     first_year: str | None = None
     outcome_measures: tuple[str, ...] = DEFAULT_OUTCOMES
@@ -88,30 +82,14 @@ class MonitorParams:
     screen_outliers: bool = False
     rebase_at_go_live: bool = True
     targets: dict[str, float] = field(default_factory=_default_targets)
-    disclosure_rule: DisclosureRuleParam = "threshold"
-    disclosure_threshold: int = 10
-    commissioner: str = ""
-    analyst: str = ""
-    assurer: str = ""
-    approver: str = ""
 
     def __post_init__(self) -> None:
         from eah_eval.data.periods import academic_year_start
         from eah_eval.measures import REGISTRY
 
-        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
-            raise OptionError(
-                "report parameter 'assurer' must not be the analyst (AQuA); "
-                f"both are {self.analyst!r}"
-            )
         if self.run_length not in (6, 7):
             raise OptionError(
                 f"report parameter 'run_length' must be 7 or 6; got {self.run_length}"
-            )
-        if self.disclosure_threshold < 1:
-            raise OptionError(
-                "report parameter 'disclosure_threshold' must be at least 1; got "
-                f"{self.disclosure_threshold}"
             )
         if self.first_year is not None:
             try:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 LINE_GREY = "#3d3d3d"
+# small multiples: inches around each panel (left, right, top, bottom) and below the grid
+_PANEL_MARGINS = (0.6, 0.15, 0.3, 0.9)
+_LEGEND_BAND = 0.5
 LIMIT_GREY = "#6f6f6f"
 
 
@@ -38,6 +41,7 @@ def plot(
     value_label: str | None = None,
     legend: bool = True,
     status: bool = True,
+    max_ticks: int = 12,
 ) -> Axes:
     """Draw the chart: values, centre, limits, near-limit lines, target, rebase lines, icons.
 
@@ -57,6 +61,8 @@ def plot(
         Draw the legend (point types in words, lines, target) to the right of the axes.
     status : bool
         Write the variation, assurance and trial-limits status beside the axes.
+    max_ticks : int
+        Most period labels on the x axis (every k-th period is labelled).
 
     Returns
     -------
@@ -107,7 +113,7 @@ def plot(
         ax.annotate("limits recalculated", (i - 0.5, 1.0), xycoords=("data", "axes fraction"),
                     xytext=(3, 2), textcoords="offset points", fontsize=8, color=LINE_GREY)
 
-    ticks = _tick_positions(n)
+    ticks = _tick_positions(n, max_ticks)
     ax.set_xticks(ticks)
     ax.set_xticklabels([str(p) for p in pts["period"].to_numpy()[ticks]], rotation=45,
                        ha="right", fontsize=8)
@@ -178,9 +184,13 @@ def small_multiples(
     ncols: int = 3,
     value_label: str = "",
     panel_width: float = 4.2,
-    panel_height: float = 2.6,
+    panel_height: float = 2.8,
 ) -> Figure:
     """Draw several charts (e.g. one per cluster) in a grid with one shared legend.
+
+    The layout is fixed in inches (room for the panel title, the y labels, the slanted period
+    labels and the legend band), so the figure is drawn once when saved: no layout engine,
+    no tight bounding box. Each panel labels at most six periods.
 
     Parameters
     ----------
@@ -202,12 +212,22 @@ def small_multiples(
     n = max(len(charts), 1)
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_width * ncols, panel_height * nrows),
-                             squeeze=False)
+    fig_w, fig_h = panel_width * ncols, panel_height * nrows + _LEGEND_BAND
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    left, right, top, bottom = _PANEL_MARGINS
+    axes_w, axes_h = panel_width - left - right, panel_height - top - bottom
+    fig.subplots_adjust(
+        left=left / fig_w, right=1 - right / fig_w, top=1 - top / fig_h,
+        bottom=(bottom + _LEGEND_BAND) / fig_h, wspace=(left + right) / axes_w,
+        hspace=(top + bottom) / axes_h,
+    )
+    grid = fig.add_gridspec(nrows, ncols)
+    # only the panels needed: an empty axes still costs a full draw of its ticks
+    axes = [fig.add_subplot(grid[i // ncols, i % ncols]) for i in range(len(charts))]
     handles: dict[str, Any] = {}
-    for ax, (name, chart) in zip(axes.flat, charts.items(), strict=False):
+    for ax, (name, chart) in zip(axes, charts.items(), strict=False):
         plot(chart, ax=ax, title="", show_near_limits=False, value_label=value_label,
-             legend=False, status=False)
+             legend=False, status=False, max_ticks=6)
         v = variation_icon(chart.variation)
         a = assurance_icon(chart.assurance)
         ax.set_title(f"{name}: {v.symbol} {v.short} | {a.symbol} {a.short}", loc="left",
@@ -215,17 +235,14 @@ def small_multiples(
         ax.tick_params(labelsize=7)
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, h)
-    for ax in list(axes.flat)[len(charts):]:
-        ax.set_visible(False)
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center",
                ncol=min(4, max(len(handles), 1)), fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+               bbox_to_anchor=(0.5, 0.0))
     return fig
 
 
 def figure_html(fig: Figure, *, title: str, alt: str, caption: str, table_html: str = "",
-                dpi: int = 100) -> str:
+                dpi: int = 100, tight: bool = True) -> str:
     """Return an accessible ``<figure>``: active title, caption, PNG with alt text, data table.
 
     The PNG is embedded as a data URI so the page works offline. The figure is closed.
@@ -244,6 +261,9 @@ def figure_html(fig: Figure, *, title: str, alt: str, caption: str, table_html: 
         HTML of the data table behind the figure (already disclosure-controlled).
     dpi : int
         Resolution.
+    tight : bool
+        Crop to the drawn content (draws the figure twice); pass False for figures laid out
+        in fixed inches, such as :func:`small_multiples`.
     """
     import base64
     import io
@@ -252,7 +272,7 @@ def figure_html(fig: Figure, *, title: str, alt: str, caption: str, table_html: 
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (

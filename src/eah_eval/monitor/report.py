@@ -10,6 +10,7 @@ here formats or publishes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eah_eval.data.periods import academic_year_start, term_of
+from eah_eval.data.periods import academic_year_label, academic_year_start, term_of
 from eah_eval.errors import TrialLimitsWarning
 from eah_eval.measures import compute, get_measure, open_tables
 from eah_eval.measures.definitions import PERIOD_TEXT
@@ -27,6 +28,7 @@ from eah_eval.monitor.settings import make_settings
 from eah_eval.monitor.summary import ChartSet, charts_by_unit, status_table
 
 LA_UNIT = "All clusters"
+GEOGRAPHY = "Experts at Hand clusters and the whole local authority"
 
 #: Report sections in order, with the words used as headings.
 SECTIONS: dict[str, str] = {
@@ -54,6 +56,10 @@ _PROCESS: tuple[tuple[str, str, str, float, tuple[str, ...]], ...] = (
 #: Outcome measures whose numerator counts events that can exceed the pupils (rates: u').
 _RATE_OUTCOMES = {"suspension_rate", "permanent_exclusion_rate"}
 _DIRECTION = {"higher_better": "higher", "lower_better": "lower", "none": "none"}
+_ACTIVITY_NOTE = (
+    "Each series starts at its first term of Experts at Hand activity; the all-clusters series "
+    "grows as clusters go live wave by wave, so its early terms reflect the rollout."
+)
 
 
 @dataclass(frozen=True)
@@ -125,34 +131,54 @@ class MonitorItem:
         """
         hidden = hidden.reindex(self.frame.index).fillna(False).astype(bool)
         keep = pd.Series(True, index=self.frame.index)
-        notes: list[str] = []
+        restarted: list[str] = []
+        redo: list[str] = []
         for unit, g in self.frame.groupby("unit", sort=False):
+            name = str(unit)
             h = hidden.loc[g.index]
             if h.any():
-                order = g.sort_values("period_index")
-                last = order.loc[h.loc[order.index].to_numpy(), "period_index"].max()
-                drop = g.index[g["period_index"] <= last]
-                keep.loc[drop] = False
+                last = g.loc[h.to_numpy(), "period_index"].max()
+                keep.loc[g.index[g["period_index"] <= last]] = False
                 shown = int((g["period_index"] > last).sum())
+                redo.append(name)
                 if shown >= min_points:
-                    notes.append(
-                        f"{unit}: charted from the term after its last suppressed value "
-                        f"({shown} terms)."
-                    )
+                    restarted.append(f"{name} ({shown} terms)")
+            else:
+                chart = self.charts.charts.get(name)
+                if chart is None or len(chart.points) < min_points:
+                    redo.append(name)
         frame = self.frame.loc[keep]
+        # only units whose periods changed (or that are now too short) are charted again
+        redone = frame.loc[frame["unit"].astype(str).isin(redo)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TrialLimitsWarning)
-            charts = charts_by_unit(frame, measure=self.title, min_points=min_points,
-                                    **self.chart_options)
-        skipped = dict(charts.skipped)
-        for unit in self.frame["unit"].unique():
-            name = str(unit)
-            if name not in charts.charts and name in skipped and hidden.loc[
-                self.frame["unit"] == unit
-            ].any():
-                skipped[name] = "suppressed: small numbers leave too few terms to chart"
-        charts = ChartSet(measure=charts.measure, charts=charts.charts, skipped=skipped)
-        return replace(self, frame=frame, charts=charts, notes=(*self.notes, *notes))
+            fresh = charts_by_unit(redone, measure=self.title, min_points=min_points,
+                                   **self.chart_options)
+        hidden_units = set(self.frame.loc[hidden, "unit"].astype(str))
+        charts: dict[str, Any] = {}
+        skipped: dict[str, str] = {}
+        for unit in sorted({str(u) for u in self.frame["unit"]} | set(self.charts.skipped)):
+            if unit not in redo and unit in self.charts.charts:
+                charts[unit] = self.charts.charts[unit]
+            elif unit in fresh.charts:
+                charts[unit] = fresh.charts[unit]
+            elif unit in hidden_units:
+                skipped[unit] = "suppressed: small numbers leave too few terms to chart"
+            elif unit in fresh.skipped:
+                skipped[unit] = fresh.skipped[unit]
+            else:
+                skipped[unit] = self.charts.skipped.get(
+                    unit, f"0 usable point(s); at least {min_points} needed"
+                )
+        notes: list[str] = []
+        if restarted:
+            notes.append(
+                "Units charted from the term after their last value suppressed for small "
+                "numbers: "
+                + ", ".join(restarted) + "."
+            )
+        charts_set = ChartSet(measure=self.title, charts=charts, skipped=skipped)
+        return replace(self, frame=frame, charts=charts_set, notes=(*self.notes, *notes))
 
 
 @dataclass(frozen=True)
@@ -216,12 +242,25 @@ def _tidy(
     return frame.loc[keep].sort_values(["unit", "period_index"]).reset_index(drop=True)
 
 
-def _measure_frame(ts: Any, measure_id: str, params: MonitorParams, *, by: str | None = None
-                   ) -> pd.DataFrame:
-    clusters = compute(ts, measure_id, level="cluster", period="term", by=by).frame
-    la = compute(ts, measure_id, level="la", period="term", by=by).frame.assign(unit=LA_UNIT)
-    out = pd.concat([clusters, la], ignore_index=True)
-    return out
+class _Frames:
+    """Termly measure frames computed once each (a measure may feed several items)."""
+
+    def __init__(self, ts: Any) -> None:
+        self._ts = ts
+        self._done: dict[tuple[str, str, str | None], pd.DataFrame] = {}
+
+    def get(self, measure_id: str, level: str, by: str | None = None) -> pd.DataFrame:
+        key = (measure_id, level, by)
+        if key not in self._done:
+            self._done[key] = compute(self._ts, measure_id, level=level, period="term",
+                                      by=by).frame
+        return self._done[key]
+
+    def clusters_and_la(self, measure_id: str) -> pd.DataFrame:
+        """Cluster rows and the local-authority row (unit ``All clusters``)."""
+        clusters = self.get(measure_id, "cluster")
+        la = self.get(measure_id, "la").assign(unit=LA_UNIT)
+        return pd.concat([clusters, la], ignore_index=True)
 
 
 def _go_live(ts: Any) -> pd.DataFrame:
@@ -240,14 +279,46 @@ def _go_live(ts: Any) -> pd.DataFrame:
 
 
 def _caption(title: str, unit_text: str, source: tuple[str, ...], population: str,
-             frame: pd.DataFrame) -> str:
+             frame: pd.DataFrame, geography: str = GEOGRAPHY) -> str:
     periods = frame.sort_values("period_index")["period"]
     span = f"{periods.iloc[0]} to {periods.iloc[-1]}" if len(periods) else "no periods"
+    # titles such as "Persistent absence (%)" already carry the unit
+    named = title if title.endswith(f"({unit_text})") else f"{title} ({unit_text})"
     return (
-        f"{title} ({unit_text}); source: {', '.join(source)}; population: {population}; "
-        f"geography: Experts at Hand clusters and the whole local authority; period: terms, "
-        f"{span}."
+        f"{named}; source: {', '.join(source)}; population: {population}; "
+        f"geography: {geography}; period: terms, {span}."
     )
+
+
+def _from_first_activity(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop each unit's terms before its first positive value (no programme activity yet)."""
+    active = frame["value"].fillna(0.0).to_numpy() > 0
+    first = (
+        frame.loc[active].groupby("unit")["period_index"].min()
+        .reindex(frame["unit"].unique())
+    )
+    start = frame["unit"].map(first)
+    return frame.loc[start.notna() & (frame["period_index"] >= start)].reset_index(drop=True)
+
+
+def _group_labels(group: str) -> dict[str, str]:
+    """Readable names of a breakdown's codes, read from the pupil census schema."""
+    from eah_eval.data.schema import load_schema
+
+    fields = {f["name"]: f for f in load_schema("pupil_census")["fields"]}
+    spec = fields.get(group, {})
+    if spec.get("type") == "boolean":
+        title = str(spec.get("title", group))
+        return {"True": f"{title}: yes", "False": f"{title}: no",
+                "true": f"{title}: yes", "false": f"{title}: no"}
+    codes = [str(c) for c in spec.get("constraints", {}).get("enum", [])]
+    labels: dict[str, str] = {}
+    # descriptions list codes as "N = no special educational need, K = SEN support, ..."
+    for part in re.split(r",\s*(?=[A-Za-z0-9]+ = )", str(spec.get("description", ""))):
+        code, sep, text = part.partition(" = ")
+        if sep and code.strip() in codes:
+            labels[code.strip()] = f"{code.strip()}: {text.strip().rstrip('.')}"
+    return labels
 
 
 def _chart_options(params: MonitorParams) -> dict[str, Any]:
@@ -275,6 +346,7 @@ def _make_item(
     source: tuple[str, ...],
     population: str,
     notes: tuple[str, ...] = (),
+    geography: str = GEOGRAPHY,
 ) -> MonitorItem:
     target = params.targets.get(key)
     opts: dict[str, Any] = {
@@ -301,7 +373,7 @@ def _make_item(
         frame=frame,
         people_counts=people,
         charts=charts,
-        caption=_caption(title, unit_text, source, population, frame),
+        caption=_caption(title, unit_text, source, population, frame, geography),
         notes=notes,
         chart_options=opts,
     )
@@ -313,9 +385,9 @@ def _activity_mix(ts: Any, params: MonitorParams) -> pd.DataFrame:
     act = act.loc[act["activity_type"] != "statutory_assessment"]
     act = act.merge(schools.astype(str), on="urn", how="inner")
     dates = pd.to_datetime(act["activity_date"])
-    act = act.assign(
-        academic_year=[term_of(d.date())[0] for d in dates], unit=act["cluster_id"].astype(str)
-    )
+    start = (dates.dt.year - (dates.dt.month < 9)).astype("int64")
+    labels = {int(y): academic_year_label(int(y)) for y in start.unique()}
+    act = act.assign(academic_year=start.map(labels), unit=act["cluster_id"].astype(str))
     if params.clusters:
         act = act.loc[act["unit"].isin(params.clusters)]
     act = act.loc[act["academic_year"].map(lambda a: _period_ok(a, params.first_year))]
@@ -350,6 +422,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
     if not isinstance(params, MonitorParams):
         params = MonitorParams(**dict(params))
     ts = open_tables(params.data)
+    frames = _Frames(ts)
     go_live = _go_live(ts)
     rebase: dict[str, list[str]] | None = None
     if params.rebase_at_go_live:
@@ -362,14 +435,15 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
     process_frames: dict[str, pd.DataFrame] = {}
     for mid, section, chart, mult, people in _PROCESS:
         m = get_measure(mid)
-        frame = _tidy([_measure_frame(ts, mid, params)], params)
+        frame = _from_first_activity(_tidy([frames.clusters_and_la(mid)], params))
         process_frames[mid] = frame
         items.append(
             _make_item(
                 key=mid, section=section, title=m.title, unit_text=m.unit_text,
                 direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
                 frame=frame, chart=chart, multiplier=mult, people=people, params=params,
-                rebase=None, source=m.source_tables, population=m.denominator, notes=m.notes,
+                rebase=None, source=m.source_tables, population=m.denominator,
+                notes=(*m.notes, _ACTIVITY_NOTE),
             )
         )
     # spend per request: spend (numerator of cost per expert day) / requests received
@@ -390,7 +464,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
             frame=cpr, chart="xmr", multiplier=1.0, people=("denominator",), params=params,
             rebase=None, source=("finance", "eah_requests", "clusters", "schools"),
             population="Experts at Hand spend (statutory assessment excluded) per request "
-            "received",
+            "received", notes=(_ACTIVITY_NOTE,),
         )
     )
     for mid in params.outcome_measures:
@@ -398,7 +472,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
         chart = "u_prime" if mid in _RATE_OUTCOMES else (
             "p_prime" if m.scale == "percent" else "u_prime"
         )
-        frame = _tidy([_measure_frame(ts, mid, params)], params)
+        frame = _tidy([frames.clusters_and_la(mid)], params)
         items.append(
             _make_item(
                 key=mid, section="outcomes", title=m.title, unit_text=m.unit_text,
@@ -410,11 +484,14 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
             )
         )
     eq = get_measure(params.equality_measure)
-    overall = compute(ts, eq.id, level="la", period="term").frame[["period", "value"]]
+    overall = frames.get(eq.id, "la")[["period", "value"]]
     for group in params.equality_groups:
-        by = compute(ts, eq.id, level="la", period="term", by=group).frame
+        by = frames.get(eq.id, "la", group)
         by = by.merge(overall.rename(columns={"value": "overall"}), on="period", how="left")
-        gap = by.assign(unit=by["group"].astype(str), value=by["value"] - by["overall"])
+        names = _group_labels(group)
+        units = by["group"].astype(str)
+        gap = by.assign(unit=units.map(names).fillna(units),
+                        value=by["value"] - by["overall"])
         frame = _tidy([gap], params, clusters=False)
         title = f"{eq.title}: gap to all pupils by {group.replace('_', ' ')}"
         items.append(
@@ -430,6 +507,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
                 source=eq.source_tables,
                 population=f"{eq.denominator}, by {group.replace('_', ' ')}",
                 notes=("Gap = group value minus the value for all pupils in the same term.",),
+                geography="the whole local authority, by pupil group",
             )
         )
     ys = compute(ts, "eah_expert_days_vs_yardstick_pct", level="cluster",

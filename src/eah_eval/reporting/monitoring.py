@@ -509,6 +509,7 @@ def item_block(
     figure = figure_html(
         fig, title=_active_title(item, status, order), alt=alt, caption=item.caption,
         table_html="<details><summary>Data table</summary>" + table + "</details>",
+        tight=False,
     )
     notes = [f"Improvement direction: {item.direction}. {item.direction_reason}"]
     if item.target is not None:
