@@ -125,7 +125,13 @@ def _values_found(raw: pd.Series, hidden: bool) -> FoundFn:
 
 
 def _match(s: pd.Series, pattern: str) -> np.ndarray:
-    return s.astype(str).str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+    """Whole-value regular-expression match, vectorised (pyarrow RE2, else Python ``re``)."""
+    try:
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+        hit = pc.match_substring_regex(arr, pattern=f"^(?:{pattern})$")
+        return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return s.astype(str).str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
 
 
 def _to_float(raw: pd.Series, ok: np.ndarray) -> pd.Series:
