@@ -1,0 +1,137 @@
+"""The demo report (synthetic council, demo seed) against the generator's known truth.
+
+Known-truth test: where the design has the power to find an effect (the true effect is at least
+the report's simulated minimum detectable effect) or where the report claims clear evidence, the
+true effect from ``truth.json`` must lie inside the reported interval. The estimand is the
+generator's ``before_last_wave`` pupil-weighted effect: with clusters not yet started as the
+comparison and no cluster left unstarted, periods after the last wave's go-live have no
+comparison, and the estimator weights schools by their pupils.
+
+Also checks that ``results.json`` carries every number shown in the report's tables and text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eah_eval.data.synthetic import write_council
+from eah_eval.reporting.impact import ImpactReport, _jsonable, build_impact_report
+
+DEMO_SEED = 20261130
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImpactReport, dict[str, Any], Path]:
+    data = tmp_path_factory.mktemp("demo") / "data"
+    write_council(data, seed=DEMO_SEED)
+    report = build_impact_report({"data": str(data)})
+    results = json.loads(json.dumps(_jsonable(report.results)))
+    return report, results, data
+
+
+def _truth(data: Path, measure: str) -> float | None:
+    truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))["measures"]
+    if measure not in truth:
+        return None
+    for row in truth[measure]["overall"]:
+        if (row["population"], row["window"], row["weighting"]) == (
+            "mainstream", "before_last_wave", "pupils"):
+            return float(row["effect"])
+    return None
+
+
+def test_true_effects_inside_intervals_where_the_design_has_power(
+    demo: tuple[ImpactReport, dict[str, Any], Path],
+) -> None:
+    _, results, data = demo
+    checked = []
+    for mid, est in results["estimates"]["measures"].items():
+        true = _truth(data, mid)
+        if true is None:
+            continue
+        mde = est["checks"]["mde"]["value"]
+        clear = est["ci_lower"] > 0 or est["ci_upper"] < 0
+        powered = mde is not None and abs(true) >= mde
+        if powered or clear:
+            assert est["ci_lower"] <= true <= est["ci_upper"], (
+                f"{mid}: true effect {true:.3f} outside [{est['ci_lower']:.3f}, "
+                f"{est['ci_upper']:.3f}] (MDE {mde})"
+            )
+            checked.append(mid)
+    # the demo has real effects on attendance that the design can find
+    assert {"absence_overall_pct", "absence_persistent_pct"} <= set(checked)
+
+
+class _Text(HTMLParser):
+    """Text of the page outside images, one string per table cell, paragraph or list item."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks: list[str] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th", "p", "li", "figcaption", "caption"):
+            self.chunks.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self.chunks:
+            self.chunks[-1] += data
+
+
+# Period labels, dates, versions, hashes and seeds are identifiers, not results.
+_SKIP = re.compile(
+    r"\d{4}/\d{2}|\d{4}-\d{2}-\d{2}(T[\d:.+]+)?|\b[0-9a-f]{12,}\b|\d+\.\d+\.\d+\S*|"
+    r"\bwave \d+\b|\bWave \d+\b|\(wave \d+\)|\b\d+% (interval|level|power|pointwise)|"
+    r"\bseed \d+|\bp = |\bMaryland level \d|\b\d of 5\b"
+)
+_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
+
+
+def _numbers(obj: Any) -> list[float]:
+    out: list[float] = []
+    if isinstance(obj, dict):
+        for v in obj.values():
+            out += _numbers(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            out += _numbers(v)
+    elif isinstance(obj, bool):
+        pass
+    elif isinstance(obj, int | float):
+        out.append(float(obj))
+    elif isinstance(obj, str):
+        out += [float(m.replace(",", "")) for m in _NUMBER.findall(obj)]
+    return out
+
+
+def test_results_json_carries_every_number_shown(
+    demo: tuple[ImpactReport, dict[str, Any], Path],
+) -> None:
+    report, results, _ = demo
+    known = [abs(v) for v in _numbers(results) if math.isfinite(v)]
+    known_by_digits = {d: {round(v, d) for v in known} for d in range(5)}
+    parser = _Text()
+    for sid in ("summary", "headline", "trends", "estimates", "equality", "robustness", "vfm",
+                "data_quality"):
+        parser.feed(report.html(sid))
+    missing = []
+    for chunk in parser.chunks:
+        text = _SKIP.sub(" ", chunk)
+        for tok in _NUMBER.findall(text):
+            digits = len(tok.split(".")[1]) if "." in tok else 0
+            value = abs(float(tok.replace(",", "")))
+            if value in (0.0, 1.0) or digits > 4:
+                continue
+            if round(value, digits) not in known_by_digits[digits]:
+                missing.append((tok, chunk[:80]))
+    assert not missing, f"{len(missing)} numbers shown but not in results.json: {missing[:15]}"
