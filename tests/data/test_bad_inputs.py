@@ -233,8 +233,9 @@ def test_missing_optional_file_gives_empty_typed_table(council_dir):
 def test_empty_required_table(council_dir):
     (council_dir / "clusters.csv").write_text("cluster_id,cluster_name,go_live_date,rollout_wave\n")
     with pytest.raises(DataValidationError, match=r"clusters\.csv: empty_table: expected at "
-                                                  r"least one data row"):
+                                                  r"least one data row") as info:
         load_council(council_dir)
+    assert [p.kind for p in info.value.problems] == ["empty_table"]
 
 
 def test_empty_file(council_dir):

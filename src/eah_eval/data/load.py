@@ -414,12 +414,13 @@ def _validate(
             usable[table] = not file_level
             row["rows_kept"] = len(kept[table])
             row["rows_excluded"] = n - len(kept[table])
-            if (
-                required_table and n == 0
-            ):
-                empty = DataProblem(table, raw.file, None, None, "empty_table",
-                                    "at least one data row (a required table)", "no data rows")
-                problems.append(empty)
+            if required_table and n == 0:
+                problems.append(
+                    DataProblem(table, raw.file, None, None, "empty_table",
+                                "at least one data row (a required table)", "no data rows")
+                )
+                # an empty parent would make every referring row look orphaned: say it once
+                usable[table] = False
             row["reason"] = "; ".join(reasons)
         if any(p.kind in _FILE_KINDS for p in problems):
             fatal = True
