@@ -324,3 +324,20 @@ def test_report_and_load_agree_on_accounting_in_exclude_mode(broken):
         council = load_council(directory, on_problem="exclude_rows")
     pd.testing.assert_frame_equal(report.accounting, council.accounting)
     assert council.excluded == report.problems
+
+
+def test_excel_style_bom_and_crlf_are_accepted(council_dir):
+    path = council_dir / "clusters.csv"
+    text = path.read_text().replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    council = load_council(council_dir)
+    assert list(council.tables["clusters"]["cluster_id"]) == ["C1", "C2"]
+    assert council.tables["clusters"].columns[0] == "cluster_id"
+
+
+def test_quoted_commas_and_newlines_in_text(council_dir):
+    path = council_dir / "schools.csv"
+    text = path.read_text().replace("South Special", '"South Special, ""Hill""\nSite"')
+    path.write_text(text)
+    council = load_council(council_dir)
+    assert council.tables["schools"]["name"].iloc[3] == 'South Special, "Hill"\nSite'
