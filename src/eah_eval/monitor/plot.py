@@ -42,6 +42,7 @@ def plot(
     legend: bool = True,
     status: bool = True,
     max_ticks: int = 12,
+    trial_note: bool = True,
 ) -> Axes:
     """Draw the chart: values, centre, limits, near-limit lines, target, rebase lines, icons.
 
@@ -63,6 +64,9 @@ def plot(
         Write the variation, assurance and trial-limits status beside the axes.
     max_ticks : int
         Most period labels on the x axis (every k-th period is labelled).
+    trial_note : bool
+        Without ``status``, write "TRIAL LIMITS" inside the axes when the limits are trial
+        limits (pass False when the caller says so elsewhere, e.g. in a panel title).
 
     Returns
     -------
@@ -125,7 +129,7 @@ def plot(
                 va="bottom", ha="left",
                 bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": LIMIT_GREY,
                       "alpha": 0.9})
-    elif chart.trial_limits:
+    elif chart.trial_limits and trial_note:
         ax.text(0.01, 0.98, "TRIAL LIMITS", transform=ax.transAxes, fontsize=7, va="top",
                 ha="left", color=LINE_GREY)
     if legend:
@@ -190,7 +194,9 @@ def small_multiples(
 
     The layout is fixed in inches (room for the panel title, the y labels, the slanted period
     labels and the legend band), so the figure is drawn once when saved: no layout engine,
-    no tight bounding box. Each panel labels at most six periods.
+    no tight bounding box. Each panel labels at most six periods; its title gives the unit,
+    the variation icon, the assurance icon (when there is one) and "(trial limits)" when the
+    limits are trial limits.
 
     Parameters
     ----------
@@ -227,11 +233,15 @@ def small_multiples(
     handles: dict[str, Any] = {}
     for ax, (name, chart) in zip(axes, charts.items(), strict=False):
         plot(chart, ax=ax, title="", show_near_limits=False, value_label=value_label,
-             legend=False, status=False, max_ticks=6)
+             legend=False, status=False, max_ticks=6, trial_note=False)
         v = variation_icon(chart.variation)
-        a = assurance_icon(chart.assurance)
-        ax.set_title(f"{name}: {v.symbol} {v.short} | {a.symbol} {a.short}", loc="left",
-                     fontsize=9)
+        head = f"{name}: {v.symbol} {v.short}"
+        if chart.assurance is not None:
+            a = assurance_icon(chart.assurance)
+            head += f" | {a.symbol} {a.short}"
+        if chart.trial_limits:
+            head += " (trial limits)"
+        ax.set_title(head, loc="left", fontsize=9)
         ax.tick_params(labelsize=7)
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, h)

@@ -490,7 +490,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
         by = by.merge(overall.rename(columns={"value": "overall"}), on="period", how="left")
         names = _group_labels(group)
         units = by["group"].astype(str)
-        gap = by.assign(unit=units.map(names).fillna(units),
+        gap = by.assign(unit=units.replace(names),
                         value=by["value"] - by["overall"])
         frame = _tidy([gap], params, clusters=False)
         title = f"{eq.title}: gap to all pupils by {group.replace('_', ' ')}"

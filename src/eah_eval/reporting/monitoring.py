@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eah_eval.errors import OptionError
 from eah_eval.monitor.params import MonitorParams, TwoOfThreeParam
 from eah_eval.monitor.plot import alt_text, figure_html, small_multiples
 from eah_eval.monitor.report import (
@@ -55,12 +56,15 @@ __all__ = [
     "MonitoringReport",
     "MonitoringReportParams",
     "Section",
+    "active_title",
     "build_monitoring_report",
     "control_disclosure",
+    "headline",
     "ipr_table",
     "item_block",
     "status_of",
     "summary_matrix",
+    "yardstick_table",
 ]
 
 # The parameter schema's inherited annotations are resolved in this module's namespace by
@@ -101,8 +105,8 @@ class MonitoringReportParams(MonitorParams):
     Raises
     ------
     ParameterError
-        When the assurer is the analyst or the disclosure threshold is below 1 (and the errors
-        of :class:`~eah_eval.monitor.params.MonitorParams`).
+        When the assurer is the analyst or the disclosure threshold is below 1, and for the
+        errors of :class:`~eah_eval.monitor.params.MonitorParams` (re-raised as this type).
     """
 
     title: str = "Experts at Hand: monitoring report"
@@ -115,7 +119,13 @@ class MonitoringReportParams(MonitorParams):
     approver: str = ""
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        try:
+            super().__post_init__()
+        except ParameterError:
+            raise
+        except OptionError as exc:
+            # one error type for every report parameter, whichever layer checked it
+            raise ParameterError(str(exc)) from None
         if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
             raise ParameterError(
                 "report parameter 'assurer' must not be the analyst (AQuA); "
@@ -351,7 +361,15 @@ def summary_matrix(status: pd.DataFrame) -> pd.DataFrame:
         matrix.loc[row.measure, row.unit] = "c"
     cols = [LA_UNIT] if LA_UNIT in matrix.columns else []
     matrix = matrix.reindex(columns=[*cols, *[c for c in matrix.columns if c != LA_UNIT]])
-    return matrix.fillna("x")
+    return matrix.fillna("x").map(_unbroken)
+
+
+def _unbroken(cell: str) -> str:
+    """Join each icon's symbol and code with no-break spaces, so a cell wraps between icons."""
+    trial = cell.endswith(" (trial)")
+    core = cell.removesuffix(" (trial)")
+    parts = [p.replace(" ", "\u00a0") for p in core.split(" | ")]
+    return " | ".join(parts) + (" (trial)" if trial else "")
 
 
 def ipr_table(status: pd.DataFrame) -> pd.DataFrame:
@@ -382,15 +400,52 @@ def ipr_table(status: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _headline(status: pd.DataFrame) -> str:
-    shown = status.loc[~status["measure"].map(_is_equality)]
-    n_concern = int((shown["variation"] == "special_cause_concern").sum())
-    n_improve = int((shown["variation"] == "special_cause_improvement").sum())
-    n_fail = int((shown["assurance"] == "consistently_fails").sum())
-    return (
-        f"{n_concern} series show special-cause concern, {n_improve} improvement; "
-        f"{n_fail} consistently miss their target."
-    )
+def _where(rows: pd.DataFrame) -> str:
+    """``measure (units); measure (units)`` for a subset of the status table."""
+    if rows.empty:
+        return "none"
+    parts = []
+    for measure, g in rows.groupby("measure", sort=False):
+        units = g["unit"].tolist()
+        parts.append(f"{measure} ({', '.join(units)})")
+    return "; ".join(parts)
+
+
+def headline(status: pd.DataFrame) -> list[str]:
+    """Summary sentences: latest term, where concern, improvement and missed targets show.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Output of :func:`status_of`.
+
+    Returns
+    -------
+    list of str
+        One sentence each; equality gaps are left out (they have their own section).
+    """
+    shown = status.loc[~status["measure"].map(_is_equality) & (status["n_points"] > 0)]
+    latest = shown["latest_period"].dropna().astype(str)
+    concern = shown.loc[shown["variation"] == "special_cause_concern"]
+    improve = shown.loc[shown["variation"] == "special_cause_improvement"]
+    fail = shown.loc[shown["assurance"] == "consistently_fails"]
+    out = []
+    if len(latest):
+        out.append(f"Latest term charted: {latest.mode().iloc[0]}.")
+    out += [
+        f"Special-cause concern in the latest term ({len(concern)} series): "
+        f"{_where(concern)}.",
+        f"Special-cause improvement in the latest term ({len(improve)} series): "
+        f"{_where(improve)}.",
+        f"Targets consistently missed ({len(fail)} series): {_where(fail)}.",
+    ]
+    n_hidden = int(status["suppressed"].sum())
+    if n_hidden:
+        out.append(
+            f"{n_hidden} series are not charted because small numbers leave too few terms "
+            "(c in the table)."
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,10 +467,10 @@ def _cover(params: MonitoringReportParams, started: str, assured: bool) -> str:
     )
 
 
-def _summary(status: pd.DataFrame) -> str:
+def _summary(status: pd.DataFrame, data: MonitoringData) -> str:
     legend = matrix_legend().set_index("symbol")[["kind", "code", "meaning"]]
     body = (
-        paragraph(_headline(status))
+        bullet_list(headline(status))
         + paragraph(
             "Each cell gives the latest point's variation (symbol and code, H/L for higher or "
             "lower values) and, where a target is set, the assurance icon. The symbols differ "
@@ -432,6 +487,7 @@ def _summary(status: pd.DataFrame) -> str:
             legend, caption="Key to the symbols and codes", row_header="Symbol",
             numeric_columns=[],
         )
+        + _go_live_table(data)
     )
     return section("Summary: where to look", body, anchor="summary")
 
@@ -449,15 +505,38 @@ def _ipr(status: pd.DataFrame) -> str:
     )
 
 
-def _active_title(item: MonitorItem, status: pd.DataFrame, units: list[str]) -> str:
+def _listed(names: list[str], most: int = 4) -> str:
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def active_title(item: MonitorItem, status: pd.DataFrame, units: list[str]) -> str:
+    """Title stating the finding: where the latest term shows special cause, of which kind.
+
+    Parameters
+    ----------
+    item : MonitorItem
+        The measure.
+    status : pandas.DataFrame
+        Output of :func:`status_of`.
+    units : list of str
+        Units charted.
+    """
     sts = status.loc[(status["measure"] == item.title) & status["unit"].isin(units)]
-    concern = sts.loc[sts["variation"] == "special_cause_concern", "unit"].tolist()
-    improve = sts.loc[sts["variation"] == "special_cause_improvement", "unit"].tolist()
-    if concern:
-        return f"{item.title}: special-cause concern in {', '.join(concern[:4])}"
-    if improve:
-        return f"{item.title}: improvement in {', '.join(improve[:4])}"
-    return f"{item.title}: no special-cause concern in the latest term"
+    kinds = (
+        ("special_cause_concern", "special-cause concern in"),
+        ("special_cause_improvement", "improvement in"),
+        ("special_cause_neutral_high", "higher than usual in"),
+        ("special_cause_neutral_low", "lower than usual in"),
+    )
+    parts = []
+    for code, words in kinds:
+        names = sts.loc[sts["variation"] == code, "unit"].astype(str).tolist()
+        if names:
+            parts.append(f"{words} {_listed(names)}")
+    if not parts:
+        return f"{item.title}: common-cause variation only in the latest term"
+    return f"{item.title}: {'; '.join(parts)} in the latest term"
 
 
 def _data_table(item: MonitorItem, values: pd.DataFrame, flags: pd.DataFrame) -> str:
@@ -507,7 +586,7 @@ def item_block(
     alt += f" Panels for {len(order)} units; their status is in the data table and matrix."
     table = _data_table(item, values, flags)
     figure = figure_html(
-        fig, title=_active_title(item, status, order), alt=alt, caption=item.caption,
+        fig, title=active_title(item, status, order), alt=alt, caption=item.caption,
         table_html="<details><summary>Data table</summary>" + table + "</details>",
         tight=False,
     )
@@ -523,11 +602,32 @@ def _pct_table(wide: pd.DataFrame) -> pd.DataFrame:
     return wide.map(lambda v: "x" if pd.isna(v) else f"{v:,.0f}%")
 
 
-def _delivery_extras(data: MonitoringData) -> str:
+def yardstick_table(data: MonitoringData) -> pd.DataFrame:
+    """Expert days as a share of the 40/160 yardstick by cluster and academic year (strings).
+
+    Academic years before the one in which a cluster went live read ``not live``.
+    """
     ys = data.yardstick.pivot(index="unit", columns="period", values="value")
-    ys.index.name = "Cluster"
+    shown = _pct_table(ys)
+    live = {
+        str(r.cluster_id): str(r.go_live_term)[:7]
+        for r in data.go_live.itertuples()
+        if r.go_live_term
+    }
+    for unit in shown.index:
+        first = live.get(str(unit))
+        if first is None:
+            continue
+        for year in shown.columns:
+            if str(year) < first:
+                shown.loc[unit, year] = "not live"
+    shown.index.name = "Cluster"
+    return shown
+
+
+def _delivery_extras(data: MonitoringData) -> str:
     out = html_table(
-        _pct_table(ys),
+        yardstick_table(data),
         caption="Expert days delivered as a share of the 40/160 yardstick (40 days a year per "
         "primary school, 160 per secondary), by cluster and academic year",
     )
@@ -538,6 +638,7 @@ def _delivery_extras(data: MonitoringData) -> str:
             index="unit", columns="activity_type", values="share_pct"
         )
         wide.index.name = "Cluster"
+        wide.columns = pd.Index([str(c).replace("_", " ").capitalize() for c in wide.columns])
         out += section(
             "Activity mix by support type",
             html_table(
@@ -551,12 +652,18 @@ def _delivery_extras(data: MonitoringData) -> str:
 
 
 def _go_live_table(data: MonitoringData) -> str:
-    gl = data.go_live.set_index("cluster_id")[["cluster_name", "go_live_term", "rollout_wave"]]
+    gl = data.go_live
+    if data.params.clusters:
+        gl = gl.loc[gl["cluster_id"].isin(data.params.clusters)]
+    gl = gl.set_index("cluster_id")[["cluster_name", "rollout_wave", "go_live_term"]]
     gl.index.name = "Cluster"
-    gl.columns = pd.Index(["Name", "Go-live term (limits recalculated)", "Wave"])
+    gl.columns = pd.Index(["Name", "Rollout wave", "Go-live term"])
+    restart = (
+        " (outcome limits restart at go-live)" if data.params.rebase_at_go_live else ""
+    )
     return html_table(
         gl.astype(str),
-        caption="Cluster go-live terms: each cluster's outcome limits restart here",
+        caption=f"Clusters in the columns above: name, rollout wave and go-live term{restart}",
         numeric_columns=[],
     )
 
@@ -574,7 +681,11 @@ def _measure_sections(
         if key == "delivery":
             body += _delivery_extras(data)
         if key == "outcomes" and data.params.rebase_at_go_live:
-            body = _go_live_table(data) + body
+            body = paragraph(
+                "Each cluster's outcome limits restart at its go-live term (dashed-dotted "
+                "line, 'limits recalculated'), so that the period with Experts at Hand is "
+                "judged against itself; the clusters table in the summary gives the terms."
+            ) + body
         out.append(Section(key, heading, section(heading, body, anchor=key)))
     return out
 
@@ -682,7 +793,7 @@ def build_monitoring_report(
     )
     sections = [
         Section("cover", params.title, _cover(params, started, qa.assured)),
-        Section("summary", "Summary: where to look", _summary(status)),
+        Section("summary", "Summary: where to look", _summary(status, data)),
         Section("ipr", "Integrated performance: all clusters", _ipr(status)),
         *_measure_sections(data, controlled, status),
         Section("methods", "Methods and conventions", _methods(data, policy)),

@@ -1,0 +1,319 @@
+"""The monitoring report's publishing layer (eah_eval.reporting.monitoring) and thin notebook.
+
+Parameters (schema shared with the monitoring layer, report checks), disclosure control before
+any chart, the summary matrix and headline, active titles, the yardstick table, the built
+report on a small synthetic council, and the notebook holding nothing but package calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eah_eval.monitor.params import MonitorParams
+from eah_eval.monitor.report import LA_UNIT, MonitoringData, MonitorItem
+from eah_eval.monitor.summary import charts_by_unit
+from eah_eval.reporting.monitoring import (
+    SECTION_IDS,
+    MonitoringReportParams,
+    active_title,
+    build_monitoring_report,
+    control_disclosure,
+    headline,
+    ipr_table,
+    status_of,
+    summary_matrix,
+    yardstick_table,
+)
+from eah_eval.reporting.params import ParameterError, ParameterTypeError, parse_params
+from eah_eval.reporting.suppression import DisclosurePolicy
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "analyses" / "monitoring_report.ipynb"
+
+
+# ------------------------------------------------------------------ parameters
+def test_report_params_extend_the_monitor_schema_without_retyping_it() -> None:
+    monitor = {f.name for f in dataclasses.fields(MonitorParams)}
+    report = {f.name for f in dataclasses.fields(MonitoringReportParams)}
+    assert monitor < report
+    # publishing parameters live with the report, not in the monitoring layer
+    assert {"title", "disclosure_rule", "analyst", "assurer"} <= report - monitor
+    assert not {"title", "disclosure_rule", "analyst"} & monitor
+
+
+def test_every_field_parses_from_yaml_like_values() -> None:
+    raw = {
+        "data": "d", "clusters": ["C01"], "first_year": "2023/24",
+        "outcome_measures": ["absence_overall_pct"], "equality_measure": "absence_overall_pct",
+        "equality_groups": ["fsm"], "run_length": 6, "two_of_three": "nhsr",
+        "screen_outliers": True, "rebase_at_go_live": False,
+        "targets": {"eah_fte_in_post_pct": 90}, "title": "T", "council": "C",
+        "disclosure_rule": "suppress_1_2", "disclosure_threshold": 5, "commissioner": "Co",
+        "analyst": "An", "assurer": "As", "approver": "Ap",
+    }
+    assert set(raw) == {f.name for f in dataclasses.fields(MonitoringReportParams)}
+    p = parse_params(MonitoringReportParams, raw)
+    assert p.clusters == ("C01",) and p.targets == {"eah_fte_in_post_pct": 90.0}
+    assert isinstance(p.targets["eah_fte_in_post_pct"], float)
+    assert p.policy == DisclosurePolicy(rule="suppress_1_2", threshold=5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "error", "match"),
+    [
+        ({"data": "d", "analyst": "A", "assurer": " A"}, ParameterError,
+         "'assurer' must not be the analyst"),
+        ({"data": "d", "disclosure_threshold": 0}, ParameterError,
+         "'disclosure_threshold' must be at least 1; got 0"),
+        ({"data": "d", "disclosure_rule": "round"}, ParameterError,
+         "'disclosure_rule' must be one of 'threshold', 'suppress_1_2'; got 'round'"),
+        ({"data": "d", "two_of_three": 3}, ParameterTypeError, "'two_of_three' must be one of"),
+        ({"data": "d", "titel": "x"}, ParameterError, "did you mean 'title'"),
+        ({"title": "x"}, ParameterError, "missing required report parameter.*'data'"),
+        ({"data": "d", "run_length": 8}, ParameterError, "'run_length' must be 7 or 6; got 8"),
+    ],
+)
+def test_bad_report_parameters_are_refused_by_name(raw, error, match) -> None:
+    with pytest.raises(error, match=match):
+        parse_params(MonitoringReportParams, raw)
+
+
+def test_the_monitoring_layer_never_imports_reporting() -> None:
+    src = REPO / "src" / "eah_eval" / "monitor"
+    offenders = []
+    for path in sorted(src.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            offenders += [f"{path.name}: {n}" for n in names
+                          if n.startswith(("eah_eval.reporting", "eah_eval.cli"))]
+    assert offenders == []
+
+
+# ------------------------------------------------------------------ disclosure control
+def _item(key: str = "k", section: str = "demand", title: str = "Requests",
+          values: dict[str, list[float]] | None = None) -> MonitorItem:
+    rng = np.random.default_rng(7)
+    values = values or {}
+    rows = []
+    for unit in ("C01", "C02", LA_UNIT):
+        for t in range(14):
+            num = values.get(unit, [float(rng.integers(30, 60))] * 14)[t]
+            rows.append({"unit": unit, "period": f"2030/31 T{t:02d}", "period_index": t,
+                         "numerator": num, "denominator": 400.0})
+    frame = pd.DataFrame(rows)
+    la = frame["unit"] == LA_UNIT
+    frame.loc[la, "numerator"] = (
+        frame.loc[~la].groupby("period_index")["numerator"].sum().to_numpy()
+    )
+    frame["value"] = frame["numerator"] / frame["denominator"] * 100
+    opts = {"chart": "xmr", "improvement_direction": "higher", "rebase": None}
+    return MonitorItem(key=key, section=section, title=title, unit_text="%",
+                       direction="higher", direction_reason="More is better.", target=None,
+                       frame=frame, people_counts=("numerator",),
+                       charts=charts_by_unit(frame, measure=title, **opts), caption="cap",
+                       chart_options=opts)
+
+
+def _data(*items: MonitorItem) -> MonitoringData:
+    go_live = pd.DataFrame({
+        "cluster_id": ["C01", "C02"], "cluster_name": ["North", "South"],
+        "go_live_date": [None, None], "go_live_term": ["2024/25 autumn", "2025/26 autumn"],
+        "rollout_wave": [1, 2],
+    })
+    yard = pd.DataFrame({"unit": ["C01", "C01", "C02", "C02"],
+                         "period": ["2024/25", "2025/26", "2024/25", "2025/26"],
+                         "value": [40.0, 55.0, 0.0, 61.0]})
+    return MonitoringData(
+        params=MonitorParams(data="x"), items=items, go_live=go_live,
+        activity_mix=pd.DataFrame(columns=["unit", "academic_year", "activity_type", "hours",
+                                           "share_pct"]),
+        yardstick=yard, chart_settings="settings",
+    )
+
+
+def test_small_counts_are_hidden_with_their_complements_before_any_chart() -> None:
+    series = [40.0] * 14
+    series[3] = 4.0  # a small count in C01's fourth term
+    item = _item(values={"C01": series})
+    out = control_disclosure(_data(item), DisclosurePolicy(threshold=10))
+    values, flags = out.values["k"], out.flags["k"]
+    c01 = (values["unit"] == "C01") & (values["period_index"] == 3)
+    assert flags.loc[c01, "numerator"].item() == "primary"
+    assert math.isnan(values.loc[c01, "numerator"].item())
+    assert math.isnan(values.loc[c01, "value"].item())  # the rate built on it too
+    # the term total is published (all clusters), so another cluster is hidden alongside
+    c02 = (values["unit"] == "C02") & (values["period_index"] == 3)
+    assert flags.loc[c02, "numerator"].item() == "secondary"
+    assert not flags.loc[values["unit"] == LA_UNIT, "value"].isin(["primary"]).any()
+    chart = out.item("k").charts.charts["C01"]
+    assert list(chart.points["period"]) == [f"2030/31 T{t:02d}" for t in range(4, 14)]
+    assert {r.table for r in out.records} == {"k:clusters", "k:all"}
+    assert sum(r.n_primary for r in out.records) == 1
+
+
+def test_units_without_hidden_values_keep_their_chart_object() -> None:
+    series = [40.0] * 14
+    series[12] = 3.0
+    item = _item(values={"C01": series})
+    hidden = (item.frame["unit"] == "C01") & (item.frame["period_index"] == 12)
+    out = item.restrict(hidden)
+    assert out.charts.charts[LA_UNIT] is item.charts.charts[LA_UNIT]
+    assert "C01" not in out.charts.charts
+    assert out.charts.skipped["C01"].startswith("suppressed")
+
+
+# ------------------------------------------------------------------ tables and words
+def _status() -> pd.DataFrame:
+    concern = [50.0] * 13 + [90.0]
+    item = _item(values={"C01": concern})
+    series = [40.0] * 14
+    series[11] = 2.0
+    hidden_item = _item(key="h", title="Escalation", values={"C02": series})
+    out = control_disclosure(_data(item, hidden_item), DisclosurePolicy(threshold=10))
+    return status_of(out.items)
+
+
+def test_summary_matrix_marks_hidden_and_missing_series_and_puts_all_clusters_first() -> None:
+    status = _status()
+    matrix = summary_matrix(status)
+    assert matrix.columns[0] == LA_UNIT
+    assert matrix.loc["Escalation", "C02"] == "c"
+    cell = matrix.loc["Requests", "C01"]
+    assert cell.startswith("◆\u00a0IMP\u00a0H")  # one icon never wraps inside itself
+    assert (matrix != "").all().all()
+
+
+def test_headline_names_where_special_causes_show() -> None:
+    lines = headline(_status())
+    assert lines[0] == "Latest term charted: 2030/31 T13."
+    assert "Special-cause improvement in the latest term" in lines[2]
+    assert "Requests (" in lines[2] and "C01" in lines[2]
+    assert lines[1].endswith("(0 series): none.")
+    assert any("not charted because small numbers" in s for s in lines)
+
+
+def test_ipr_table_has_one_row_per_measure_for_all_clusters() -> None:
+    table = ipr_table(_status())
+    assert list(table.index) == ["Requests", "Escalation"]
+    assert table.loc["Requests", "Latest term"] == "2030/31 T13"
+    assert re.fullmatch(r"[\d,]+\.\d to [\d,]+\.\d", table.loc["Requests", "Process limits"])
+
+
+def test_active_title_states_the_finding() -> None:
+    status = _status()
+    item = _item()
+    assert active_title(item, status, ["C01", "C02"]) == (
+        "Requests: improvement in C01 in the latest term"
+    )
+    flat = status.assign(variation="common_cause")
+    assert active_title(item, flat, ["C01"]).endswith("common-cause variation only in the "
+                                                     "latest term")
+    mixed = status.copy()
+    mixed.loc[(mixed["measure"] == "Requests") & (mixed["unit"] == "C02"),
+              "variation"] = "special_cause_neutral_low"
+    assert active_title(item, mixed, ["C01", "C02"]) == (
+        "Requests: improvement in C01; lower than usual in C02 in the latest term"
+    )
+
+
+def test_yardstick_table_says_not_live_before_go_live() -> None:
+    table = yardstick_table(_data(_item()))
+    assert table.loc["C02", "2024/25"] == "not live"
+    assert table.loc["C02", "2025/26"] == "61%"
+    assert table.loc["C01", "2024/25"] == "40%"
+
+
+# ------------------------------------------------------------------ the built report
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    from eah_eval.data.synthetic import write_council
+
+    base = tmp_path_factory.mktemp("monitor_build")
+    write_council(base / "data", seed=5, n_clusters=4, n_schools=16, start="2022/23",
+                  end="2026/27")
+    return build_monitoring_report({"data": str(base / "data"), "analyst": "A. Analyst",
+                                    "assurer": "B. Assurer"}), base
+
+
+def test_built_report_sections_and_results(built) -> None:
+    report, base = built
+    assert tuple(s.id for s in report.sections) == SECTION_IDS
+    html = report.html()
+    assert html.count("<h1>") == 1 and "monitoring_data(" not in html
+    for s in report.sections[1:]:
+        assert f"<h2>{s.title}</h2>" in s.html
+    assert report.html("cover").startswith("<header><h1>Experts at Hand: monitoring report")
+    with pytest.raises(KeyError, match="no section"):
+        report.html("nope")
+    path = report.write_results(base / "out")
+    res = json.loads(path.read_text(encoding="utf-8"), parse_constant=pytest.fail)
+    assert res["report"] == "monitoring"
+    assert res["parameters"]["analyst"] == "A. Analyst"
+    assert res["qa"]["assurer"] == "B. Assurer" and not res["qa"]["assured"]
+    assert res["qa"]["seconds"] > 0
+    assert res["disclosure"]["policy"]["threshold"] == 10
+    assert len(res["status"]) == len(report.status)
+
+
+def test_built_report_publishes_nothing_that_disclosure_control_hid(built) -> None:
+    report, _ = built
+    status = report.status
+    hidden = status.loc[status["suppressed"]]
+    assert len(hidden) > 0  # a small council has small numbers
+    assert hidden["latest_value"].isna().all() and hidden["centre"].isna().all()
+    assert "c" in summary_matrix(status).to_numpy()
+
+
+def test_process_series_start_at_first_activity(built) -> None:
+    report, _ = built
+    demand = report.status.loc[report.status["measure"] == "Experts at Hand requests per "
+                               "school"]
+    charted = demand.loc[demand["n_points"] > 0]
+    assert len(charted) > 0
+    html = report.section("demand").html
+    assert "first term of Experts at Hand activity" in html
+
+
+# ------------------------------------------------------------------ the notebook is thin
+def test_notebook_holds_only_parameters_and_package_calls() -> None:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1
+    for node in ast.parse("".join(params[0]["source"])).body:
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.Dict)
+    shown: list[str] = []
+    calls = 0
+    for cell in code:
+        if cell is params[0]:
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            if isinstance(node, ast.ImportFrom):
+                assert node.module == "eah_eval.reporting.monitoring"
+                continue
+            if isinstance(node, ast.Assign):
+                assert isinstance(node.value, ast.Call)
+                assert ast.unparse(node.value) == "build_monitoring_report(report_parameters)"
+                calls += 1
+                continue
+            assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            func = node.value.func
+            assert isinstance(func, ast.Attribute) and ast.unparse(func.value) == "report"
+            assert func.attr in ("show", "write_results")
+            if func.attr == "show":
+                shown += [ast.literal_eval(a) for a in node.value.args]
+    assert calls == 1
+    assert tuple(shown) == SECTION_IDS  # every section, once, in reading order
