@@ -78,6 +78,8 @@ def _small(text: str) -> list[float]:
 def _walk(obj: Any, path: str = "") -> list[tuple[str, Any]]:
     found = []
     if isinstance(obj, dict):
+        if obj.get("describes_people") is False:  # records of schools, clusters, money...
+            return found
         for k, v in obj.items():
             if k in COUNT_KEYS and not isinstance(v, dict | list):
                 found.append((f"{path}.{k}", v))

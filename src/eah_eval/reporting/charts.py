@@ -138,6 +138,9 @@ def line_chart(
             )
     if hline is not None:
         ax.axhline(hline, color="#3D3D3D", linewidth=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)

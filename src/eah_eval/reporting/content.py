@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from eah_eval.reporting.html import bullet_list, paragraph, section
@@ -47,27 +48,23 @@ def summary(ctx: _Context, est: Estimates) -> str:
     last = pd.Timestamp(ctx.design["go_live_date"].max()).strftime("%B %Y")
     did = (
         f"We compared {n_clusters} clusters that started Experts at Hand in {len(waves)} "
-        f"wave(s) between {first} and {last}. For each measure we compared the change in "
-        "clusters after they started with the change, over the same periods, in clusters that "
-        "had not started yet (a staggered difference-in-differences design)."
+        f"wave{'s' if len(waves) != 1 else ''} between {first} and {last}. For each measure "
+        "we compared the change in clusters after they started with the change, over the "
+        "same periods, in clusters that had not started yet (a staggered difference-in-"
+        "differences design)."
     )
     items = [f.headline for f in est.findings] or [
         "Estimates of change are not available in this report; only the trends over time "
         "are shown, which cannot by themselves show what the programme changed."
     ]
     sure = est.certainty_text
-    means = (
-        "Results marked 'clear evidence' are unlikely to be due to chance alone under the "
-        "design's assumptions; results marked 'no clear evidence either way' do not show "
-        "that the programme had no effect, only that a change of that size cannot be "
-        "distinguished from normal variation with this number of clusters."
-    )
+    means = _meaning(est.results.get("measures", {}), ctx.params.alpha)
     body = (
         '<div class="summary-box">'
         + section("What was done", paragraph(did), level=3)
         + section("What changed", bullet_list(items), level=3)
         + section("How sure we are", paragraph(sure), level=3)
-        + section("What it means for the board", paragraph(means), level=3)
+        + section("What it means for the board", bullet_list(means), level=3)
         + "</div>"
         + paragraph(
             f"Small numbers are protected: {ctx.policy.describe()} Symbols: c = suppressed, "
@@ -76,6 +73,56 @@ def summary(ctx: _Context, est: Estimates) -> str:
     )
     del p
     return section("Summary", body, anchor="summary")
+
+
+def _meaning(measures: dict[str, Any], alpha: float) -> list[str]:
+    """Say what the results mean, worded by rule from the estimates and their checks."""
+    from eah_eval.measures import get_measure
+
+    better, worse, unjudged, unclear, fragile, pretrend = [], [], [], [], [], []
+    for mid, e in measures.items():
+        title = e["title"]
+        clear = e["ci_lower"] > 0 or e["ci_upper"] < 0
+        direction = get_measure(mid).direction
+        if clear:
+            up = e["ci_lower"] > 0
+            if direction == "none":
+                unjudged.append(title)
+            elif (direction == "higher_better") == up:
+                better.append(title)
+            else:
+                worse.append(title)
+            bd = e.get("checks", {}).get("breakdown", {}).get("value")
+            if bd is not None and bd < 1:
+                fragile.append(title)
+        else:
+            unclear.append(title)
+        p = e.get("pretrend_p")
+        if p is not None and p < alpha:
+            pretrend.append(title)
+    out = []
+    if better:
+        out.append("Clear evidence of improvement after go-live: " + ", ".join(better) + ".")
+    if worse:
+        out.append("Clear evidence of worsening after go-live: " + ", ".join(worse) + ".")
+    if unjudged:
+        out.append("Clear change where the good direction is not judged (early help can first "
+                   "raise recorded need): " + ", ".join(unjudged) + ".")
+    if unclear:
+        out.append("No clear change: " + ", ".join(unclear) + ". This does not show the "
+                   "programme had no effect there, only that any effect was smaller than this "
+                   "design can reliably detect (see each result's smallest detectable change).")
+    if pretrend:
+        out.append("Treat with caution: for " + ", ".join(pretrend) + ", schools in started "
+                   "and not-yet-started clusters were already moving differently before go-live, "
+                   "so part of the change may not be due to the programme.")
+    if fragile:
+        out.append("Sensitive to assumptions: the conclusion for " + ", ".join(fragile)
+                   + " would change if trends after go-live departed from parallel by less "
+                   "than the largest departure seen before go-live (breakdown value below 1).")
+    if not out:
+        out.append("No estimates are available, so the report cannot say what changed.")
+    return out
 
 
 def design_records(ctx: _Context) -> list[dict[str, Any]]:
@@ -132,7 +179,9 @@ def data_quality_records(ctx: _Context) -> dict[str, Any]:
     if isinstance(acc, pd.DataFrame) and len(acc):
         acc = _protect_accounting(acc, ctx)
         for r in acc.to_dict(orient="records"):
-            rows.append({k: (None if pd.isna(v) else v) for k, v in r.items()})
+            row = {k: (None if pd.isna(v) else v) for k, v in r.items()}
+            row["describes_people"] = str(row.get("table")) in PEOPLE_TABLES
+            rows.append(row)
     changes = 0
     rule = ""
     try:
@@ -160,12 +209,21 @@ def data_quality_records(ctx: _Context) -> dict[str, Any]:
     return out
 
 
+#: Input tables whose records describe people (pupils, their requests, staff): their record
+#: counts get disclosure control. Records of schools, clusters, links, money and activity do
+#: not describe people and are shown as they are.
+PEOPLE_TABLES: frozenset[str] = frozenset({
+    "pupil_census", "attendance", "suspensions", "ehc_requests", "eah_requests", "workforce",
+    "attainment",
+})
+
+
 def _protect_accounting(acc: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """Suppress small record counts: rows read = kept + excluded, so both parts are protected.
 
-    Records of pupil-level tables describe pupils, so a small count is treated like any other
-    small count (primary suppression) and the row relation read = kept + excluded gets
-    secondary suppression.
+    Records of the tables in :data:`PEOPLE_TABLES` describe people, so a small count is treated
+    like any other small count (primary suppression) and the row relation read = kept +
+    excluded gets secondary suppression.
     """
     from eah_eval.reporting.suppression import suppress_table
 
@@ -173,13 +231,19 @@ def _protect_accounting(acc: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     if not need <= set(acc.columns):
         return acc
     out = acc.copy()
-    counts = out[["rows_kept", "rows_excluded"]].astype(float)
-    st = suppress_table(counts, policy=ctx.policy, name="row accounting", margins=True)
-    ctx.records.append(st.record)
-    inner = st.values.iloc[: len(out)]
-    out["rows_kept"] = inner["rows_kept"].to_numpy()
-    out["rows_excluded"] = inner["rows_excluded"].to_numpy()
-    out["rows_read"] = inner["Total"].to_numpy()
+    people = out["table"].isin(PEOPLE_TABLES).to_numpy() if "table" in out else np.ones(
+        len(out), dtype=bool)
+    if people.any():
+        counts = out.loc[people, ["rows_kept", "rows_excluded"]].astype(float)
+        st = suppress_table(counts, policy=ctx.policy, name="row accounting", margins=True)
+        ctx.records.append(st.record)
+        inner = st.values.iloc[: len(counts)]
+        out["rows_kept"] = out["rows_kept"].astype(float)
+        out["rows_excluded"] = out["rows_excluded"].astype(float)
+        out["rows_read"] = out["rows_read"].astype(float)
+        out.loc[people, "rows_kept"] = inner["rows_kept"].to_numpy()
+        out.loc[people, "rows_excluded"] = inner["rows_excluded"].to_numpy()
+        out.loc[people, "rows_read"] = inner["Total"].to_numpy()
     keep = [c for c in ("table", "rows_read", "rows_kept", "rows_excluded", "reason") if c in out]
     return out[keep]
 
@@ -189,28 +253,41 @@ def data_quality(ctx: _Context) -> str:
     rec = data_quality_records(ctx)
     parts = []
     if rec["accounting"]:
-        acc = pd.DataFrame(rec["accounting"])
-        cols = [c for c in ("table", "rows_read", "rows_kept", "rows_excluded", "reason")
-                if c in acc.columns]
-        acc = acc[cols].copy()
-        for c in ("rows_read", "rows_kept", "rows_excluded"):
-            if c in acc.columns:
-                acc[c] = acc[c].map(
-                    lambda v: f"{int(v):,}" if v is not None and not pd.isna(v) else "c"
+        full = pd.DataFrame(rec["accounting"])
+        for people, caption, note in (
+            (True, "Records about people (pupils, their requests, staff): rows read, kept and "
+             "excluded for each input table, with reasons",
+             "Counts of records in the input files; small counts are suppressed"),
+            (False, "Other records (schools, clusters, links, activity, money): rows read, "
+             "kept and excluded for each input table, with reasons",
+             "These records do not describe people, so their counts are shown as they are"),
+        ):
+            acc = full[full["describes_people"] == people]
+            if acc.empty:
+                continue
+            cols = [c for c in ("table", "rows_read", "rows_kept", "rows_excluded", "reason")
+                    if c in acc.columns]
+            acc = acc[cols].copy()
+            for c in ("rows_read", "rows_kept", "rows_excluded"):
+                if c in acc.columns:
+                    acc[c] = acc[c].map(
+                        lambda v: f"{int(v):,}" if v is not None and not pd.isna(v) else "c"
+                    )
+            acc["reason"] = acc.get("reason", pd.Series(dtype=str)).fillna("").replace(
+                "", "none")
+            acc = acc.set_index("table")
+            acc.columns = [c.replace("_", " ").capitalize() for c in acc.columns]
+            numeric = ["Rows read", "Rows kept", "Rows excluded"]
+            parts.append(
+                html_table(
+                    acc,
+                    caption=caption,
+                    row_header="Table",
+                    numeric_columns=numeric,
+                    count_columns=numeric if people else (),
+                    notes=[note],
                 )
-        acc["reason"] = acc.get("reason", pd.Series(dtype=str)).fillna("").replace("", "none")
-        acc = acc.set_index("table")
-        acc.columns = [c.replace("_", " ").capitalize() for c in acc.columns]
-        parts.append(
-            html_table(
-                acc,
-                caption="Rows read, kept and excluded for each input table, with reasons",
-                row_header="Table",
-                numeric_columns=["Rows read", "Rows kept", "Rows excluded"],
-                count_columns=["Rows read", "Rows kept", "Rows excluded"],
-                notes=["Counts of records in the input files; small counts are suppressed"],
             )
-        )
     else:
         parts.append(paragraph("The data loader did not report row accounting."))
     parts.append(

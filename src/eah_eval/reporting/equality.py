@@ -48,9 +48,9 @@ SUBGROUP_TITLE: dict[str, str] = {
 GROUP_LABEL: dict[str, str] = {
     "fsm": "Eligible for free school meals",
     "not_fsm": "Not eligible for free school meals",
-    "K": "SEN support",
-    "E": "EHC plan",
-    "N": "No identified SEN",
+    "K": "Pupils with SEN support",
+    "E": "Pupils with an EHC plan",
+    "N": "Pupils with no identified SEN",
     "F": "Girls",
     "M": "Boys",
 }
@@ -213,8 +213,8 @@ def equality_section(ctx: _Context, headline: dict[str, Any]) -> tuple[str, dict
             for g in out["groups"]:
                 if g["group"] == "All pupils" and "All pupils" in rows:
                     continue
-                name = "All pupils" if g["group"] == "All pupils" else (
-                    f"{SUBGROUP_TITLE[sg]}: {g['group']}")
+                name = (g["group"] if g["group"] == "All pupils" or sg != "ethnicity"
+                        else f"{SUBGROUP_TITLE[sg]}: {g['group']}")
                 lvl = g["level_flag"] or _fmt(g["level"], 1)
                 if g["group"] == "All pupils":
                     h = headline.get(mid)

@@ -299,9 +299,16 @@ def _by_cluster(ctx: _Context, panel: pd.DataFrame, comparison_group: str) -> pd
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                value = float(aggregate(robustness.fit_group_time(sub, comparison_group),
-                                        "simple").overall_att)
-            why = ""
+                # The cluster is the only one of its wave left, so its wave's estimate is
+                # the cluster's own.
+                by_group = aggregate(robustness.fit_group_time(sub, comparison_group),
+                                     "group").table.to_frame().reset_index()
+            hit = by_group[_col(by_group, "group", "cohort").astype(int) == cohort]
+            if len(hit):
+                value, why = float(_col(hit, "estimate").iloc[0]), ""
+            else:
+                value, why = float("nan"), ("no comparison clusters remain after this wave "
+                                            "started")
         except EahEvalError as exc:
             value, why = float("nan"), str(exc)
         rows.append({"cluster": cl, "first_treated": cohort,
@@ -368,14 +375,24 @@ def estimate_all(ctx: _Context) -> Estimates:
     equality, equality_results = equality_section(ctx, measures)
     vfm, vfm_results = _vfm(ctx, done)
     levels = sorted({e.rating.maryland_level for e in done})
-    certainty = (
-        "The strength of evidence ranges from Maryland level "
-        f"{levels[0]} to {levels[-1]} (out of 5); each result's rating and reasons are in the "
-        "headline table. Intervals allow for the small number of clusters: "
-        f"{done[0].inference_note}."
-        if done
-        else "We cannot say how sure we are: no estimates could be computed."
-    )
+    certainty = "We cannot say how sure we are: no estimates could be computed."
+    if done:
+        certainty = (
+            f"The strength of evidence ranges from level {levels[0]} to {levels[-1]} on the "
+            "Maryland Scientific Methods Scale (1 = weakest, 5 = a randomised trial); each "
+            "result's rating and the reasons are under the headline table. Intervals allow for "
+            f"the small number of clusters: {done[0].inference_note}. The robustness section "
+            "compares other estimators and tests how far the conclusions depend on the "
+            "comparison clusters having followed the same trends."
+        )
+        for e in done:
+            ri = e.checks.get("randomization")
+            if ri is not None and ri.ok and ri.value is not None:
+                certainty += (
+                    f" Re-running the analysis for {e.title} with every cluster's start date "
+                    f"shuffled gives p = {_fmt(ri.value, 3)} (valid if the order in which "
+                    "clusters started was as good as random)."
+                )
     results = {
         "measures": measures,
         "not_estimated": failed,
@@ -547,8 +564,19 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                        f"({_unit_words(e.unit)}), all periods after each wave's go-live",
                        row_header="Wave (first period after go-live)")
         )
+        shown = {int(v) for v in _col(bw, "group", "cohort")}
+        started = sorted({int(v) for v in e.by_cluster["first_treated"]}) if len(
+            e.by_cluster) else []
+        missing_waves = [g for g in started if g not in shown]
+        if missing_waves:
+            parts.append(paragraph(
+                "No estimate for the wave(s) "
+                + ", ".join(_cohort_label(e.period, g) for g in missing_waves)
+                + ": every other cluster had started by then, so no comparison remains."))
         bc = e.by_cluster
         if len(bc):
+            order = {c: k for k, c in enumerate(ctx.design["cluster_id"])}
+            bc = bc.assign(_o=bc["cluster"].map(order)).sort_values("_o")
             vals = []
             for r in bc.to_dict(orient="records"):
                 vals.append(r["flag"] if r["flag"] else _fmt(r["estimate"]))
@@ -557,6 +585,7 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                  "Change (no interval)": vals},
                 index=pd.Index([str(name_of.get(c, c)) for c in bc["cluster"]], name="Cluster"),
             )
+            reasons = sorted({str(r) for r in bc["note"] if r})
             parts.append(html_table(
                 disp_c,
                 caption=f"{e.title}: estimated change in each cluster that started "
@@ -565,7 +594,8 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                 notes=["One cluster alone is too few for a reliable interval: read these as "
                        "a guide to consistency across clusters, not as separate findings",
                        "Clusters whose average count per period is below the disclosure "
-                       "threshold are suppressed"],
+                       "threshold are suppressed",
+                       *(f"x: {r}" for r in reasons)],
             ))
     if not parts:
         return section(
@@ -734,13 +764,17 @@ def _vfm(ctx: _Context, done: list[MeasureEstimate]) -> tuple[str, dict[str, Any
         if e.measure_id not in VALUED or not np.isfinite(e.n_pupils_treated):
             continue
         key, what, per_pupil = VALUED[e.measure_id]
-        scale = e.n_pupils_treated * per_pupil
+        panel = ctx.panel(e.measure_id)
+        treated = panel[panel["first_treated"] > 0]
+        records = float(treated.groupby("period_index")["denominator"].sum().mean())
+        scale = records * per_pupil
+        per_year = 3.0 if panel.attrs.get("period") == "term" else 1.0
         # A fall in the measure is a change avoided; carry the interval through.
         change = [-v * scale for v in (e.estimate, e.upper, e.lower)]
         unit_cost = float(p.unit_costs.get(key, float("nan")))
         valued = [c * unit_cost for c in change] if unit_cost > 0 else [float("nan")] * 3
-        per_outcome = annual / change[0] if change[0] > 0 else float("nan")
-        rows[what.capitalize()] = {
+        per_outcome = annual / per_year / change[0] if change[0] > 0 else float("nan")
+        rows[what[0].upper() + what[1:]] = {
             "Estimate": _fmt(change[0], 1),
             f"{level}% interval": f"{_fmt(change[1], 1)} to {_fmt(change[2], 1)}",
             "Unit cost (£)": _fmt(unit_cost, 0) if unit_cost > 0 else "x",
@@ -750,7 +784,7 @@ def _vfm(ctx: _Context, done: list[MeasureEstimate]) -> tuple[str, dict[str, Any
         }
         out["valued"][e.measure_id] = {
             "what": what, "estimate": change[0], "ci_lower": change[1], "ci_upper": change[2],
-            "pupils": e.n_pupils_treated, "unit_cost_gbp": unit_cost if unit_cost > 0 else None,
+            "records_per_period": records, "unit_cost_gbp": unit_cost if unit_cost > 0 else None,
             "value_gbp": valued[0], "value_ci_lower_gbp": valued[1],
             "value_ci_upper_gbp": valued[2], "cost_per_outcome_gbp": per_outcome,
         }
@@ -763,11 +797,13 @@ def _vfm(ctx: _Context, done: list[MeasureEstimate]) -> tuple[str, dict[str, Any
             "costs; finance and school census records",
             row_header="Change",
             notes=[
-                "Changes apply the estimated change to the pupils on roll in clusters that "
-                "started (a fall counts as a change avoided; negative = an increase)",
+                "Changes apply the estimated change to the pupils in clusters that started "
+                "(the measure's own count: pupils on roll, or enrolments aged 5 to 15 for "
+                "persistent absence); a fall counts as a change avoided; negative = an increase",
                 "Unit costs are report parameters (unit_costs); x = no unit cost stated",
-                "Programme cost per one: yearly programme cost divided by the estimated "
-                "change; x when the estimate is not a reduction",
+                "Programme cost per one: programme cost over the same period (a year, or a "
+                "third of a year for a term) divided by the estimated change; x when the "
+                "estimate is not a reduction",
                 "Intervals carry the uncertainty of the estimate through; cost figures "
                 "themselves are taken as known",
             ]))

@@ -30,6 +30,7 @@ from eah_eval.errors import EahEvalError
 from eah_eval.reporting import content
 from eah_eval.reporting.charts import Series, describe_trend, line_chart
 from eah_eval.reporting.html import paragraph, section, unavailable
+from eah_eval.reporting.narrative import period_word, with_unit
 from eah_eval.reporting.params import ReportParams, params_to_dict, parse_params
 from eah_eval.reporting.qa import QARecord, now_iso
 from eah_eval.reporting.suppression import DisclosurePolicy, SuppressionRecord, suppress_rows
@@ -262,6 +263,10 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
 
     mult = SCALE_MULTIPLIER[m.scale]
     unit = SCALE_UNIT[m.scale]
+    label = with_unit(m.title, unit)
+    pw = period_word(period)
+    ordered = frame.drop_duplicates("period_index").sort_values("period_index")
+    span = f"{ordered['period'].iloc[0]} to {ordered['period'].iloc[-1]}"
     labels = frame.drop_duplicates("period_index").set_index("period_index")["period"]
 
     # Wave series from the protected subtotals (ratio measures only).
@@ -308,11 +313,12 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
                 "c" if f == "c" else ("x" if pd.isna(v) else f"{v:.1f}")
                 for f, v in zip(wflag[w].tolist(), wide[w].tolist(), strict=True)
             ]
-        disp.index.name = "Periods from go-live"
+        disp.index.name = f"{pw.capitalize()} from go-live"
         table = html_table(
             disp,
-            caption=f"{m.title} ({unit}) by rollout wave, periods relative to go-live",
-            row_header="Periods from go-live (0 = go-live)",
+            caption=f"{label} by rollout wave, {pw} relative to go-live; clusters in this "
+            "report",
+            row_header=f"{pw.capitalize()} from go-live (0 = first {pw[:-1]} after go-live)",
         )
         first_last = describe_trend(
             pd.DataFrame(wave_rows), x="event_time", y="value", by="wave"
@@ -322,16 +328,18 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
             line_chart(
                 series,
                 title=title,
-                xlabel=f"{period.replace('_', ' ')}s from go-live (0 = go-live)",
-                ylabel=f"{m.title} ({unit})",
+                xlabel=f"{pw} from go-live (0 = first {pw[:-1]} after go-live)",
+                ylabel=label,
                 alt=(
                     f"Line chart of {m.title} by rollout wave, aligned on each wave's go-live. "
                     f"First and last values shown by wave: {first_last}."
                 ),
                 caption=(
-                    f"{m.title} ({unit}), {period.replace('_', ' ')}, by rollout wave; source: "
-                    f"{', '.join(m.source_tables)}; clusters in this report; "
-                    "gaps are suppressed values."
+                    f"Measure: {label}, by rollout wave. Source: "
+                    f"{', '.join(m.source_tables)} records. Population: pupils in schools of "
+                    f"the {len(ctx.design)} clusters in this report. Geography: "
+                    f"{ctx.params.council}. Period: {span}, each wave aligned on its go-live. "
+                    "Gaps are suppressed or unavailable values."
                 ),
                 vline=0,
                 vline_label="go-live",
@@ -346,7 +354,8 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
     wide_v = sub_v.pivot_table(index="unit", columns="period_index", values="value",
                                aggfunc="first", dropna=False)
     disp_rows = {}
-    for u in wide_v.index:
+    order = [u for u in ctx.design["cluster_id"] if u in set(wide_v.index)]
+    for u in order:
         row = {}
         for pi in wide_v.columns:
             mask = (sub_v["unit"] == u) & (sub_v["period_index"] == pi)
@@ -361,8 +370,8 @@ def _descriptive(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any]]:
     parts.append(
         html_table(
             disp_c,
-            caption=f"{m.title} ({unit}) by cluster, latest periods",
-            row_header="Cluster",
+            caption=f"{label} by cluster, latest {len(keep)} {pw}; {ctx.params.council}",
+            row_header="Cluster (wave)",
         )
     )
     cluster_rows = []
@@ -534,5 +543,5 @@ def _measure_section(ctx: _Context, measure_id: str) -> tuple[str, dict[str, Any
         body, data = _descriptive(ctx, measure_id)
     except EahEvalError as exc:
         body, data = ctx.note_unavailable(f"The trend in {m.title}", str(exc)), {}
-    intro = paragraph(f"{m.description} Direction: {m.direction_reason}")
+    intro = paragraph(f"{m.description} Which way is better: {m.direction_reason}")
     return section(m.title, intro + body, level=3, anchor=f"trend-{escape(measure_id)}"), data

@@ -25,10 +25,16 @@ class Finding:
     clear: bool
 
 
-def fmt_number(value: float, unit: str = "", digits: int = 1) -> str:
-    """Format a number with a unit suffix (``"%"`` becomes "percentage points")."""
+def fmt_number(value: float, unit: str = "", digits: int | None = None) -> str:
+    """Format a number with a unit suffix (``"%"`` becomes "percentage points").
+
+    Without ``digits``, numbers below 1 in size get two decimals and others one, so that a
+    small change never reads as "0.0" or "-0.0".
+    """
     if value is None or math.isnan(value):
         return "not available"
+    if digits is None:
+        digits = 2 if abs(value) < 1 else 1
     text = f"{value:,.{digits}f}"
     if unit in ("%", "percent"):
         return f"{text} percentage points"
@@ -66,7 +72,9 @@ def describe_effect(
         Confidence level of the interval.
     """
     pct = f"{round(level * 100):d}%"
-    interval = f"{pct} interval {fmt_number(lower, unit)} to {fmt_number(upper, unit)}"
+    digits = 2 if max(abs(lower), abs(upper)) < 1 else 1
+    interval = (f"{pct} interval {fmt_number(lower, '', digits)} to "
+                f"{fmt_number(upper, unit, digits)}")
     if any(map(math.isnan, (estimate, lower, upper))):
         return Finding(
             f"{measure_title}: the estimate is not available.",
@@ -78,12 +86,16 @@ def describe_effect(
         change = "an increase" if up else "a reduction"
         if direction == "none":
             judgement = "The direction of a good change is not judged for this measure."
+            verdict = " (whether this is good is not judged for this measure)"
         elif (direction == "higher_better") == up:
             judgement = "This is the direction of improvement."
+            verdict = ", an improvement"
         else:
             judgement = "This is in the direction of worsening."
+            verdict = ", a worsening"
         return Finding(
-            f"{measure_title}: clear evidence of {change} of {fmt_number(abs(estimate), unit)}.",
+            f"{measure_title}: clear evidence of {change} of "
+            f"{fmt_number(abs(estimate), unit)}{verdict}.",
             f"Estimated change {fmt_number(estimate, unit)} ({interval}). {judgement}",
             True,
         )
@@ -96,3 +108,18 @@ def describe_effect(
         f"Estimated change {fmt_number(estimate, unit)} ({interval}).",
         False,
     )
+
+
+def period_word(period: str, plural: bool = True) -> str:
+    """Plain word for a period grain: ``"census"`` -> ``"years"``, ``"term"`` -> ``"terms"``."""
+    word = {"term": "term", "census": "year", "academic_year": "year",
+            "calendar_year": "calendar year", "financial_year": "financial year"}.get(
+        period, "period")
+    return word + ("s" if plural else "")
+
+
+def with_unit(title: str, unit: str) -> str:
+    """Title with its unit in brackets, unless the title already names it."""
+    if "(" in title or not unit:
+        return title
+    return f"{title} ({unit})"
