@@ -213,6 +213,8 @@ def main() -> int:
     parser.add_argument("--draws", type=int, default=999)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--modes", default="analytic,bootstrap",
+                        help="which SE modes to run: analytic, bootstrap or both")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.data, args.draws)
@@ -226,7 +228,10 @@ def main() -> int:
         path = OUT / f"panel_{n_units}x{n_periods}.csv"
         if not path.exists():
             make_panel(n_units, n_periods).to_csv(path, index=False)
-        for draws, mode in ((0, "analytic"), (args.draws, f"bootstrap {args.draws}")):
+        modes = [(0, "analytic"), (args.draws, f"bootstrap {args.draws}")]
+        for draws, mode in modes:
+            if mode.split()[0] not in args.modes.split(","):
+                continue
             print(f"\n== {n_units:,} units x {n_periods} periods, {mode} SEs ==", flush=True)
             results = {tool: run_tool(tool, path, draws, args.timeout) for tool in tools}
             summary[f"{size} {mode}"] = results
