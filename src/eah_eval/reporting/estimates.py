@@ -528,13 +528,14 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                     f"{level}% intervals as error bars."
                 ),
                 caption=(
-                    f"Measure: {e.title} ({_unit_words(e.unit)}). Difference between schools in "
+                    f"Measure: {e.title}, differences in {_unit_words(e.unit)}. Difference "
+                    "between schools in "
                     f"clusters that had started Experts at Hand and schools in clusters not yet "
                     f"started, by {pw[:-1]} relative to go-live, against the {pw[:-1]} before "
                     f"go-live; {level}% pointwise intervals. Source: "
-                    f"{', '.join(ctx.measure_sources(e.measure_id))}. Population: pupils in the "
-                    f"report's {len(ctx.design)} clusters. Period: "
-                    f"{ctx.period_span(e.measure_id)}."
+                    f"{', '.join(ctx.measure_sources(e.measure_id))} records. Population: pupils "
+                    f"in schools of the report's {len(ctx.design)} clusters. Geography: "
+                    f"{ctx.params.council}. Period: {ctx.period_span(e.measure_id)}."
                 ),
                 vline=-0.5,
                 vline_label="go-live",

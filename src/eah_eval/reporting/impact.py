@@ -417,17 +417,28 @@ def _filter_years(frame: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
 
 
 def _trend_title(title: str, rows: list[dict[str, Any]]) -> str:
-    """Active title from the data: direction of the average change after go-live."""
+    """Active title from the data: in how many waves the level rose after go-live.
+
+    Each wave is compared with itself (its mean after go-live against its mean before), so
+    differences in level between waves do not masquerade as change.
+    """
     df = pd.DataFrame(rows).dropna(subset=["value"])
-    before = df[df["event_time"] < 0]["value"].mean()
-    after = df[df["event_time"] >= 0]["value"].mean()
-    if any(map(math.isnan, (before, after))):
+    ups = downs = 0
+    for _, g in df.groupby("wave"):
+        before = g.loc[g["event_time"] < 0, "value"].mean()
+        after = g.loc[g["event_time"] >= 0, "value"].mean()
+        if math.isnan(before) or math.isnan(after):
+            continue
+        ups += int(after > before)
+        downs += int(after < before)
+    n = ups + downs
+    if n == 0:
         return f"{title} by rollout wave around go-live"
-    if abs(after - before) < 1e-9:
-        change = "was unchanged"
-    else:
-        change = "was higher" if after > before else "was lower"
-    return f"{title} {change} after go-live than before, on average across waves"
+    if ups == n:
+        return f"{title} was higher after go-live than before in every wave"
+    if downs == n:
+        return f"{title} was lower after go-live than before in every wave"
+    return f"{title} was higher after go-live than before in {ups} of {n} waves"
 
 
 # --------------------------------------------------------------------------------------------
