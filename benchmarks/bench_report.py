@@ -1,7 +1,11 @@
 """End-to-end time of the demo impact report (target: under 60 s on 2 cores).
 
 Writes the synthetic council once (not timed), then times ``run_report`` (kernel start,
-loading, measures, estimators, disclosure control, HTML export) and prints the figures.
+loading, measures, estimators, robustness checks, equality breakdowns, disclosure control,
+HTML export) and prints the figures: wall-clock time, and CPU time (user + system) of this
+process and its children (the kernel and the exporter run as children). On a machine shared
+with other work, wall time overstates the report's own cost; the load average is printed so
+the two can be read together. The build itself is mostly single-threaded.
 
     .venv/bin/python benchmarks/bench_report.py [--reps N]
 """
@@ -9,6 +13,7 @@ loading, measures, estimators, disclosure control, HTML export) and prints the f
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -28,20 +33,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         write_council(data, seed=20261130)
-        times = []
+        times: list[float] = []
+        cpus: list[float] = []
         for k in range(args.reps):
+            load0 = os.getloadavg()[0]
             cpu0 = os.times()
             t0 = time.perf_counter()
             out = run_report(ReportParams(data=str(data)), Path(tmp) / f"out{k}")
             wall = time.perf_counter() - t0
             cpu1 = os.times()
-            cpu = (cpu1.user - cpu0.user) + (cpu1.children_user - cpu0.children_user)
+            cpu = sum(getattr(cpu1, a) - getattr(cpu0, a)
+                      for a in ("user", "system", "children_user", "children_system"))
+            build = float("nan")
+            if out.results is not None:
+                build = float(json.loads(out.results.read_text())["qa"]["seconds"])
             times.append(wall)
-            print(f"run {k + 1}: wall {wall:.1f} s, CPU of this process and children "
-                  f"{cpu:.1f} s (kernel runs as a child), html {out.html.stat().st_size:,} bytes")
+            cpus.append(cpu)
+            print(f"run {k + 1}: wall {wall:.1f} s (of which the build inside the kernel "
+                  f"{build:.1f} s); CPU of this process and children {cpu:.1f} s; load average "
+                  f"{load0:.1f} -> {os.getloadavg()[0]:.1f}; html "
+                  f"{out.html.stat().st_size:,} bytes")
         best = min(times)
-        print(f"demo impact report end to end: best {best:.1f} s; target {TARGET_S:.0f} s; "
-              f"ratio {best / TARGET_S:.2f} ({os.cpu_count()} cores visible)")
+        print(f"demo impact report end to end: best wall {best:.1f} s, CPU {min(cpus):.1f} s; "
+              f"target {TARGET_S:.0f} s; ratio wall {best / TARGET_S:.2f}, CPU "
+              f"{min(cpus) / TARGET_S:.2f} ({os.cpu_count()} cores visible)")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,32 @@ def test_disclosure_scan_html_and_json(tiny_report: ReportOutputs) -> None:
     assert bad == []
 
 
+def test_every_robustness_check_is_shown_or_its_failure_explained(
+    tiny_report: ReportOutputs,
+) -> None:
+    """No silent failures: each check has a value, or the report says why it has none."""
+    import html as html_lib
+
+    assert tiny_report.results is not None
+    res = json.loads(tiny_report.results.read_text())
+    page = html_lib.unescape(tiny_report.html.read_text())
+    measures = res["estimates"]["measures"]
+    assert measures, "the tiny council should give at least one estimate"
+    for mid, est in measures.items():
+        checks = est["checks"]
+        assert {"pretrend", "breakdown", "mde"} <= set(checks), mid
+        for name, chk in checks.items():
+            assert chk["note"], (mid, name)
+            if chk["value"] is None:
+                # the reason is printed in the robustness section
+                assert chk["note"] in page, (mid, name, chk["note"])
+    # not-estimated measures and unavailable sections are stated too
+    for mid, why in res["estimates"]["not_estimated"].items():
+        assert why in page, mid
+    for item in res["sections_unavailable"]:
+        assert item["reason"] in page
+
+
 def test_html_is_self_contained_and_structured(tiny_report: ReportOutputs) -> None:
     html = tiny_report.html.read_text()
     parser = _CountCells()

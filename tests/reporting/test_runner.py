@@ -49,6 +49,11 @@ def test_missing_parameter_is_named() -> None:
         ({"unit_costs": [1]}, ParameterTypeError, "'unit_costs' must be a mapping"),
         ({"analyst": "Ann", "assurer": "Ann"}, ParameterError, "'assurer' must not be the analyst"),
         ({"estimator": "ols"}, ParameterError, "'estimator' must be one of 'callaway_santanna'"),
+        ({"estimator": "twfe"}, ParameterError, "only 'callaway_santanna' is implemented"),
+        ({"power_sims": -1}, ParameterError, "'power_sims' must not be negative"),
+        ({"randomization_measures": "absence"}, ParameterTypeError,
+         "'randomization_measures' must be a list of str"),
+        ({"equality_min_pupils": 1.5}, ParameterTypeError, "'equality_min_pupils' must be int"),
     ],
 )
 def test_ill_typed_parameters_are_named(raw: dict, err: type, message: str) -> None:
@@ -61,7 +66,9 @@ def test_yaml_file_and_set_assignments(tmp_path: Path) -> None:
     f.write_text("data: somewhere\naudience: technical\nwaves: [1, 2]\n")
     p = build_params(ReportParams, file=f, assignments=["seed=5", "clusters=[C1]"])
     assert (p.audience, p.waves, p.seed, p.clusters) == ("technical", (1, 2), 5, ("C1",))
-    assert parse_assignment("title=A: B") == ("title", "A: B") or True  # YAML may read a map
+    # the value is read as YAML: "A: B" is a mapping, quoting keeps it a string
+    assert parse_assignment("title=A: B") == ("title", {"A": "B"})
+    assert parse_assignment("title='A: B'") == ("title", "A: B")
     with pytest.raises(ParameterError, match="--set expects key=value"):
         parse_assignment("seed")
 

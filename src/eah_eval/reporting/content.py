@@ -322,11 +322,41 @@ def methods(ctx: _Context) -> str:
     )
     method = bullet_list(
         [
-            f"Headline estimator: {p.estimator.replace('_', ' ')}; comparison group: "
-            f"{p.comparison_group.replace('_', ' ')} clusters; unit: {p.level}.",
+            "Headline estimator: Callaway and Sant'Anna group-time difference-in-differences "
+            f"(doubly robust, no covariates), comparison group: "
+            f"{p.comparison_group.replace('_', ' ')} clusters; unit: {p.level} x period, "
+            "weighted by each school's count (pupils, enrolments or sessions); overall change = "
+            "the 'simple' average of the group-time estimates after go-live; event study with "
+            "a universal base period (the period before go-live).",
             f"Intervals: {p.inference.replace('_', ' ')} with {p.bootstrap_reps} replications, "
             f"seed {p.seed}, {round(100 * (1 - p.alpha))}% level, clustered by cluster "
             "(the few-cluster default).",
+            "Pre-trend test: joint Wald test of the event-study coefficients from five to two "
+            "periods before go-live, with an F reference on (clusters - 1) denominator degrees "
+            "of freedom because the cluster-robust covariance rests on few clusters.",
+            "Breakdown value (Rambachan and Roth, relative magnitudes): the largest multiple of "
+            "the biggest pre-go-live departure from parallel trends that post-go-live trends "
+            "could show before the interval for the average change over the first periods "
+            "after go-live includes zero (conditional least-favourable hybrid interval, 200 "
+            f"simulated draws, seed {p.seed}).",
+            f"Smallest detectable change: {p.power_sims} simulated rollouts on the council's "
+            "own panel (estimated change removed, clusters re-assigned at random to the "
+            "observed waves, an effect added, the headline estimator re-run, tested with the "
+            "cluster-robust t on clusters - 1 degrees of freedom); the change detected with 80% "
+            f"power at the {100 * p.alpha:g}% level; seed {p.seed}.",
+            f"Randomisation inference ({', '.join(p.randomization_measures) or 'none'}): the "
+            f"headline estimator re-run over {p.randomization_draws} re-orderings of which "
+            "clusters went live in which wave (all of them when there are no more); valid if "
+            "the rollout order was as good as random; the interval also assumes a constant "
+            "effect.",
+            "Other estimators under robustness: Borusyak-Jaravel-Spiess imputation, two-way "
+            "fixed effects and its Goodman-Bacon decomposition.",
+            f"Equality breakdowns ({', '.join(p.equality_measures) or 'none'}): the headline "
+            "estimator for each pupil group's own rate, where the group has at least "
+            f"{p.equality_min_pupils} records per period in every wave.",
+            "Value for money: programme costs from the finance records (statutory EHC needs "
+            "assessment costs excluded; central costs shared by schools) against the "
+            "estimated changes, at the unit costs given as report parameters.",
             "Evidence strength: Maryland Scientific Methods Scale (level 3 for a difference-"
             "in-differences design whose comparison group is shown comparable) with the EEF "
             "padlock scale; downgrades for failed pre-trend tests, thin comparison groups, and "

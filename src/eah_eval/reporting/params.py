@@ -171,6 +171,12 @@ class ReportParams:
             raise ParameterError(
                 f"report parameter 'bootstrap_reps' must be positive; got {self.bootstrap_reps}"
             )
+        if self.estimator != "callaway_santanna":
+            raise ParameterError(
+                "report parameter 'estimator': only 'callaway_santanna' is implemented as the "
+                "headline estimator (imputation and two-way fixed effects are shown under "
+                f"robustness); got {self.estimator!r}"
+            )
         for name in ("power_sims", "randomization_draws", "equality_min_pupils"):
             if getattr(self, name) < 0:
                 raise ParameterError(
