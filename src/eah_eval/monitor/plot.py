@@ -241,7 +241,8 @@ def small_multiples(
             head += f" | {a.symbol} {a.short}"
         if chart.trial_limits:
             head += " (trial limits)"
-        ax.set_title(head, loc="left", fontsize=9)
+        # a fixed title height: automatic placement measures every tick label of the panel
+        ax.set_title(head, loc="left", fontsize=9, y=1.0, pad=4)
         ax.tick_params(labelsize=7)
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, h)
