@@ -20,13 +20,14 @@ import importlib.util
 import itertools
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from eah_eval.data.lineage import Lineage, resolve_lineage
@@ -40,6 +41,7 @@ from eah_eval.errors import (
     OptionTypeError,
 )
 
+T = TypeVar("T")
 EngineName = Literal["duckdb", "spark"]
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
@@ -144,70 +146,40 @@ def connect(engine: object = "duckdb") -> tuple[BaseBackend, str]:
     )
 
 
-def _spark_type(table: str, column: str, series: pd.Series) -> str:
-    """Spark SQL type of a column: from the table schema when known, else from the dtype."""
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+}
+
+
+def _arrow_type(table: str, column: str) -> pa.DataType | None:
+    """Arrow type of a schema column (None: not a schema column, let Arrow infer it)."""
     if table in TABLES:
         for f in fields(table):
             if f["name"] == column:
-                return {
-                    "string": "string",
-                    "integer": "bigint",
-                    "number": "double",
-                    "date": "date",
-                    "boolean": "boolean",
-                }.get(str(f.get("type")), "string")
-    if pd.api.types.is_bool_dtype(series):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(series):
-        return "bigint"
-    if pd.api.types.is_float_dtype(series):
-        return "double"
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    return "string"
+                return _ARROW_TYPES.get(str(f.get("type")), pa.string())
+    return None
 
 
-def _to_spark(session: Any, table: str, df: pd.DataFrame) -> Any:
-    """Make a Spark DataFrame from a pandas frame with an explicit schema.
+def _to_arrow(table: str, df: pd.DataFrame) -> pa.Table:
+    """Convert a pandas frame to Arrow once, every schema column with its schema type.
 
-    Dates become ``datetime.date`` (no time-zone shifts) and missing values ``None``.
+    Columns already of the right dtype convert without re-typing in pandas (numeric and
+    Arrow-backed string columns without a copy); an all-blank column still gets its type.
     """
-    types = {c: _spark_type(table, c, df[c]) for c in df.columns}
-    columns: list[list[object]] = []
+    arrays = []
     for c in df.columns:
         col = df[c]
-        if types[c] == "date":
-            values = pd.to_datetime(col)
-            columns.append([None if pd.isna(v) else v.date() for v in values])
-        else:
-            kind = {"bigint": int, "double": float, "boolean": bool}.get(types[c], str)
-            columns.append([None if pd.isna(v) else kind(v) for v in col.astype(object)])
-    rows = list(zip(*columns, strict=True)) if columns else []
-    ddl = ", ".join(f"`{c}` {t}" for c, t in types.items())
-    return session.createDataFrame(rows, schema=ddl)
-
-
-def _coerce(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Give every schema column a definite dtype (an all-blank column must still be typed)."""
-    if table not in TABLES:
-        return df
-    out = df.copy()
-    for f in fields(table):
-        name, kind = f["name"], f.get("type")
-        if name not in out.columns:
-            continue
-        col = out[name]
-        if kind == "date":
-            out[name] = pd.to_datetime(col)
-        elif kind == "integer":
-            out[name] = col.astype("Int64") if col.isna().any() else col.astype("int64")
-        elif kind == "number":
-            out[name] = pd.to_numeric(col).astype("float64")
-        elif kind == "boolean":
-            out[name] = col.astype("boolean") if col.isna().any() else col.astype(bool)
-        elif not pd.api.types.is_string_dtype(col) or col.dtype == object:
-            out[name] = col.astype("string")
-    return out
+        typ = _arrow_type(table, str(c))
+        if typ == pa.date32() and not pd.api.types.is_datetime64_any_dtype(col):
+            col = pd.to_datetime(col)
+        elif typ in (pa.int64(), pa.float64()) and col.dtype == object:
+            col = pd.to_numeric(col)
+        arrays.append(pa.Array.from_pandas(col, type=typ))
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
 
 
 def _read_directory(path: Path) -> dict[str, pd.DataFrame] | dict[str, str]:
@@ -250,6 +222,9 @@ class TableSet:
         self.lineage: Lineage = _identity_lineage()
         self.accounting = accounting
         self._cache: dict[str, ir.Table] = {}
+        self._memo: dict[object, object] = {}
+        self._keep: list[object] = []
+        self._merged_urns: tuple[str, ...] = ()
         self._mapping: ir.Table | None = None
         self._small_mapping: dict[str, str] | None = None
         self._single_la: tuple[str | None] | None = None
@@ -273,14 +248,29 @@ class TableSet:
                 f"table {name!r} must be a pandas DataFrame or an Ibis table; got "
                 f"{type(value).__name__}"
             )
+        self._forget()
+
+    def _forget(self) -> None:
         self._cache.clear()
+        self._memo.clear()
+
+    def memo(self, key: object, make: Callable[[], T]) -> T:
+        """Return the value stored under ``key``, making it with ``make()`` the first time.
+
+        Used for recipe expressions and compiled SQL, which depend only on the tables and the
+        lineage held here (the store is emptied when either changes).
+        """
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[return-value]
 
     def set_lineage(self, lineage: Lineage) -> None:
         """Use ``lineage`` to put records on canonical URNs."""
         self.lineage = lineage
-        self._cache.clear()
+        self._forget()
         mapping = lineage.mapping
         changed = mapping[mapping["urn"] != mapping["canonical_urn"]]
+        self._merged_urns = tuple(sorted(set(changed["canonical_urn"].astype(str))))
         self._mapping = None
         self._small_mapping = None
         if 0 < len(changed) <= _INLINE_MAPPING_MAX:
@@ -303,15 +293,19 @@ class TableSet:
         return tuple(self._tables)
 
     def _put(self, name: str, frame: pd.DataFrame) -> ir.Table:
+        """Place a frame on the backend as Arrow: DuckDB scans it in place, Spark reads it."""
         label = f"eah_{next(_counter)}_{name}"
-        frame = _coerce(name, frame)
+        arrow = _to_arrow(name, frame)
         if self.engine == "spark":
             session = self.backend._session
-            _to_spark(session, name, frame).createOrReplaceTempView(label)
+            session.createDataFrame(arrow).createOrReplaceTempView(label)
             return self.backend.table(label)
         if self.engine == "duckdb":
-            return self.backend.create_table(label, frame, temp=True, overwrite=True)
-        return ibis.memtable(frame)
+            # a view over the Arrow table (no copy into DuckDB); keep the table alive
+            self._keep.append(arrow)
+            self.backend.con.register(label, arrow)
+            return self.backend.table(label)
+        return ibis.memtable(arrow)
 
     def memtable(self, name: str, frame: pd.DataFrame) -> ir.Table:
         """Place a small helper frame on the backend."""
@@ -342,7 +336,11 @@ class TableSet:
         return self._cache[key]
 
     def school_attributes(self) -> ir.Table:
-        """Schools with cluster, wave (string), LA code, phase and establishment type."""
+        """Schools with cluster, wave (string), LA code, phase and establishment type.
+
+        ``_merged`` is true for a school that took over at least one predecessor URN (its
+        records may hold two URNs for one pupil and period).
+        """
         key = "attrs"
         if key not in self._cache:
             s = self.raw("schools")
@@ -350,6 +348,9 @@ class TableSet:
                 _c_cluster=lambda t: t.cluster_id, wave=lambda t: t.rollout_wave.cast("string")
             )
             j = s.left_join(c, s.cluster_id == c._c_cluster)
+            merged = (
+                j.urn.isin(self._merged_urns) if self._merged_urns else ibis.literal(False)
+            )
             self._cache[key] = j.select(
                 _a_urn=j.urn,
                 cluster_id=j.cluster_id,
@@ -357,6 +358,7 @@ class TableSet:
                 la_code=j.la_code,
                 phase=j.phase,
                 establishment_type=j.establishment_type,
+                _merged=merged,
             )
         return self._cache[key]
 

@@ -14,6 +14,7 @@ conversion, merger and amalgamation; the lineage rule is carried on the result.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from eah_eval.measures.definitions import (
     Measure,
     MeasureOptions,
 )
-from eah_eval.measures.engine import open_tables, period_label
+from eah_eval.measures.engine import TableSet, open_tables, period_label
 from eah_eval.measures.recipes import RECIPES, Ctx, Part, Spec
 from eah_eval.measures.registry import get_measure
 from eah_eval.measures.rollout import RULE_TEXT, cluster_rollout
@@ -128,43 +129,89 @@ class MeasureResult:
         return self.describe() + "\n" + self.frame.to_string(max_rows=20)
 
 
+_UNIT_COLUMN = {"school": "urn", "cluster": "cluster_id", "wave": "wave", "la": "la_code"}
+
+
 def _unit_expr(rel: ir.Table, level: str) -> ir.Value:
-    return {
-        "school": rel.urn,
-        "cluster": rel.cluster_id,
-        "wave": rel.wave,
-        "la": rel.la_code,
-    }[level]
+    return rel[_UNIT_COLUMN[level]]
 
 
-def _aggregate(part: Part, level: str, label: str) -> ir.Table:
-    """Aggregate one part to (unit, period_index, group) in the backend, in a union-ready shape."""
-    rel = part.rel
-    rel = rel.mutate(unit=_unit_expr(rel, level))
-    rel = rel.filter(rel.unit.notnull())
-    grouped = rel.group_by(_KEYS)
-    if part.agg == "sum":
-        out = grouped.agg(v=rel.x.sum().cast("float64"), n=ibis.null("float64"))
-    elif part.agg == "nunique":
-        out = grouped.agg(v=rel.key.nunique().cast("float64"), n=ibis.null("float64"))
-    else:
-        out = grouped.agg(
-            v=rel.x.median().cast("float64"), n=rel.x.count().cast("float64")
+def _same(p: Part, q: Part) -> bool:
+    if p.agg != q.agg or not p.x.equals(q.x):
+        return False
+    if p.d is None or q.d is None:
+        return p.d is None and q.d is None
+    return bool(p.d.equals(q.d))
+
+
+@dataclass
+class _Batch:
+    """The parts of several specs, bucketed by identical base relation (one scan each)."""
+
+    bases: list[tuple[ir.Table, list[Part]]] = field(default_factory=list)
+    index: dict[Any, int] = field(default_factory=dict)
+    accounting: list[tuple[str, ir.Table]] = field(default_factory=list)
+
+    def add(self, part: Part) -> str:
+        key = part.base.op()
+        if key not in self.index:
+            self.index[key] = len(self.bases)
+            self.bases.append((part.base, []))
+        b = self.index[key]
+        members = self.bases[b][1]
+        for i, q in enumerate(members):
+            if _same(part, q):
+                return f"b{b}_{i}"
+        members.append(part)
+        return f"b{b}_{len(members) - 1}"
+
+    def add_accounting(self, table: str, acc: ir.Table) -> str:
+        for i, (name, other) in enumerate(self.accounting):
+            if name == table and acc.equals(other):
+                return f"a{i}"
+        self.accounting.append((table, acc))
+        return f"a{len(self.accounting) - 1}"
+
+
+def _bucket_pieces(b: int, base: ir.Table, members: list[Part], level: str) -> list[ir.Table]:
+    """Aggregate every member of one bucket in a single group-by over its base relation."""
+    values: dict[str, ir.Value] = {}
+    for i, p in enumerate(members):
+        values[f"_x{i}"] = p.x
+        if p.d is not None:
+            values[f"_d{i}"] = p.d
+    rel = base.mutate(unit=_unit_expr(base, level), **values)
+    aggs: dict[str, ir.Value] = {}
+    for i, p in enumerate(members):
+        x = rel[f"_x{i}"]
+        if p.agg == "sum":
+            aggs[f"v{i}"] = x.sum().cast("float64")
+            if p.d is not None:
+                aggs[f"n{i}"] = rel[f"_d{i}"].sum().cast("float64")
+        elif p.agg == "nunique":
+            aggs[f"v{i}"] = x.nunique().cast("float64")
+        else:
+            aggs[f"v{i}"] = x.median().cast("float64")
+            aggs[f"n{i}"] = x.count().cast("float64")
+    out = rel.group_by(_KEYS).aggregate(**aggs)
+    out = out.filter(out.unit.notnull())
+    return [
+        out.select(
+            part=ibis.literal(f"b{b}_{i}"),
+            unit=out.unit.cast("string"),
+            period_index=out.period_index.cast("int64"),
+            group=out.group.cast("string"),
+            v=out[f"v{i}"],
+            n=out[f"n{i}"] if f"n{i}" in out.columns else ibis.null("float64"),
         )
-    return out.select(
-        part=ibis.literal(label),
-        unit=out.unit.cast("string"),
-        period_index=out.period_index.cast("int64"),
-        group=out.group.cast("string"),
-        v=out.v,
-        n=out.n,
-    )
+        for i in range(len(members))
+    ]
 
 
-def _accounting_expr(table: str, acc: ir.Table) -> ir.Table:
+def _accounting_expr(label: str, table: str, acc: ir.Table) -> ir.Table:
     counts = acc.group_by("_reason").agg(rows=acc.count())
     return counts.select(
-        part=ibis.literal("accounting"),
+        part=ibis.literal(label),
         unit=ibis.literal(table),
         period_index=ibis.literal(0).cast("int64"),
         group=counts._reason.fill_null("used"),
@@ -173,23 +220,45 @@ def _accounting_expr(table: str, acc: ir.Table) -> ir.Table:
     )
 
 
-def _run(spec: Spec, level: str) -> dict[str, pd.DataFrame]:
-    """Execute numerator, denominator and accounting in one backend query."""
-    pieces = [_aggregate(spec.numerator, level, "numerator")]
-    if spec.denominator is not None:
-        pieces.append(_aggregate(spec.denominator, level, "denominator"))
-    pieces += [_accounting_expr(table, acc) for table, acc in spec.accounting]
-    frame = ibis.union(*pieces, distinct=False).to_pandas()
-    frame["part"] = frame["part"].astype(object).astype(str)
-    frame["unit"] = frame["unit"].astype(object).astype(str)
-    frame["group"] = frame["group"].astype(object).astype(str)
-    frame["period_index"] = frame["period_index"].astype("int64")
-    frame["v"] = frame["v"].astype("float64")
-    frame["n"] = frame["n"].astype("float64")
-    return {
-        name: sub.drop(columns="part").reset_index(drop=True)
-        for name, sub in frame.groupby("part", sort=False)
-    }
+def _execute(ts: TableSet, expr: ir.Table) -> pd.DataFrame:
+    """Run a query; on DuckDB the SQL compiled for an identical expression is reused."""
+    if ts.engine == "duckdb" and hasattr(ts.backend, "con"):
+        sql = ts.memo(("sql", expr.op()), lambda: str(ts.backend.compile(expr)))
+        result = ts.backend.con.sql(sql)
+        arrow = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+        return arrow.to_pandas()
+    return expr.to_pandas()
+
+
+def _run(ts: TableSet, specs: list[Spec], level: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Execute the parts and accounting of all ``specs`` in one backend query.
+
+    Returns the long result frame and, per spec, the labels of its pieces in that frame.
+    """
+    batch = _Batch()
+    labels: list[dict[str, Any]] = []
+    for spec in specs:
+        lab: dict[str, Any] = {"numerator": batch.add(spec.numerator)}
+        if spec.denominator is not None:
+            lab["denominator"] = batch.add(spec.denominator)
+        lab["accounting"] = [batch.add_accounting(t, a) for t, a in spec.accounting]
+        labels.append(lab)
+    pieces: list[ir.Table] = []
+    for b, (base, members) in enumerate(batch.bases):
+        pieces += _bucket_pieces(b, base, members, level)
+    pieces += [_accounting_expr(f"a{i}", t, a) for i, (t, a) in enumerate(batch.accounting)]
+    frame = _execute(ts, ibis.union(*pieces, distinct=False))
+    frame = pd.DataFrame(
+        {
+            "part": frame["part"].astype(object).astype(str),
+            "unit": frame["unit"].astype(object).astype(str),
+            "period_index": frame["period_index"].astype("int64"),
+            "group": frame["group"].astype(object).astype(str),
+            "v": frame["v"].astype("float64"),
+            "n": frame["n"].astype("float64"),
+        }
+    )
+    return frame, labels
 
 
 def _fan_terms(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
@@ -213,30 +282,39 @@ def _accounting(acc: pd.DataFrame | None) -> pd.DataFrame:
     return frame.sort_values(["table", "reason"], kind="stable").reset_index(drop=True)
 
 
-def _assemble(measure: Measure, spec: Spec, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    parts = _run(spec, level)
-    empty = pd.DataFrame(
-        {"unit": pd.Series([], dtype=object), "period_index": pd.Series([], dtype="int64"),
-         "group": pd.Series([], dtype=object), "v": pd.Series([], dtype="float64"),
-         "n": pd.Series([], dtype="float64")}
-    )
-    num = parts.get("numerator", empty)
-    accounting = _accounting(parts.get("accounting"))
-    if spec.denominator is None:
+_EMPTY = pd.DataFrame(
+    {"unit": pd.Series([], dtype=object), "period_index": pd.Series([], dtype="int64"),
+     "group": pd.Series([], dtype=object), "v": pd.Series([], dtype="float64"),
+     "n": pd.Series([], dtype="float64")}
+)
+
+
+def _assemble(
+    measure: Measure, spec: Spec, parts: dict[str, pd.DataFrame], lab: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def get(label: str) -> pd.DataFrame:
+        return parts.get(label, _EMPTY)
+
+    num = get(lab["numerator"])
+    accounting = _accounting(pd.concat([get(a) for a in lab["accounting"]], ignore_index=True))
+    if spec.numerator.agg == "median":
         out = num.rename(columns={"v": "value", "n": "denominator"})
         out["numerator"] = np.nan
         return out, accounting
-    num = num.drop(columns="n")
-    den = parts.get("denominator", empty).drop(columns="n")
-    if spec.denominator.fan_terms:
-        if len(num):
-            lo, hi = int(num["period_index"].min()), int(num["period_index"].max())
-            den = _fan_terms(den, lo, hi)
-        else:
-            den = den.iloc[0:0]
-    out = num.rename(columns={"v": "numerator"}).merge(
-        den.rename(columns={"v": "denominator"}), on=_KEYS, how="outer"
-    )
+    if spec.denominator is None:
+        out = num.rename(columns={"v": "numerator", "n": "denominator"})
+    else:
+        num = num.drop(columns="n")
+        den = get(lab["denominator"]).drop(columns="n")
+        if spec.denominator.fan_terms:
+            if len(num):
+                lo, hi = int(num["period_index"].min()), int(num["period_index"].max())
+                den = _fan_terms(den, lo, hi)
+            else:
+                den = den.iloc[0:0]
+        out = num.rename(columns={"v": "numerator"}).merge(
+            den.rename(columns={"v": "denominator"}), on=_KEYS, how="outer"
+        )
     out["numerator"] = out["numerator"].fillna(0.0)
     out["denominator"] = out["denominator"].fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -300,45 +378,107 @@ def compute(
     >>> res = compute(make_council(1).frames, "absence_overall_pct")  # doctest: +SKIP
     >>> res.frame.head()                                            # doctest: +SKIP
     """
-    measure = get_measure(measure_id)
-    level_ = measure.check_level(level)
-    period_ = measure.check_period(period)
-    by_ = measure.check_group(by)
+    return compute_many(
+        data, (measure_id,), level=level, period=period, by=by, engine=engine, options=options
+    )[measure_id]
+
+
+def compute_many(
+    data: object,
+    measure_ids: Iterable[str],
+    *,
+    level: str = "school",
+    period: str | None = None,
+    by: str | None = None,
+    engine: object = "duckdb",
+    options: MeasureOptions | None = None,
+) -> dict[str, MeasureResult]:
+    """Compute several measures at one level in one backend query.
+
+    Measures whose records come from the same base relation (for example persistent and
+    severe absence, or the three suspension measures, or their shared January headcount) are
+    aggregated in a single pass over it. Each result is exactly what :func:`compute` returns
+    for that measure (which is this function with one id).
+
+    Parameters
+    ----------
+    data, level, by, engine, options
+        As for :func:`compute`; ``level`` and ``by`` must be allowed for every measure.
+    measure_ids : iterable of str
+        Registry ids (duplicates are computed once).
+    period : str, optional
+        Period grain for every measure; default each measure's natural grain.
+
+    Returns
+    -------
+    dict of str to MeasureResult
+        Keyed by measure id, in the order given.
+
+    Raises
+    ------
+    OptionError
+        For an unknown measure, or a level, period or breakdown a measure does not allow.
+    """
+    ids = list(dict.fromkeys(measure_ids))
+    if not ids:
+        raise OptionError("measure_ids must name at least one measure")
     opts = options if options is not None else MeasureOptions()
     if not isinstance(opts, MeasureOptions):
         raise OptionError(f"options must be a MeasureOptions; got {type(opts).__name__}")
+    chosen = []
+    for mid in ids:
+        measure = get_measure(mid)
+        chosen.append(
+            (measure, measure.check_level(level), measure.check_period(period),
+             measure.check_group(by))
+        )
     ts = open_tables(data, engine=engine, lineage_rule=opts.lineage_rule)
     if ts.lineage.rule_id != opts.lineage_rule:
         raise OptionError(
             f"the TableSet was opened with URN lineage rule {ts.lineage.rule_id!r}; "
             f"open it again with lineage_rule={opts.lineage_rule!r}"
         )
-    spec = RECIPES[measure.id](Ctx(ts, period_, level_, by_, opts))
-    out, accounting = _assemble(measure, spec, level_)
-    out["measure_id"] = measure.id
-    out["unit_level"] = level_
-    out["group_by"] = by_ or "all"
-    out["period"] = [period_label(period_, i) for i in out["period_index"]]
-    out = out.sort_values(["unit", "period_index", "group"], kind="stable").reset_index(drop=True)
-    frame = out[list(FRAME_COLUMNS)].astype(
-        {"numerator": "float64", "denominator": "float64", "value": "float64"}
+    specs = [
+        ts.memo(
+            ("spec", m.id, lv, p, b, opts),
+            lambda m=m, lv=lv, p=p, b=b: RECIPES[m.id](Ctx(ts, p, lv, b, opts)),  # type: ignore[misc]
+        )
+        for m, lv, p, b in chosen
+    ]
+    frame, labels = _run(ts, specs, chosen[0][1])
+    parts: dict[str, pd.DataFrame] = {
+        str(name): sub.drop(columns="part").reset_index(drop=True)
+        for name, sub in frame.groupby("part", sort=False)
+    }
+    lineage_rule = (
+        ts.lineage.rule + " Measures are computed on canonical URNs (records of a predecessor "
+        "URN count for the school's latest URN)."
     )
-    changes = ts.lineage.changes
-    return MeasureResult(
-        measure=measure,
-        frame=frame,
-        level=level_,
-        period=period_,
-        by=by_,
-        engine=ts.engine,
-        options=opts,
-        lineage_rule=ts.lineage.rule
-        + " Measures are computed on canonical URNs (records of a predecessor URN count for "
-        "the school's latest URN).",
-        urn_changes=len(changes),
-        accounting=accounting,
-        notes=measure.notes,
-    )
+    results: dict[str, MeasureResult] = {}
+    for (measure, level_, period_, by_), spec, lab in zip(chosen, specs, labels, strict=True):
+        out, accounting = _assemble(measure, spec, parts, lab)
+        out["measure_id"] = measure.id
+        out["unit_level"] = level_
+        out["group_by"] = by_ or "all"
+        out["period"] = [period_label(period_, i) for i in out["period_index"]]
+        out = out.sort_values(["unit", "period_index", "group"], kind="stable")
+        frame_ = out.reset_index(drop=True)[list(FRAME_COLUMNS)].astype(
+            {"numerator": "float64", "denominator": "float64", "value": "float64"}
+        )
+        results[measure.id] = MeasureResult(
+            measure=measure,
+            frame=frame_,
+            level=level_,
+            period=period_,
+            by=by_,
+            engine=ts.engine,
+            options=opts,
+            lineage_rule=lineage_rule,
+            urn_changes=len(ts.lineage.changes),
+            accounting=accounting,
+            notes=measure.notes,
+        )
+    return results
 
 
 def rollout_panel(

@@ -1,15 +1,15 @@
 """How each measure is computed: the record-level Ibis expressions, written once.
 
 A recipe turns the input tables of a :class:`~eah_eval.measures.engine.TableSet` into a
-:class:`Spec`: a numerator :class:`Part` and (for ratios) a denominator part, each a relation of
-*used* records with the standard columns
-
-``urn, cluster_id, wave, la_code`` (unit keys), ``period_index``, ``group``, ``x`` (the
-record's contribution) and ``key`` (for distinct counts),
-
-plus, for every source table read, the same rows with a ``_reason`` column (null when the row
-is used) so that rows read, used and excluded can be reported with reasons. Aggregation to the
-requested level and the final ratio happen in :mod:`eah_eval.measures.panel`.
+:class:`Spec`: a numerator :class:`Part` and (for ratios) a denominator part. A part is a
+*base* relation of used records carrying the unit keys ``urn, cluster_id, wave, la_code``, the
+``period_index`` and the ``group``, plus the per-record contribution ``x`` (and, for a ratio
+whose numerator and denominator come from the same records, the denominator contribution ``d``,
+so both are summed in one pass). Each Spec also lists, for every source table read, the rows
+with a ``_reason`` column (null when the row is used) so that rows read, used and excluded can
+be reported with reasons. Aggregation to the requested level and the final ratio happen in
+:mod:`eah_eval.measures.panel`, which aggregates parts sharing an identical base relation
+together (one scan for several measures, e.g. persistent and severe absence).
 
 Nothing here depends on the backend: the same expressions run on DuckDB, Spark or any Ibis
 backend.
@@ -49,27 +49,38 @@ R_NO_DATE = "no date for the period"
 
 @dataclass(frozen=True)
 class Part:
-    """One side of a measure: used records and how to aggregate them.
+    """One side of a measure: the base relation of used records and what to aggregate.
 
     Attributes
     ----------
-    rel : ibis Table
-        Used records with the standard columns (see the module notes).
+    base : ibis Table
+        Used records with the unit keys, ``period_index`` and ``group``.
+    x : ibis Value
+        Per-record contribution: summed (``sum``), counted distinct ignoring nulls
+        (``nunique``) or the quantity whose median is taken (``median``).
     agg : {"sum", "nunique", "median"}
-        ``sum`` of ``x``, number of distinct ``key``, or median of ``x`` (with the count).
+        How ``x`` is aggregated.
+    d : ibis Value or None
+        Per-record denominator contribution summed in the same pass (a *joint* part: the
+        measure's numerator and denominator come from the same records).
     fan_terms : bool
         ``period_index`` holds an academic-year start that applies to each of its three terms
         (the January headcount used for termly rates).
     """
 
-    rel: ir.Table
+    base: ir.Table
+    x: ir.Value
     agg: Agg = "sum"
+    d: ir.Value | None = None
     fan_terms: bool = False
 
 
 @dataclass(frozen=True)
 class Spec:
-    """A measure's computation: numerator, optional denominator, and row accounting."""
+    """A measure's computation: numerator, optional denominator, and row accounting.
+
+    ``denominator`` is None for a joint numerator (``numerator.d`` set) and for medians.
+    """
 
     numerator: Part
     denominator: Part | None
@@ -95,20 +106,12 @@ def _reasons(*pairs: tuple[ir.BooleanValue, str]) -> ir.StringValue:
     return ibis.cases(*pairs, else_=_null())
 
 
-def _std(t: ir.Table, x: ir.Value, key: ir.Value | None = None) -> ir.Table:
-    """Select the standard columns (unit keys, period_index, group, x, key)."""
-    cols: dict[str, ir.Value] = {
-        "urn": t.urn if "urn" in t.columns else _null(),
-        "cluster_id": t.cluster_id,
-        "wave": t.wave,
-        "la_code": t.la_code,
-        "period_index": t.period_index,
-        "group": t.group,
-        "x": x,
-    }
-    if key is not None:
-        cols["key"] = key
-    return t.select(**cols)
+def _one() -> ir.IntegerValue:
+    return ibis.literal(1).cast("int64")
+
+
+def _count(cond: ir.BooleanValue) -> ir.IntegerValue:
+    return cond.cast("int64")
 
 
 def _split(acc: ir.Table) -> ir.Table:
@@ -189,16 +192,15 @@ def _census(
 
 def _headcount(ctx: Ctx) -> tuple[Part, ir.Table]:
     acc, used = _census(ctx)
-    part = Part(_std(used, ibis.literal(1).cast("int64")), "sum", fan_terms=ctx.period == "term")
+    part = Part(used, _one(), fan_terms=ctx.period == "term")
     return part, acc
 
 
 def _census_share(code: str) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         acc, used = _census(ctx)
-        num = Part(_std(used, (used.sen_provision == code).cast("int64")))
-        den = Part(_std(used, ibis.literal(1).cast("int64")))
-        return Spec(num, den, (("pupil_census", acc),))
+        return Spec(Part(used, _count(used.sen_provision == code), d=_one()), None,
+                    (("pupil_census", acc),))
 
     return recipe
 
@@ -206,10 +208,13 @@ def _census_share(code: str) -> Callable[[Ctx], Spec]:
 def _placement(types: tuple[str, ...]) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         probe = ctx.ts.school_table("pupil_census")
-        acc, used = _census(ctx, ((probe.sen_provision != "E", "no EHC plan (provision N or K)"),))
-        num = Part(_std(used, used.establishment_type.isin(types).cast("int64")))
-        den = Part(_std(used, ibis.literal(1).cast("int64")))
-        return Spec(num, den, (("pupil_census", acc),))
+        acc, _ = _census(ctx, ((probe.sen_provision != "E", "no EHC plan (provision N or K)"),))
+        # the same base as the census shares (one scan for all census measures); the
+        # restriction to EHC plans is in the contributions
+        _, used = _census(ctx)
+        plan = used.sen_provision == "E"
+        num = _count(plan & used.establishment_type.isin(types))
+        return Spec(Part(used, num, d=_count(plan)), None, (("pupil_census", acc),))
 
     return recipe
 
@@ -242,15 +247,13 @@ def _ehc(
         used = used.mutate(group=_event_group(used, ctx.by))
         accounting: list[tuple[str, ir.Table]] = [("ehc_requests", acc)]
         if kind == "count":
-            num = Part(_std(used, ibis.literal(1).cast("int64")))
+            num = Part(used, _one())
             den, cacc = _headcount(ctx)
             accounting.append(("pupil_census", cacc))
             return Spec(num, den, tuple(accounting))
         days = used[date_col].delta(used.received_date, unit="day")
         limit = 42 if kind == "6wk" else 140
-        num = Part(_std(used, (days <= limit).cast("int64")))
-        den_part = Part(_std(used, ibis.literal(1).cast("int64")))
-        return Spec(num, den_part, tuple(accounting))
+        return Spec(Part(used, _count(days <= limit), d=_one()), None, tuple(accounting))
 
     return recipe
 
@@ -294,27 +297,51 @@ def _absence(kind: Literal["overall", "persistent", "severe"]) -> Callable[[Ctx]
             used = used.filter(used._target_k >= used._k)
             used = used.mutate(period_index=used._ay * 3 + used._target_k)
             used = used.filter(used.period_index <= used._last)
+        termly = ctx.period == "term" and ctx.options.absence_basis == "termly"
+        if kind == "overall" and not termly:
+            # sums need no enrolment grouping
+            return Spec(Part(used, used._abs, d=used._poss), None, (("attendance", acc),))
+        # by term the enrolment relation is nearly free (records are enrolments), so overall
+        # absence reads it too and all three absence measures share one scan
+        enrol = _enrolments(ctx, used)
         if kind == "overall":
-            num = Part(_std(used, used._abs))
-            den = Part(_std(used, used._poss))
-            return Spec(num, den, (("attendance", acc),))
-        # an enrolment is pupil x school x period; only the unit column of the requested
-        # level is carried through the (large) grouping, the others are functions of urn
-        unit_col = {"school": "urn", "cluster": "cluster_id", "wave": "wave", "la": "la_code"}
-        keys = ["pupil_id", "urn", "period_index", "group"]
-        if ctx.level != "school":
-            keys.append(unit_col[ctx.level])
-        enrol = used.group_by(keys).agg(_abs=used._abs.sum(), _poss=used._poss.sum())
-        enrol = enrol.mutate(
-            **{c: _null() for c in ("cluster_id", "wave", "la_code") if c not in keys}
-        )
+            return Spec(Part(enrol, enrol._abs, d=enrol._poss), None, (("attendance", acc),))
         factor = 10 if kind == "persistent" else 2
-        flag = (enrol._abs * factor >= enrol._poss).cast("int64")
-        num = Part(_std(enrol, flag))
-        den = Part(_std(enrol, ibis.literal(1).cast("int64")))
-        return Spec(num, den, (("attendance", acc),))
+        flag = _count(enrol._abs * factor >= enrol._poss)
+        return Spec(Part(enrol, flag, d=_one()), None, (("attendance", acc),))
 
     return recipe
+
+
+_UNIT_COLUMN = {"school": "urn", "cluster": "cluster_id", "wave": "wave", "la": "la_code"}
+_ENROLMENT_COLUMNS = ("urn", "cluster_id", "wave", "la_code", "period_index", "group", "_abs",
+                      "_poss")
+
+
+def _enrolments(ctx: Ctx, used: ir.Table) -> ir.Table:
+    """Enrolments (pupil x school x period) with their absence and possible sessions.
+
+    By term on the termly basis an attendance record already is one enrolment (the table's
+    primary key is pupil, URN, academic year and term), so only the records of schools that
+    took over a predecessor URN, where one pupil can have a record under each URN in the same
+    term, are grouped; all other records are used as they are, with no large grouping. By
+    academic year and on the cumulative basis the terms of each enrolment are summed.
+    """
+    keys = ["pupil_id", "urn", "period_index", "group"]
+    if ctx.level != "school":
+        # only the unit column of the requested level is carried through the grouping; the
+        # others are functions of urn
+        keys.append(_UNIT_COLUMN[ctx.level])
+    nulls = {c: _null() for c in ("cluster_id", "wave", "la_code") if c not in keys}
+
+    def grouped(rel: ir.Table) -> ir.Table:
+        e = rel.group_by(keys).agg(_abs=rel._abs.sum(), _poss=rel._poss.sum())
+        return e.mutate(**nulls).select(*_ENROLMENT_COLUMNS)
+
+    if ctx.period == "term" and ctx.options.absence_basis == "termly":
+        single = used.filter(~used._merged).select(*_ENROLMENT_COLUMNS)
+        return single.union(grouped(used.filter(used._merged)), distinct=False)
+    return grouped(used)
 
 
 def _frame(data: dict[str, list[int]]) -> pd.DataFrame:
@@ -334,15 +361,18 @@ def _suspension(category: str, distinct: bool) -> Callable[[Ctx], Spec]:
                 (t.category != category, f"{other} (not counted in this measure)"),
             )
         )
-        used = _split(acc)
+        # one base for the three suspension measures (aggregated in one pass when computed
+        # together); the category is selected in the contribution
+        used = t.filter(t.cluster_id.notnull())
         used = used.mutate(period_index=period_index_expr(used.start_date, ctx.period))
         if _needs_chars(ctx.by):
             used = _with_chars(ctx, used, _academic_year(used.start_date))
         used = used.mutate(group=_event_group(used, ctx.by))
+        hit = used.category == category
         if distinct:
-            num = Part(_std(used, ibis.literal(1).cast("int64"), used.pupil_id), "nunique")
+            num = Part(used, ibis.ifelse(hit, used.pupil_id, _null()), "nunique")
         else:
-            num = Part(_std(used, ibis.literal(1).cast("int64")))
+            num = Part(used, _count(hit))
         den, cacc = _headcount(ctx)
         return Spec(num, den, (("suspensions", acc), ("pupil_census", cacc)))
 
@@ -371,9 +401,7 @@ def _ks2(sen_only: bool) -> Callable[[Ctx], Spec]:
         used = _split(acc)
         used = used.mutate(period_index=used._ay, group=_event_group(used, ctx.by))
         met = (used.reading_expected & used.writing_expected & used.maths_expected).cast("int64")
-        num = Part(_std(used, met))
-        den = Part(_std(used, ibis.literal(1).cast("int64")))
-        return Spec(num, den, (("attainment", acc),))
+        return Spec(Part(used, met, d=_one()), None, (("attainment", acc),))
 
     return recipe
 
@@ -421,7 +449,7 @@ def _open_schools(ctx: Ctx, rng: tuple[int, int] | None, weight: str) -> Part:
     else:
         o = o.filter(o.phase.isin(("primary", "secondary")))
         x = ibis.ifelse(o.phase == "primary", 40, 160).cast("int64")
-    return Part(_std(o, x))
+    return Part(o, x)
 
 
 def _eah_requests(
@@ -447,15 +475,14 @@ def _eah_requests(
         )
         accounting = (("eah_requests", acc.drop("_date")),)
         if kind == "per_school":
-            num = Part(_std(used, ibis.literal(1).cast("int64")))
+            num = Part(used, _one())
             return Spec(num, _open_schools(ctx, _period_range(used), "school"), accounting)
         if kind in ("triage", "support"):
             end = used.triaged_date if kind == "triage" else used.first_support_date
             days = end.delta(used.received_date, unit="day").cast("float64")
-            return Spec(Part(_std(used, days), "median"), None, accounting)
-        num = Part(_std(used, (~used.escalated_to_statutory).cast("int64")))
-        den = Part(_std(used, ibis.literal(1).cast("int64")))
-        return Spec(num, den, accounting)
+            return Spec(Part(used, days, "median"), None, accounting)
+        num = _count(~used.escalated_to_statutory)
+        return Spec(Part(used, num, d=_one()), None, accounting)
 
     return recipe
 
@@ -485,7 +512,7 @@ def _activity(
 def _expert_days(weight: Literal["school", "yardstick"]) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         acc, used = _activity(ctx, "mainstream" if weight == "school" else "yardstick")
-        num = Part(_std(used, used._days))
+        num = Part(used, used._days)
         return Spec(num, _open_schools(ctx, _period_range(used), weight), (("eah_activity", acc),))
 
     return recipe
@@ -502,9 +529,8 @@ def _fte(ctx: Ctx) -> Spec:
     used = used.mutate(
         period_index=period_index_expr(_month_date(used), ctx.period), group=ibis.literal("all")
     )
-    num = Part(_std(used, used.fte_in_post.cast("float64")))
-    den = Part(_std(used, used.planned_fte.cast("float64")))
-    return Spec(num, den, (("workforce", acc),))
+    num = Part(used, used.fte_in_post.cast("float64"), d=used.planned_fte.cast("float64"))
+    return Spec(num, None, (("workforce", acc),))
 
 
 def _cost_per_day(ctx: Ctx) -> Spec:
@@ -523,9 +549,9 @@ def _cost_per_day(ctx: Ctx) -> Spec:
     used = used.mutate(
         period_index=period_index_expr(_month_date(used), ctx.period), group=ibis.literal("all")
     )
-    num = Part(_std(used, used.amount_gbp.cast("float64")))
+    num = Part(used, used.amount_gbp.cast("float64"))
     aacc, act = _activity(ctx, "all")
-    den = Part(_std(act, act._days))
+    den = Part(act, act._days)
     return Spec(num, den, (("finance", acc), ("eah_activity", aacc)))
 
 
