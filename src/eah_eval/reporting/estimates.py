@@ -691,6 +691,10 @@ def _robustness_section(ctx: _Context, done: list[MeasureEstimate]) -> str:
             f"interval {_fmt(ri.detail.get('ci_lower'))} to {_fmt(ri.detail.get('ci_upper'))} "
             f"(headline {_fmt(e.lower)} to {_fmt(e.upper)}); {ri.note}"
         )
+    for mid in p.randomization_measures:
+        if mid not in {e.measure_id for e in done}:
+            notes.append(f"{mid}: randomisation inference was requested, but the measure has "
+                         "no estimate in this report")
     if notes:
         body += paragraph("Checks not available or not applicable:") + bullet_list(notes)
     return section("Robustness", body, anchor="robustness")
