@@ -26,7 +26,7 @@ from eah_eval.did.bootstrap import (
     bootstrap_influence,
     cluster_sums,
 )
-from eah_eval.did.drdid import estimate_2x2
+from eah_eval.did.drdid import Prepared2x2, finish_2x2, prepare_2x2
 from eah_eval.did.preprocess import (
     BASE_PERIODS,
     CONTROL_GROUPS,
@@ -378,6 +378,11 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
     n_treated: list[int] = []
     n_comparison: list[int] = []
     balanced = bool(observed.all())
+    # when covariates and weights do not change over time, the earlier period does not change a
+    # cell's nuisance fit, so cells with the same units share it
+    static = balanced and bool(np.all(w_wide == w_wide[:, :1])) and all(
+        bool(np.all(xk == xk[:, :1])) for xk in panel.x)
+    prepared: dict[tuple[Any, ...], Prepared2x2 | EstimationError] = {}
     for g in panel.groups:
         before = np.flatnonzero(periods + anticipation < g)
         base_g = int(before[-1])
@@ -393,6 +398,7 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
                 n_treated.append(int(treated.sum()))
                 n_comparison.append(0)
                 continue
+            threshold = None
             if control_group == "not_yet_treated":
                 threshold = periods[max(ti, base)] + anticipation
                 member = treated | never | (cohort > threshold)
@@ -405,10 +411,19 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
             n_treated.append(int(d.sum()))
             n_comparison.append(int(sel.size - d.sum()))
             dy = y_t[sel] - y_b[sel]
-            x = np.ones((sel.size, 1)) if panel.x.shape[0] == 0 else np.column_stack(
-                [np.ones(sel.size), panel.x[:, sel, earlier].T])
+            key = (g, threshold, None if balanced else (ti, base), None if static else earlier)
+            if key not in prepared:
+                x = np.ones((sel.size, 1)) if panel.x.shape[0] == 0 else np.column_stack(
+                    [np.ones(sel.size), panel.x[:, sel, earlier].T])
+                try:
+                    prepared[key] = prepare_2x2(d, x, w_wide[:, earlier][sel], method)
+                except EstimationError as exc:
+                    prepared[key] = exc
             try:
-                res = estimate_2x2(dy, d, x, w_wide[:, earlier][sel], method)
+                prep = prepared[key]
+                if isinstance(prep, EstimationError):
+                    raise prep
+                res = finish_2x2(dy, prep)
                 if not np.isfinite(res.att):
                     raise EstimationError("estimate is not finite")
             except EstimationError as exc:

@@ -23,13 +23,14 @@ Journal of Econometrics 219(1), 101-122.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from eah_eval.errors import EstimationError
 
-__all__ = ["TwoByTwo", "estimate_2x2", "logit_fit"]
+__all__ = ["Prepared2x2", "TwoByTwo", "estimate_2x2", "finish_2x2", "logit_fit", "prepare_2x2"]
 
 TRIM_LEVEL = 0.995
 OVERLAP_LIMIT = 0.999
@@ -132,12 +133,140 @@ def _wsum(w: np.ndarray, v: np.ndarray | float) -> float:
     return float(v) * float(np.sum(w)) if np.ndim(v) == 0 else float(np.dot(w, v))
 
 
-def _wls(design: _Design, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted least squares of ``y`` on the design (``w`` zero outside the sample)."""
-    xtwx = design.gram(w)
-    if np.linalg.cond(xtwx) > 1.0 / np.finfo(float).eps:
-        raise EstimationError("control-unit covariate matrix is singular or ill-conditioned")
-    return np.asarray(np.linalg.solve(xtwx, design.xtv(w * y)))
+@dataclass(frozen=True, eq=False)
+class Prepared2x2:
+    """The parts of a 2x2 comparison that do not depend on the outcome change.
+
+    Cells that share their units, treatment indicator, design and weights (for example every
+    period of one cohort against the never treated in a balanced panel) share these parts:
+    the propensity-score fit, the comparison weights and the regression's normal equations.
+    """
+
+    method: str
+    design: _Design
+    d: np.ndarray
+    w: np.ndarray
+    w_t: np.ndarray
+    mean_wt: float
+    w_c0: np.ndarray | None = None
+    ols_gram: np.ndarray | None = None
+    ols_inv: np.ndarray | None = None
+    w_c: np.ndarray | None = None
+    mean_wc: float = 0.0
+    ps_resid: np.ndarray | None = None
+    ps_hess: np.ndarray | None = None
+
+
+def prepare_2x2(d: np.ndarray, x: np.ndarray, w: np.ndarray, method: str) -> Prepared2x2:
+    """Fit the outcome-independent nuisance parts of a 2x2 comparison.
+
+    Parameters
+    ----------
+    d : ndarray, shape (n,)
+        1 for the treated cohort, 0 for comparison units.
+    x : ndarray, shape (n, k)
+        Design matrix, first column the intercept.
+    w : ndarray, shape (n,)
+        Sampling weights (normalised here to mean one).
+    method : {"dr", "ipw", "reg"}
+        Estimator.
+
+    Returns
+    -------
+    Prepared2x2
+        Input to :func:`finish_2x2`.
+
+    Raises
+    ------
+    EstimationError
+        If there are no treated or comparison units, overlap fails (a fitted propensity score
+        of at least 0.999) or the comparison units' design is singular.
+    """
+    n = d.shape[0]
+    n_treated = int(np.count_nonzero(d))
+    if n_treated == 0 or n_treated == n:
+        raise EstimationError("no treated units" if n_treated == 0 else "no comparison units")
+    w = w * (n / np.sum(w))  # normalised to mean one
+    c = 1.0 - d
+    w_t = w * d
+    design = _Design(x)
+    parts: dict[str, object] = {}
+    if method in ("dr", "reg"):
+        w_c0 = w * c
+        gram = design.gram(w_c0)
+        if np.linalg.cond(gram) > 1.0 / np.finfo(float).eps:
+            raise EstimationError("control-unit covariate matrix is singular or ill-conditioned")
+        parts.update(w_c0=w_c0, ols_gram=gram, ols_inv=np.linalg.inv(gram / n))
+    if method in ("dr", "ipw"):
+        _, p, info, ps_resid = logit_fit(x, d, w)
+        if np.max(p) >= OVERLAP_LIMIT:
+            raise EstimationError("overlap condition violated (a propensity score >= 0.999)")
+        # p < 0.999 here, so R DRDID's cap of p at 1 - 1e-6 never binds
+        w_c = w * c * (p / (1.0 - p))
+        trimmed = p >= TRIM_LEVEL
+        if trimmed.any():  # comparison units with p >= 0.995 get no weight (R DRDID's trimming)
+            w_c[trimmed] = 0.0
+        parts.update(w_c=w_c, mean_wc=float(np.sum(w_c)) / n, ps_resid=ps_resid,
+                     ps_hess=np.linalg.inv(info) * n)
+    return Prepared2x2(method=method, design=design, d=d, w=w, w_t=w_t,
+                       mean_wt=float(np.sum(w_t)) / n, **parts)  # type: ignore[arg-type]
+
+
+def finish_2x2(dy: np.ndarray, prep: Prepared2x2) -> TwoByTwo:
+    """Estimate the ATT of a prepared 2x2 comparison for one outcome change.
+
+    Parameters
+    ----------
+    dy : ndarray, shape (n,)
+        Outcome change between the period of interest and the base period.
+    prep : Prepared2x2
+        Output of :func:`prepare_2x2` for the same units.
+
+    Returns
+    -------
+    TwoByTwo
+        ``att`` and ``influence`` (length n).
+
+    Notes
+    -----
+    With ``w`` normalised, ``w1 = w d``, ``w0 = w p(x)(1-d)/(1-p(x))`` and ``m(x)`` the control
+    regression, the doubly robust estimate is
+    ``mean(w1 (dy - m)) / mean(w1) - mean(w0 (dy - m)) / mean(w0)``. Estimation effects enter
+    as ``psi_nuisance @ m`` for a k-vector ``m``; with ``psi_nuisance = r * (x @ A)`` this is
+    ``r * (x @ (A @ m))``, computed without n x k temporaries.
+    """
+    n = dy.shape[0]
+    design, method, w_t, mean_wt = prep.design, prep.method, prep.w_t, prep.mean_wt
+    if method in ("dr", "reg"):
+        assert prep.w_c0 is not None and prep.ols_gram is not None and prep.ols_inv is not None
+        beta = np.linalg.solve(prep.ols_gram, design.xtv(prep.w_c0 * dy))
+        fitted = design.xv(beta)
+        ols_resid = prep.w_c0 * (dy - fitted)
+        ols_inv = prep.ols_inv
+
+        def ols_effect(m: np.ndarray) -> np.ndarray:
+            return np.asarray(ols_resid * design.xv(ols_inv @ m))
+
+    if method == "reg":
+        eta_t = float(np.dot(w_t, dy)) / n / mean_wt
+        eta_c = _wsum(w_t, fitted) / n / mean_wt
+        influence = (w_t * ((dy - eta_t) - (fitted - eta_c)) - ols_effect(design.xtv(w_t) / n)) \
+            / mean_wt
+        return TwoByTwo(eta_t - eta_c, influence)
+
+    assert prep.w_c is not None and prep.ps_resid is not None and prep.ps_hess is not None
+    w_c, mean_wc = prep.w_c, prep.mean_wc
+    resid = dy - fitted if method == "dr" else dy
+    eta_t = float(np.dot(w_t, resid)) / n / mean_wt
+    eta_c = float(np.dot(w_c, resid)) / n / mean_wc
+    dev_c = w_c * (resid - eta_c)
+    inf_treat = w_t * (resid - eta_t)
+    inf_cont = dev_c + prep.ps_resid * design.xv(prep.ps_hess @ (design.xtv(dev_c) / n))
+    if method == "dr":
+        inf_treat -= ols_effect(design.xtv(w_t) / n)
+        inf_cont -= ols_effect(design.xtv(w_c) / n)
+    influence = inf_treat / mean_wt - inf_cont / mean_wc
+    return TwoByTwo(eta_t - eta_c, influence)
 
 
 def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
@@ -167,60 +296,5 @@ def estimate_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
     EstimationError
         If the cell has no treated or comparison units, overlap fails (a fitted propensity
         score of at least 0.999) or a design matrix is singular.
-
-    Notes
-    -----
-    With ``w`` normalised, ``w1 = w d``, ``w0 = w p(x)(1-d)/(1-p(x))`` and ``m(x)`` the control
-    regression, the doubly robust estimate is
-    ``mean(w1 (dy - m)) / mean(w1) - mean(w0 (dy - m)) / mean(w0)``.
     """
-    n = dy.shape[0]
-    n_treated = int(np.count_nonzero(d))
-    if n_treated == 0 or n_treated == n:
-        raise EstimationError("no treated units" if n_treated == 0 else "no comparison units")
-    w = w * (n / np.sum(w))  # normalised to mean one
-    c = 1.0 - d
-    w_t = w * d
-
-    # Estimation effects enter as psi_nuisance @ m for a k-vector m; with
-    # psi_nuisance = r * (x @ A) this is r * (x @ (A @ m)), computed without n x k temporaries.
-    design = _Design(x)
-    if method in ("dr", "reg"):
-        w_c0 = w * c
-        beta = _wls(design, dy, w_c0)
-        fitted = design.xv(beta)
-        ols_inv = np.linalg.inv(design.gram(w_c0) / n)
-        ols_resid = w_c0 * (dy - fitted)
-
-        def ols_effect(m: np.ndarray) -> np.ndarray:
-            return np.asarray(ols_resid * design.xv(ols_inv @ m))
-
-    mean_wt = float(np.sum(w_t)) / n
-    if method == "reg":
-        eta_t = float(np.dot(w_t, dy)) / n / mean_wt
-        eta_c = _wsum(w_t, fitted) / n / mean_wt
-        influence = (w_t * ((dy - eta_t) - (fitted - eta_c)) - ols_effect(design.xtv(w_t) / n)) \
-            / mean_wt
-        return TwoByTwo(eta_t - eta_c, influence)
-
-    _, p, info, ps_resid = logit_fit(x, d, w)
-    if np.max(p) >= OVERLAP_LIMIT:
-        raise EstimationError("overlap condition violated (a propensity score >= 0.999)")
-    # p < 0.999 here, so R DRDID's cap of p at 1 - 1e-6 never binds
-    ps_hess = np.linalg.inv(info) * n
-    w_c = w * c * (p / (1.0 - p))
-    trimmed = p >= TRIM_LEVEL
-    if trimmed.any():  # comparison units with p >= 0.995 get no weight (R DRDID's trimming)
-        w_c[trimmed] = 0.0
-    resid = dy - fitted if method == "dr" else dy
-    mean_wc = float(np.sum(w_c)) / n
-    eta_t = float(np.dot(w_t, resid)) / n / mean_wt
-    eta_c = float(np.dot(w_c, resid)) / n / mean_wc
-    dev_c = w_c * (resid - eta_c)
-    inf_treat = w_t * (resid - eta_t)
-    inf_cont = dev_c + ps_resid * design.xv(ps_hess @ (design.xtv(dev_c) / n))
-    if method == "dr":
-        inf_treat -= ols_effect(design.xtv(w_t) / n)
-        inf_cont -= ols_effect(design.xtv(w_c) / n)
-    influence = inf_treat / mean_wt - inf_cont / mean_wc
-    return TwoByTwo(eta_t - eta_c, influence)
+    return finish_2x2(dy, prepare_2x2(d, x, w, method))

@@ -133,14 +133,15 @@ def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes and sorted distinct periods; a lookup table when periods are whole numbers."""
-    t_min, t_max = float(t.min()), float(t.max())
-    span = t_max - t_min
-    if span <= 100_000 and np.all(np.mod(t, 1.0) == 0):
-        offset = (t - t_min).astype(np.intp)
+    t_min, t_max = t.min(), t.max()
+    span = float(t_max) - float(t_min)
+    whole = t.dtype.kind in "iu" or bool(np.all(np.mod(t, 1.0) == 0))
+    if span <= 100_000 and whole:
+        offset = (t - t_min).astype(np.intp, copy=False)
         present = np.zeros(int(span) + 1, dtype=bool)
         present[offset] = True
         lookup = np.cumsum(present) - 1
-        return lookup[offset], t_min + np.flatnonzero(present).astype(np.float64)
+        return lookup[offset], float(t_min) + np.flatnonzero(present).astype(np.float64)
     codes, uniques = pd.factorize(t, sort=True)
     return np.asarray(codes), np.asarray(uniques, dtype=np.float64)
 
@@ -238,9 +239,13 @@ def prepare_panel(
         raise EstimationError("data has no rows")
     notes: list[str] = []
 
-    t_raw = _numeric_column(data, time, "time")
-    if np.isnan(t_raw).any():
-        raise EstimationError(f"time column {time!r} has missing values")
+    if pd.api.types.is_integer_dtype(data[time]) and not pd.api.types.is_extension_array_dtype(
+            data[time]):
+        t_raw = data[time].to_numpy()  # whole-number periods: no conversion or NaN check
+    else:
+        t_raw = _numeric_column(data, time, "time")
+        if np.isnan(t_raw).any():
+            raise EstimationError(f"time column {time!r} has missing values")
     g_raw = _numeric_column(data, cohort, "cohort", copy=True)  # recoded in place below
     if np.isnan(g_raw).any():
         row = int(np.flatnonzero(np.isnan(g_raw))[0])
@@ -288,19 +293,14 @@ def prepare_panel(
     del t_code
     flat_all *= n_units
     flat_all += unit_code
-    # duplicated unit-periods: a later row overwrites an earlier one's marker
-    idx_type = np.int32 if flat_all.size < 2**31 else np.int64
-    marker = np.full(n_units * n_periods, -1, dtype=idx_type)
-    rows = np.arange(flat_all.size, dtype=idx_type)
-    marker[flat_all] = rows
-    clash = marker[flat_all] != rows
-    if clash.any():
-        dup = int(flat_all[np.flatnonzero(clash)[0]])
+    counts = np.bincount(flat_all, minlength=n_units * n_periods)
+    if counts.max() > 1:
+        dup = int(np.argmax(counts > 1))
         raise EstimationError(
             f"unit {_show(unit_index[dup % n_units])} has more than one row for "
             f"{time} = {periods[dup // n_units]:g}; expected one row per unit and period"
         )
-    del marker, rows, clash
+    del counts
 
     usable = ~np.isnan(y_raw)
     if w_raw is not None:
@@ -310,18 +310,20 @@ def prepare_panel(
     if (~usable).any():
         notes.append(f"{int((~usable).sum())} unit-period rows with a missing outcome, "
                      "covariate or weight were treated as unobserved")
-    flat = flat_all[usable]
+    all_usable = bool(usable.all())
+    flat = flat_all if all_usable else flat_all[usable]
     del flat_all
+    complete = all_usable and flat.size == n_units * n_periods
 
     def wide(values: np.ndarray) -> np.ndarray:
-        out = np.full(n_periods * n_units, np.nan)
-        out[flat] = values[usable]
+        out = np.empty(n_periods * n_units) if complete else np.full(n_periods * n_units, np.nan)
+        out[flat] = values if all_usable else values[usable]
         return out.reshape(n_periods, n_units).T
 
     y = wide(y_raw)
     del y_raw
     if w_raw is None:
-        w = np.where(np.isnan(y), np.nan, 1.0)
+        w = np.ones_like(y) if complete else np.where(np.isnan(y), np.nan, 1.0)
     else:
         w = wide(w_raw)
         del w_raw
