@@ -25,6 +25,7 @@ from eah_eval.reporting.monitoring import (
     SECTION_IDS,
     MonitoringReportParams,
     active_title,
+    assurance_matrix,
     build_monitoring_report,
     control_disclosure,
     headline,
@@ -104,7 +105,8 @@ def test_the_monitoring_layer_never_imports_reporting() -> None:
 
 # ------------------------------------------------------------------ disclosure control
 def _item(key: str = "k", section: str = "demand", title: str = "Requests",
-          values: dict[str, list[float]] | None = None) -> MonitorItem:
+          values: dict[str, list[float]] | None = None,
+          target: float | None = None) -> MonitorItem:
     rng = np.random.default_rng(7)
     values = values or {}
     rows = []
@@ -119,9 +121,10 @@ def _item(key: str = "k", section: str = "demand", title: str = "Requests",
         frame.loc[~la].groupby("period_index")["numerator"].sum().to_numpy()
     )
     frame["value"] = frame["numerator"] / frame["denominator"] * 100
-    opts = {"chart": "xmr", "improvement_direction": "higher", "rebase": None}
+    opts = {"chart": "xmr", "improvement_direction": "higher", "rebase": None,
+            "target": target}
     return MonitorItem(key=key, section=section, title=title, unit_text="%",
-                       direction="higher", direction_reason="More is better.", target=None,
+                       direction="higher", direction_reason="More is better.", target=target,
                        frame=frame, people_counts=("numerator",),
                        charts=charts_by_unit(frame, measure=title, **opts), caption="cap",
                        chart_options=opts)
@@ -181,7 +184,7 @@ def _status() -> pd.DataFrame:
     item = _item(values={"C01": concern})
     series = [40.0] * 14
     series[11] = 2.0
-    hidden_item = _item(key="h", title="Escalation", values={"C02": series})
+    hidden_item = _item(key="h", title="Escalation", values={"C02": series}, target=1.0)
     out = control_disclosure(_data(item, hidden_item), DisclosurePolicy(threshold=10))
     return status_of(out.items)
 
@@ -194,6 +197,17 @@ def test_summary_matrix_marks_hidden_and_missing_series_and_puts_all_clusters_fi
     cell = matrix.loc["Requests", "C01"]
     assert cell.startswith("◆\u00a0IMP\u00a0H")  # one icon never wraps inside itself
     assert (matrix != "").all().all()
+
+
+def test_assurance_matrix_only_for_measures_with_a_target() -> None:
+    matrix = assurance_matrix(_status())
+    assert list(matrix.index) == ["Escalation"]
+    assert matrix.columns[0] == LA_UNIT
+    assert matrix.loc["Escalation", "C02"] == "c"
+    assert matrix.loc["Escalation", "C01"] == "c"  # the complement of C02's small count
+    # every shown value lies far above a target of 1%: consistently met
+    assert matrix.loc["Escalation", LA_UNIT] == "✔\u00a0P"
+    assert assurance_matrix(_status().assign(target=np.nan)).empty
 
 
 def test_headline_names_where_special_causes_show() -> None:

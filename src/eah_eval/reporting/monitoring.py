@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from eah_eval.errors import OptionError
+from eah_eval.monitor.icons import assurance_icon
 from eah_eval.monitor.params import MonitorParams, TwoOfThreeParam
 from eah_eval.monitor.plot import alt_text, figure_html, small_multiples
 from eah_eval.monitor.report import (
@@ -57,6 +58,7 @@ __all__ = [
     "MonitoringReportParams",
     "Section",
     "active_title",
+    "assurance_matrix",
     "build_monitoring_report",
     "control_disclosure",
     "headline",
@@ -338,12 +340,18 @@ def _is_equality(measure: str) -> bool:
     return "gap to all pupils" in measure
 
 
+def _clusters_first(matrix: pd.DataFrame) -> pd.DataFrame:
+    cols = [LA_UNIT] if LA_UNIT in matrix.columns else []
+    return matrix.reindex(columns=[*cols, *[c for c in matrix.columns if c != LA_UNIT]])
+
+
 def summary_matrix(status: pd.DataFrame) -> pd.DataFrame:
-    """Measures (rows) by unit (columns) with the variation and assurance icons as text.
+    """Measures (rows) by unit (columns) with the latest point's variation icon as text.
 
     Equality gaps are left out (their units are pupil groups, not clusters). ``c`` marks a
     series hidden by disclosure control, ``x`` a measure not available for a unit. The
-    all-clusters column comes first.
+    all-clusters column comes first. Each icon's symbol and code are joined by no-break
+    spaces so that a narrow column never splits an icon; ``(trial)`` may wrap below it.
 
     Parameters
     ----------
@@ -356,20 +364,55 @@ def summary_matrix(status: pd.DataFrame) -> pd.DataFrame:
         Display strings.
     """
     shown = status.loc[~status["measure"].map(_is_equality)]
-    matrix = status_matrix(shown)
+    matrix = status_matrix(shown, assurance=False)
     for row in shown.loc[shown["suppressed"]].itertuples():
         matrix.loc[row.measure, row.unit] = "c"
-    cols = [LA_UNIT] if LA_UNIT in matrix.columns else []
-    matrix = matrix.reindex(columns=[*cols, *[c for c in matrix.columns if c != LA_UNIT]])
-    return matrix.fillna("x").map(_unbroken)
+    return _clusters_first(matrix).fillna("x").map(_unbroken)
+
+
+def assurance_matrix(status: pd.DataFrame) -> pd.DataFrame:
+    """Measures with a target (rows) by unit (columns) with the assurance icon as text.
+
+    ``c`` marks a series hidden by disclosure control, ``x`` one not available, ``–`` one
+    charted without an assurance (no improvement direction).
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Output of :func:`status_of`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Display strings (empty when no measure has a target).
+    """
+    targeted = set(status.loc[status["target"].notna(), "measure"])
+    shown = status.loc[~status["measure"].map(_is_equality) & status["measure"].isin(targeted)]
+    if shown.empty:
+        return pd.DataFrame()
+    cells = []
+    for row in shown.itertuples(index=False):
+        if row.suppressed:
+            cells.append("c")
+        elif row.variation == "not_charted":
+            cells.append("x")
+        elif row.assurance is None or (isinstance(row.assurance, float)
+                                       and math.isnan(row.assurance)):
+            cells.append("–")
+        else:
+            icon = assurance_icon(str(row.assurance))
+            cells.append(f"{icon.symbol}\u00a0{icon.short}")
+    matrix = shown.assign(cell=cells).pivot(index="measure", columns="unit", values="cell")
+    matrix = matrix.reindex(list(dict.fromkeys(shown["measure"]))).rename_axis(
+        index="measure", columns=None
+    )
+    return _clusters_first(matrix).fillna("x")
 
 
 def _unbroken(cell: str) -> str:
-    """Join each icon's symbol and code with no-break spaces, so a cell wraps between icons."""
     trial = cell.endswith(" (trial)")
-    core = cell.removesuffix(" (trial)")
-    parts = [p.replace(" ", "\u00a0") for p in core.split(" | ")]
-    return " | ".join(parts) + (" (trial)" if trial else "")
+    core = cell.removesuffix(" (trial)").replace(" ", "\u00a0")
+    return core + (" (trial)" if trial else "")
 
 
 def ipr_table(status: pd.DataFrame) -> pd.DataFrame:
@@ -469,26 +512,34 @@ def _cover(params: MonitoringReportParams, started: str, assured: bool) -> str:
 
 def _summary(status: pd.DataFrame, data: MonitoringData) -> str:
     legend = matrix_legend().set_index("symbol")[["kind", "code", "meaning"]]
+    assurance = assurance_matrix(status)
     body = (
         bullet_list(headline(status))
         + paragraph(
-            "Each cell gives the latest point's variation (symbol and code, H/L for higher or "
-            "lower values) and, where a target is set, the assurance icon. The symbols differ "
-            "in shape, not only colour."
+            "The first table gives each series' variation in the latest term (symbol and "
+            "code; H or L says whether the special cause is in higher or lower values); the "
+            "second, for measures with a target, whether the process will meet it. The "
+            "symbols differ in shape, not only colour; the key follows the tables."
         )
         + html_table(
             summary_matrix(status),
-            caption="Variation and assurance of each measure (rows) by cluster (columns), "
-            "latest term",
+            caption="Variation: each measure (rows) by cluster (columns), latest term",
             row_header="Measure",
             numeric_columns=[],
         )
-        + html_table(
-            legend, caption="Key to the symbols and codes", row_header="Symbol",
+    )
+    if not assurance.empty:
+        body += html_table(
+            assurance,
+            caption="Assurance against the target: each measure with a target (rows) by "
+            "cluster (columns), latest limits",
+            row_header="Measure",
             numeric_columns=[],
         )
-        + _go_live_table(data)
-    )
+    body += html_table(
+        legend, caption="Key to the symbols and codes", row_header="Symbol",
+        numeric_columns=[],
+    ) + _go_live_table(data)
     return section("Summary: where to look", body, anchor="summary")
 
 
@@ -663,7 +714,7 @@ def _go_live_table(data: MonitoringData) -> str:
     )
     return html_table(
         gl.astype(str),
-        caption=f"Clusters in the columns above: name, rollout wave and go-live term{restart}",
+        caption=f"Clusters in the tables above: name, rollout wave and go-live term{restart}",
         numeric_columns=[],
     )
 
