@@ -772,6 +772,8 @@ def _vfm(ctx: _Context, done: list[MeasureEstimate]) -> tuple[str, dict[str, Any
         panel = ctx.panel(e.measure_id)
         treated = panel[panel["first_treated"] > 0]
         records = float(treated.groupby("period_index")["denominator"].sum().mean())
+        if not records >= ctx.policy.threshold:
+            continue  # too few pupils to value without showing a small count
         scale = records * per_pupil
         per_year = 3.0 if panel.attrs.get("period") == "term" else 1.0
         # A fall in the measure is a change avoided; carry the interval through.

@@ -46,6 +46,7 @@ COUNT_KEYS: frozenset[str] = frozenset(
         "rows_read",
         "rows_kept",
         "rows_excluded",
+        "records_per_period",
     }
 )
 
