@@ -102,3 +102,14 @@ def test_period_relabel(df, scale, shift):
     np.testing.assert_allclose(a.estimates, b.estimates, atol=1e-12)
     np.testing.assert_allclose(a.std_errors, b.std_errors, atol=1e-12)
     np.testing.assert_allclose(b.times, a.times * scale + shift)
+
+
+@pytest.mark.parametrize(("weight_type", "third"), [("mammen", 1.0), ("rademacher", 0.0),
+                                                    ("webb", 0.0)])
+def test_multiplier_moments(weight_type, third):
+    from eah_eval.did.bootstrap import draw_multipliers
+
+    v = draw_multipliers(np.random.default_rng(0), (400, 1000), weight_type).astype(float)
+    assert abs(v.mean()) < 0.01
+    assert abs(v.var() - 1.0) < 0.01
+    assert abs((v**3).mean() - third) < 0.03

@@ -97,17 +97,24 @@ def draw_multipliers(gen: np.random.Generator, size: tuple[int, int],
         bootstrap's Monte Carlo error is many orders of magnitude above the rounding).
     """
     check_option("weight_type", weight_type, WEIGHT_TYPES)
+    if weight_type == "webb":
+        values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)],
+                          dtype=np.float32)
+        return values[gen.integers(0, 6, size=size)]
+    bits, low, high = _two_point_bits(gen, size, weight_type)
+    return np.float32(low) + np.float32(high - low) * bits
+
+
+def _two_point_bits(gen: np.random.Generator, size: tuple[int, int],
+                    weight_type: str) -> tuple[np.ndarray, float, float]:
+    """Draw indicators ``B`` (float32 0/1); the multipliers are ``low + (high - low) * B``."""
     if weight_type == "mammen":
         s5 = np.sqrt(5.0)
         low, high = (1.0 - s5) / 2.0, (1.0 + s5) / 2.0
         p_low = (s5 + 1.0) / (2.0 * s5)
-        return np.where(gen.random(size, dtype=np.float32) < p_low, np.float32(low),
-                        np.float32(high))
-    if weight_type == "rademacher":
-        return gen.integers(0, 2, size=size, dtype=np.int8).astype(np.float32) * 2 - 1
-    values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)],
-                      dtype=np.float32)
-    return values[gen.integers(0, 6, size=size)]
+        return (gen.random(size, dtype=np.float32) >= p_low).astype(np.float32), low, high
+    raw = np.frombuffer(gen.bytes(size[0] * size[1]), dtype=np.uint8).reshape(size)
+    return (raw & 1).astype(np.float32), -1.0, 1.0
 
 
 def cluster_sums(psi: np.ndarray, cluster_codes: np.ndarray | None) -> np.ndarray:
@@ -260,10 +267,16 @@ def bootstrap_influence(
     s[:, ~valid] = 0.0
     draws = np.empty((n_draws, k))
     chunk = max(1, _CHUNK_ELEMENTS // max(n_clusters, 1))
+    col_sums = s.sum(axis=0, dtype=np.float64)
     for start in range(0, n_draws, chunk):
         stop = min(n_draws, start + chunk)
-        v = draw_multipliers(gen, (stop - start, n_clusters), weight_type)
-        draws[start:stop] = v @ s
+        if weight_type == "webb":
+            draws[start:stop] = draw_multipliers(gen, (stop - start, n_clusters),
+                                                 weight_type) @ s
+        else:
+            # two-point multipliers low + (high - low) B: v's = low sum(s) + (high - low) B's
+            bits, low, high = _two_point_bits(gen, (stop - start, n_clusters), weight_type)
+            draws[start:stop] = low * col_sums + (high - low) * (bits @ s)
     draws *= scale / n
     nb = n_draws
     srt = np.sort(draws, axis=0)
