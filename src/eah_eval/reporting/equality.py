@@ -95,9 +95,30 @@ def _group_estimate(ctx: _Context, gpanel: pd.DataFrame) -> dict[str, Any]:
     return {"estimate": est, "ci_lower": lo, "ci_upper": hi, "p_value": pval, "inference": how}
 
 
-def _measure_groups(ctx: _Context, measure_id: str, subgroup: str) -> dict[str, Any]:
+def _group_frames(ctx: _Context, measure_ids: list[str], subgroup: str
+                  ) -> dict[str, pd.DataFrame]:
+    """School x period x group frames of several measures, in one pass where possible."""
+    from eah_eval.measures import get_measure
+
+    by = BREAKDOWN[subgroup]
+    ids = [mid for mid in measure_ids if by in get_measure(mid).groups]
+    if not ids:
+        return {}
+    try:
+        from eah_eval.measures import compute_many
+    except ImportError:  # pragma: no cover - older measures layer
+        from eah_eval.measures import compute
+
+        return {mid: compute(ctx.tableset, mid, level=ctx.params.level, by=by).frame
+                for mid in ids}
+    res = compute_many(ctx.tableset, ids, level=ctx.params.level, by=by)
+    return {mid: r.frame for mid, r in res.items()}
+
+
+def _measure_groups(ctx: _Context, measure_id: str, subgroup: str,
+                    frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Levels and estimated changes of every group of one characteristic."""
-    from eah_eval.measures import compute, get_measure
+    from eah_eval.measures import get_measure
     from eah_eval.measures.definitions import SCALE_MULTIPLIER
 
     p = ctx.params
@@ -108,11 +129,13 @@ def _measure_groups(ctx: _Context, measure_id: str, subgroup: str) -> dict[str, 
                and measure_id in ("sen_support_pct", "ehc_plan_pct")
                else f"not available: the measure cannot be broken down by {by}")
         return {"by": by, "note": why, "groups": []}
+    if measure_id not in frames:
+        err = frames.get("__error__")
+        why = str(err["message"].iloc[0]) if err is not None else "no data were returned"
+        return {"by": by, "note": f"could not be computed: {why}", "groups": []}
     base = ctx.panel(measure_id)
     attrs = base[["unit", "cluster", "first_treated"]].drop_duplicates("unit")
-    frame = compute(ctx.tableset, measure_id, level=p.level, period=base.attrs.get("period"),
-                    by=by).frame
-    frame = frame.merge(attrs, on="unit", how="inner")
+    frame = frames[measure_id].merge(attrs, on="unit", how="inner")
     frame = frame[frame["period_index"].isin(base["period_index"].unique())]
     latest = int(frame["period_index"].max())
     latest_label = str(frame.loc[frame["period_index"] == latest, "period"].iloc[0])
@@ -181,6 +204,19 @@ def equality_section(ctx: _Context, headline: dict[str, Any]) -> tuple[str, dict
         "that groups changed alike."
     )]
     results: dict[str, Any] = {}
+    frames: dict[str, dict[str, pd.DataFrame]] = {}
+    known = []
+    for mid in p.equality_measures:
+        try:
+            get_measure(mid)
+            known.append(mid)
+        except EahEvalError:
+            pass
+    for sg in p.subgroups:
+        try:
+            frames[sg] = _group_frames(ctx, known, sg)
+        except EahEvalError as exc:
+            frames[sg] = {"__error__": pd.DataFrame({"message": [str(exc)]})}
     if not p.equality_measures or not p.subgroups:
         parts.append(ctx.note_unavailable(
             "Equality breakdowns", "no measures or pupil groups were chosen for them "
@@ -201,7 +237,7 @@ def equality_section(ctx: _Context, headline: dict[str, Any]) -> tuple[str, dict
         latest = ""
         for sg in p.subgroups:
             try:
-                out = _measure_groups(ctx, mid, sg)
+                out = _measure_groups(ctx, mid, sg, frames.get(sg, {}))
             except EahEvalError as exc:
                 out = {"by": BREAKDOWN[sg], "note": f"could not be computed: {exc}",
                        "groups": []}

@@ -350,8 +350,8 @@ def summary_matrix(status: pd.DataFrame) -> pd.DataFrame:
 
     Equality gaps are left out (their units are pupil groups, not clusters). ``c`` marks a
     series hidden by disclosure control, ``x`` a measure not available for a unit. The
-    all-clusters column comes first. Each icon's symbol and code are joined by no-break
-    spaces so that a narrow column never splits an icon; ``(trial)`` may wrap below it.
+    all-clusters column comes first. Each icon's symbol and code are joined by a no-break
+    space so that a narrow column never splits them; the side and ``(trial)`` may wrap.
 
     Parameters
     ----------
@@ -410,9 +410,10 @@ def assurance_matrix(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def _unbroken(cell: str) -> str:
-    trial = cell.endswith(" (trial)")
-    core = cell.removesuffix(" (trial)").replace(" ", "\u00a0")
-    return core + (" (trial)" if trial else "")
+    # symbol and code stay together; the side (H/L) and "(trial)" may wrap, so that eleven
+    # unit columns fit the page width
+    symbol, sep, rest = cell.partition(" ")
+    return symbol + "\u00a0" + rest if sep and len(symbol) == 1 else cell
 
 
 def ipr_table(status: pd.DataFrame) -> pd.DataFrame:
@@ -437,7 +438,11 @@ def ipr_table(status: pd.DataFrame) -> pd.DataFrame:
                 for lo, hi in zip(la["lower"], la["upper"], strict=True)
             ],
             "Variation": (la["variation_symbol"] + " " + la["variation_text"]).to_numpy(),
-            "Assurance": (la["assurance_symbol"] + " " + la["assurance_text"]).to_numpy(),
+            "Assurance": [
+                "– no target set" if pd.isna(t) else f"{sym} {text}"
+                for t, sym, text in zip(la["target"], la["assurance_symbol"],
+                                        la["assurance_text"], strict=True)
+            ],
         },
         index=pd.Index(la["measure"].to_numpy(), name="Measure"),
     )
@@ -544,11 +549,18 @@ def _summary(status: pd.DataFrame, data: MonitoringData) -> str:
 
 
 def _ipr(status: pd.DataFrame) -> str:
+    table = ipr_table(status)
+    when = "Latest term"
+    terms = table["Latest term"].unique()
+    if len(terms) == 1:
+        # one term for every row: say it once, in the caption
+        when = f"Latest term ({terms[0]})"
+        table = table.drop(columns="Latest term")
     return section(
         "Integrated performance: all clusters",
         html_table(
-            ipr_table(status),
-            caption="Latest term for the whole local authority: value, target, centre, process "
+            table,
+            caption=f"{when} for the whole local authority: value, target, centre, process "
             "limits, variation and assurance",
             numeric_columns=["Latest value", "Target", "Centre"],
         ),
