@@ -195,7 +195,7 @@ def test_summary_matrix_marks_hidden_and_missing_series_and_puts_all_clusters_fi
     assert matrix.columns[0] == LA_UNIT
     assert matrix.loc["Escalation", "C02"] == "c"
     cell = matrix.loc["Requests", "C01"]
-    assert cell.startswith("◆\u00a0IMP\u00a0H")  # one icon never wraps inside itself
+    assert cell.startswith("◆\u00a0IMP H")  # symbol and code never wrap apart
     assert (matrix != "").all().all()
 
 
@@ -224,6 +224,8 @@ def test_ipr_table_has_one_row_per_measure_for_all_clusters() -> None:
     assert list(table.index) == ["Requests", "Escalation"]
     assert table.loc["Requests", "Latest term"] == "2030/31 T13"
     assert re.fullmatch(r"[\d,]+\.\d to [\d,]+\.\d", table.loc["Requests", "Process limits"])
+    assert table.loc["Requests", "Assurance"] == "– no target set"
+    assert table.loc["Escalation", "Assurance"] == "✔ Target consistently met"
 
 
 def test_active_title_states_the_finding() -> None:
