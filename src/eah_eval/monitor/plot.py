@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 LINE_GREY = "#3d3d3d"
 # small multiples: inches around each panel (left, right, top, bottom) and below the grid
-_PANEL_MARGINS = (0.6, 0.15, 0.3, 0.9)
+_PANEL_MARGINS = (0.6, 0.15, 0.4, 0.9)
 _LEGEND_BAND = 0.5
 LIMIT_GREY = "#6f6f6f"
 
@@ -241,8 +241,9 @@ def small_multiples(
             head += f" | {a.symbol} {a.short}"
         if chart.trial_limits:
             head += " (trial limits)"
-        # a fixed title height: automatic placement measures every tick label of the panel
-        ax.set_title(head, loc="left", fontsize=9, y=1.0, pad=4)
+        # a fixed title height: automatic placement measures every tick label of the panel;
+        # the pad leaves room for the "limits recalculated" note above the axes
+        ax.set_title(head, loc="left", fontsize=9, y=1.0, pad=12)
         ax.tick_params(labelsize=7)
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, h)

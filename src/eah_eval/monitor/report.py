@@ -301,6 +301,16 @@ def _from_first_activity(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[start.notna() & (frame["period_index"] >= start)].reset_index(drop=True)
 
 
+def _group_title(group: str) -> str:
+    """Words for a breakdown, from the pupil census schema (``fsm`` -> free school meals)."""
+    from eah_eval.data.schema import load_schema
+
+    fields = {f["name"]: f for f in load_schema("pupil_census")["fields"]}
+    title = str(fields.get(group, {}).get("title", group.replace("_", " ")))
+    # lower-case a leading capital unless the word is an acronym (SEN)
+    return title[0].lower() + title[1:] if title[1:2].islower() else title
+
+
 def _group_labels(group: str) -> dict[str, str]:
     """Readable names of a breakdown's codes, read from the pupil census schema."""
     from eah_eval.data.schema import load_schema
@@ -308,9 +318,10 @@ def _group_labels(group: str) -> dict[str, str]:
     fields = {f["name"]: f for f in load_schema("pupil_census")["fields"]}
     spec = fields.get(group, {})
     if spec.get("type") == "boolean":
+        # the measures name the groups of a flag "<flag>" and "not_<flag>"
         title = str(spec.get("title", group))
-        return {"True": f"{title}: yes", "False": f"{title}: no",
-                "true": f"{title}: yes", "false": f"{title}: no"}
+        yes, no = f"{title}: yes", f"{title}: no"
+        return {group: yes, f"not_{group}": no, "True": yes, "False": no}
     codes = [str(c) for c in spec.get("constraints", {}).get("enum", [])]
     labels: dict[str, str] = {}
     # descriptions list codes as "N = no special educational need, K = SEN support, ..."
@@ -493,7 +504,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
         gap = by.assign(unit=units.replace(names),
                         value=by["value"] - by["overall"])
         frame = _tidy([gap], params, clusters=False)
-        title = f"{eq.title}: gap to all pupils by {group.replace('_', ' ')}"
+        title = f"{eq.title}: gap to all pupils by {_group_title(group)}"
         items.append(
             _make_item(
                 key=f"equality:{group}", section="equality", title=title,
@@ -505,7 +516,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
                 frame=frame, chart="xmr", multiplier=1.0,
                 people=("numerator", "denominator"), params=params, rebase=None,
                 source=eq.source_tables,
-                population=f"{eq.denominator}, by {group.replace('_', ' ')}",
+                population=f"{eq.denominator}, by {_group_title(group)}",
                 notes=("Gap = group value minus the value for all pupils in the same term.",),
                 geography="the whole local authority, by pupil group",
             )
