@@ -1,4 +1,12 @@
-"""The same definitions give identical results on DuckDB and on PySpark (local mode)."""
+"""The same definitions give identical results on DuckDB and on PySpark (local mode).
+
+Every registered measure is computed on both engines and compared. Spark is slow to start and
+plans each query for a while, so the module shares one small local session (one core, one
+shuffle partition, no UI, no adaptive execution, a small driver) and computes the measures of
+one unit level together with :func:`compute_many` (one Spark job per level instead of one per
+measure); :func:`compute` itself runs on Spark for the breakdown cases. That ``compute_many``
+returns exactly what ``compute`` returns is checked on DuckDB in ``test_values.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eah_eval.measures import REGISTRY, compute, open_tables
+from eah_eval.measures import REGISTRY, compute, compute_many, open_tables
 
-# Under a minute on an idle 2-core machine; several minutes when the machine is shared.
+# About a minute on an idle 2-core machine (most of it starting the JVM and planning queries).
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
@@ -30,13 +38,14 @@ def spark_tables(frames):  # type: ignore[no-untyped-def]
         pytest.skip(reason)
     from pyspark.sql import SparkSession
 
-    # one small local session for this module: tiny data, so one core and one partition
     session = (
         SparkSession.builder.master("local[1]")
         .appName("eah-eval-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "1")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.driver.memory", "512m")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
@@ -45,32 +54,58 @@ def spark_tables(frames):  # type: ignore[no-untyped-def]
     session.stop()
 
 
-def _cases() -> list[tuple[str, str, str | None]]:
-    """Every measure once (school level where allowed), plus each kind of group join."""
-    cases: list[tuple[str, str, str | None]] = [
-        (mid, m.levels[0], None) for mid, m in REGISTRY.items()
-    ]
-    cases += [
+@pytest.fixture(scope="module")
+def duck_tables(frames):  # type: ignore[no-untyped-def]
+    return open_tables(frames, engine="duckdb")
+
+
+def _assert_same(a, b) -> None:  # type: ignore[no-untyped-def]
+    assert len(a.frame) > 0, a.measure.id
+    # integer-valued counts must match exactly; sums of hours and pounds to rounding only
+    pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=False, rtol=1e-12, atol=0)
+    pd.testing.assert_frame_equal(a.accounting, b.accounting)
+    assert np.array_equal(a.frame["denominator"].to_numpy(), b.frame["denominator"].to_numpy())
+
+
+def test_every_measure_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-def]
+    duck_tables, spark_tables
+) -> None:
+    assert spark_tables.engine == "spark"
+    compared = []
+    for mid, m in REGISTRY.items():
+        level = m.levels[0]  # school level wherever it is allowed
+        duck = compute(duck_tables, mid, level=level)
+        spark = compute(spark_tables, mid, level=level)
+        assert spark.engine == "spark" and duck.engine == "duckdb"
+        _assert_same(duck, spark)
+        compared.append(mid)
+    assert compared == list(REGISTRY)
+
+
+def test_batch_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-def]
+    duck_tables, spark_tables
+) -> None:
+    # measures sharing base relations, aggregated together in one query
+    ids = ["absence_overall_pct", "absence_persistent_pct", "absence_severe_pct",
+           "suspension_rate", "suspension_one_plus_rate", "permanent_exclusion_rate"]
+    duck = compute_many(duck_tables, ids, level="cluster")
+    spark = compute_many(spark_tables, ids, level="cluster")
+    for mid in ids:
+        _assert_same(duck[mid], spark[mid])
+
+
+@pytest.mark.parametrize(
+    ("mid", "level", "by"),
+    [
         ("sen_support_pct", "cluster", "primary_need"),  # group from the census row
         ("absence_persistent_pct", "la", "fsm"),  # group joined from the January census
         ("eah_requests_per_school", "cluster", "phase"),  # school attribute
-    ]
-    return cases
-
-
-def test_all_measures_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-def]
-    frames, spark_tables
+    ],
+)
+def test_breakdowns_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-def]
+    duck_tables, spark_tables, mid, level, by
 ) -> None:
-    duck = open_tables(frames, engine="duckdb")
-    assert spark_tables.engine == "spark"
-    compared = 0
-    for mid, level, by in _cases():
-        a = compute(duck, mid, level=level, by=by)
-        b = compute(spark_tables, mid, level=level, by=by)
-        assert len(a.frame) > 0, mid
-        # integer-valued counts must match exactly; sums of hours and pounds to rounding only
-        pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=False, rtol=1e-12, atol=0)
-        pd.testing.assert_frame_equal(a.accounting, b.accounting)
-        assert np.array_equal(a.frame["denominator"].to_numpy(), b.frame["denominator"].to_numpy())
-        compared += 1
-    assert compared == len(_cases())
+    _assert_same(
+        compute(duck_tables, mid, level=level, by=by),
+        compute(spark_tables, mid, level=level, by=by),
+    )

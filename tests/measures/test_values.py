@@ -385,3 +385,36 @@ def test_missing_table_is_named(frames) -> None:  # type: ignore[no-untyped-def]
     partial = {k: v for k, v in frames.items() if k != "attendance"}
     with pytest.raises(MissingTableError, match="needs the input table 'attendance'"):
         compute(partial, "absence_overall_pct")
+
+
+def test_termly_enrolment_across_a_urn_change(frames) -> None:  # type: ignore[no-untyped-def]
+    # P05 has a summer 2023/24 record at the predecessor 100002 (12 of 120) and, added here,
+    # one at its successor 100003 in the same term (0 of 10): one enrolment at the canonical
+    # school, 12 of 130 = 9.2%, so not a persistent absentee (two records alone would give
+    # one of two)
+    extra = pd.DataFrame(
+        [("P05", "100003", "2023/24", "summer", 8, 10, 0, 0)],
+        columns=frames["attendance"].columns,
+    )
+    changed = dict(frames, attendance=pd.concat([frames["attendance"], extra], ignore_index=True))
+    pa = compute(changed, "absence_persistent_pct", level="school")
+    assert row(pa, "100003", "2023/24 summer") == (0, 1, 0.0)
+    o = compute(changed, "absence_overall_pct", level="school")
+    assert row(o, "100003", "2023/24 summer") == (12, 130, approx(1200 / 130))
+
+
+def test_compute_many_equals_compute_for_every_measure(tables) -> None:  # type: ignore[no-untyped-def]
+    from eah_eval.measures import REGISTRY, compute_many
+
+    for level in ("school", "cluster", "la"):
+        ids = [mid for mid, m in REGISTRY.items() if level in m.levels]
+        many = compute_many(tables, ids, level=level)
+        assert list(many) == ids
+        for mid in ids:
+            one = compute(tables, mid, level=level)
+            pd.testing.assert_frame_equal(many[mid].frame, one.frame)
+            pd.testing.assert_frame_equal(many[mid].accounting, one.accounting)
+    with pytest.raises(OptionError, match="level 'cluster', 'wave', 'la' only; got 'school'"):
+        compute_many(tables, ["sen_support_pct", "ehc_special_placement_pct"], level="school")
+    with pytest.raises(OptionError, match="at least one measure"):
+        compute_many(tables, [])

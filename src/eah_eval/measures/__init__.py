@@ -15,7 +15,13 @@ from eah_eval.measures.definitions import (
     MeasureOptions,
 )
 from eah_eval.measures.engine import TableSet, open_tables
-from eah_eval.measures.panel import FRAME_COLUMNS, MeasureResult, compute, rollout_panel
+from eah_eval.measures.panel import (
+    FRAME_COLUMNS,
+    MeasureResult,
+    compute,
+    compute_many,
+    rollout_panel,
+)
 from eah_eval.measures.registry import REGISTRY, get_measure, list_measures
 from eah_eval.measures.rollout import MID_PERIOD_RULES, first_treated_period
 
@@ -31,6 +37,7 @@ __all__ = [
     "MeasureResult",
     "TableSet",
     "compute",
+    "compute_many",
     "first_treated_period",
     "get_measure",
     "list_measures",
