@@ -333,3 +333,14 @@ def test_notebook_holds_only_parameters_and_package_calls() -> None:
                 shown += [ast.literal_eval(a) for a in node.value.args]
     assert calls == 1
     assert tuple(shown) == SECTION_IDS  # every section, once, in reading order
+
+
+def test_equality_groups_are_named_in_words_from_the_schema(built) -> None:
+    report, _ = built
+    gaps = report.status.loc[report.status["measure"].str.contains("gap to all pupils")]
+    fsm = gaps.loc[gaps["measure"].str.endswith("by free school meals")]
+    assert set(fsm["unit"]) == {"Free school meals: yes", "Free school meals: no"}
+    sen = gaps.loc[gaps["measure"].str.endswith("by SEN provision"), "unit"]
+    assert set(sen) <= {"N: no special educational need", "K: SEN support",
+                        "E: education, health and care plan"}
+    assert len(sen) > 0
