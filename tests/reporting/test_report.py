@@ -143,6 +143,30 @@ def test_every_robustness_check_is_shown_or_its_failure_explained(
         assert item["reason"] in page
 
 
+def test_equality_groups_are_estimated_only_where_numbers_allow(
+    tiny_report: ReportOutputs,
+) -> None:
+    assert tiny_report.results is not None
+    res = json.loads(tiny_report.results.read_text())
+    eq = res["estimates"]["equality"]
+    assert eq, "equality breakdowns should be attempted"
+    groups = [g for by_sg in eq.values() for out in by_sg.values() for g in out["groups"]
+              if g["group"] != "All pupils"]
+    assert groups
+    for g in groups:
+        if g["estimated"]:
+            assert g["ci_lower"] <= g["estimate"] <= g["ci_upper"]
+        else:
+            assert g["reason"]
+    # the tiny council's groups are far below 100 pupils per period in a wave
+    assert not any(g["estimated"] for g in groups)
+    assert any(g["reason"].startswith("numbers too small") for g in groups)
+    # a level built on a count below the threshold is suppressed, never shown
+    assert all(g["level"] is None for g in groups if g["level_flag"] == "c")
+    page = tiny_report.html.read_text()
+    assert "not estimated: numbers too small" in page
+
+
 def test_html_is_self_contained_and_structured(tiny_report: ReportOutputs) -> None:
     html = tiny_report.html.read_text()
     parser = _CountCells()
