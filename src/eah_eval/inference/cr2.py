@@ -42,7 +42,10 @@ from scipy import stats
 
 from eah_eval.errors import EstimationError, OptionError
 
-__all__ = ["CR2Fit", "ContrastTest", "cr2", "cr2_twfe"]
+__all__ = [
+    "CR2Fit", "ContrastTest", "LinearEstimatorTest", "cr2", "cr2_imputation", "cr2_linear",
+    "cr2_twfe",
+]
 
 _EIG_TOL = 1e-10
 
@@ -219,6 +222,57 @@ def _demean(values: NDArray[np.float64], codes: NDArray[np.intp], w: NDArray[np.
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _Core:
+    """Weighted fit and the per-cluster CR2 adjustments (rows of cluster ``g``: ``blocks[g]``)."""
+
+    z: NDArray[np.float64]
+    beta: NDArray[np.float64]
+    e: NDArray[np.float64]
+    bread: NDArray[np.float64]
+    blocks: tuple[NDArray[np.intp], ...]
+    designs: tuple[NDArray[np.float64], ...]
+    adjusts: tuple[tuple[NDArray[np.float64], NDArray[np.float64]], ...]
+
+
+def _core(xa: NDArray[np.float64], ya: NDArray[np.float64], cl: NDArray[np.intp],
+          n_clusters: int, w: NDArray[np.float64]) -> _Core:
+    """Fit ``sqrt(w) y`` on ``sqrt(w) x`` and build ``A_g = (I - H_gg)^{+1/2}`` per cluster."""
+    p = xa.shape[1]
+    sw = np.sqrt(w)
+    z = xa * sw[:, None]
+    yz = ya * sw
+    ztz = z.T @ z
+    if np.linalg.matrix_rank(ztz) < p:
+        raise EstimationError(
+            f"the regressors are collinear (rank {np.linalg.matrix_rank(ztz)} < {p} columns)"
+        )
+    bread = np.asarray(np.linalg.inv(ztz), dtype=np.float64)
+    beta = bread @ (z.T @ yz)
+    e = yz - z @ beta
+    chol = np.linalg.cholesky(bread)
+    order = np.argsort(cl, kind="stable")
+    bounds = np.searchsorted(cl[order], np.arange(n_clusters + 1))
+    blocks: list[NDArray[np.intp]] = []
+    designs: list[NDArray[np.float64]] = []
+    adjusts: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
+    for g in range(n_clusters):
+        idx = order[bounds[g]: bounds[g + 1]]
+        zg = z[idx]
+        rg = zg @ chol
+        lam, vec = np.linalg.eigh(rg.T @ rg)
+        keep = lam > _EIG_TOL * max(1.0, float(lam.max()) if lam.size else 1.0)
+        lam, vec = lam[keep], vec[:, keep]
+        u = rg @ vec / np.sqrt(lam)
+        one_minus = 1.0 - lam
+        f = np.where(one_minus > 1e-10, 1.0 / np.sqrt(np.clip(one_minus, 1e-300, None)), 0.0)
+        # A_g = I + U diag(f - 1) U' (low rank: never formed as an n_g x n_g matrix)
+        blocks.append(idx)
+        designs.append(zg)
+        adjusts.append((u, f - 1.0))
+    return _Core(z, beta, e, bread, tuple(blocks), tuple(designs), tuple(adjusts))
+
+
 def cr2(
     x: ArrayLike,
     y: ArrayLike,
@@ -284,42 +338,18 @@ def cr2(
             )
         xa = _demean(xa, ab, w)
         ya = _demean(ya[:, None], ab, w)[:, 0]
-    sw = np.sqrt(w)
-    z = xa * sw[:, None]
-    yz = ya * sw
-    ztz = z.T @ z
-    if np.linalg.matrix_rank(ztz) < p:
-        raise EstimationError(
-            f"the regressors are collinear (rank {np.linalg.matrix_rank(ztz)} < {p} columns)"
-        )
-    bread = np.linalg.inv(ztz)
-    beta = bread @ (z.T @ yz)
-    e = yz - z @ beta
-    chol = np.linalg.cholesky(bread)
-    order = np.argsort(cl, kind="stable")
-    bounds = np.searchsorted(cl[order], np.arange(n_clusters + 1))
+    core = _core(xa, ya, cl, n_clusters, w)
+    bread, p = core.bread, xa.shape[1]
     meat2 = np.zeros((p, p))
     meat1 = np.zeros((p, p))
-    designs: list[NDArray[np.float64]] = []
-    adjusts: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
-    for g in range(n_clusters):
-        idx = order[bounds[g]: bounds[g + 1]]
-        zg, eg = z[idx], e[idx]
-        rg = zg @ chol
-        lam, vec = np.linalg.eigh(rg.T @ rg)
-        keep = lam > _EIG_TOL * max(1.0, float(lam.max()) if lam.size else 1.0)
-        lam, vec = lam[keep], vec[:, keep]
-        u = rg @ vec / np.sqrt(lam)
-        one_minus = 1.0 - lam
-        f = np.where(one_minus > 1e-10, 1.0 / np.sqrt(np.clip(one_minus, 1e-300, None)), 0.0)
-        # A_g = I + U diag(f - 1) U' (low rank: never formed as an n_g x n_g matrix)
-        ag = (u, f - 1.0)
+    for idx, zg, ag in zip(core.blocks, core.designs, core.adjusts, strict=True):
+        eg = core.e[idx]
         s2 = zg.T @ _apply(ag, eg)
         s1 = zg.T @ eg
         meat2 += np.outer(s2, s2)
         meat1 += np.outer(s1, s1)
-        designs.append(zg)
-        adjusts.append(ag)
+    beta = core.beta
+    designs, adjusts = core.designs, core.adjusts
     v2 = bread @ meat2 @ bread
     ssc = n_clusters / (n_clusters - 1) * (n - 1) / (n - p)
     v1 = ssc * bread @ meat1 @ bread
@@ -358,3 +388,212 @@ def cr2_twfe(result: Any) -> CR2Fit:
     names = tuple(d.columns) + tuple(f"period_{k}" for k in range(1, n_periods))
     # the two-way transformed outcome gives the same treatment coefficients and residuals
     return cr2(x, d.y, d.cluster_codes, weights=d.weights, absorb=d.unit_codes, columns=names)
+
+
+@dataclass(frozen=True)
+class LinearEstimatorTest:
+    """CR2 (with Satterthwaite df) and CR1 inference for a linear estimator ``w'y``.
+
+    Attributes
+    ----------
+    estimate : float
+        ``w'y``.
+    std_error : float
+        CR2 (bias-reduced) standard error.
+    df : float
+        Satterthwaite degrees of freedom of the CR2 variance.
+    std_error_cr1 : float
+        CR1 standard error, ``sqrt(G/(G-1) sum_g (w_g'e_g)^2)``.
+    null : float
+        Hypothesised value.
+    statistic, pvalue : float
+        CR2 t statistic and its two-sided ``t(df)`` p-value.
+    n_clusters : int
+        Number of clusters.
+    """
+
+    estimate: float
+    std_error: float
+    df: float
+    std_error_cr1: float
+    null: float
+    statistic: float
+    pvalue: float
+    n_clusters: int
+
+    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
+        """Return ``estimate +/- t_{df} se`` (CR2, Satterthwaite)."""
+        if not 0 < level < 1:
+            raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
+        q = float(stats.t.ppf(0.5 + level / 2, self.df))
+        return self.estimate - q * self.std_error, self.estimate + q * self.std_error
+
+
+def cr2_linear(
+    w: ArrayLike,
+    x: ArrayLike,
+    y: ArrayLike,
+    cluster: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    absorb: ArrayLike | None = None,
+    null: float = 0.0,
+) -> LinearEstimatorTest:
+    """CR2 variance and Satterthwaite df of a linear estimator ``w'y`` under a working model.
+
+    Parameters
+    ----------
+    w : array_like
+        Estimator weights, length ``n`` (the estimate is ``w'y``).
+    x : array_like
+        Working-model regressors, shape ``(n, p)``; residuals ``e`` come from the (weighted) fit
+        of ``y`` on ``x`` (and on ``absorb`` effects).
+    y : array_like
+        Outcome.
+    cluster : array_like
+        Cluster labels.
+    weights : array_like, optional
+        Regression weights of the working model (WLS).
+    absorb : array_like, optional
+        Codes of fixed effects nested within clusters (absorbed). ``w`` must sum to zero within
+        each absorbed group (the estimator ignores those effects), as imputation weights do
+        for unit effects.
+    null : float, default 0
+        Hypothesised value.
+
+    Returns
+    -------
+    LinearEstimatorTest
+
+    Raises
+    ------
+    OptionError
+        For inconsistent lengths, or ``w`` not orthogonal to the absorbed effects.
+    EstimationError
+        As :func:`cr2`.
+
+    Notes
+    -----
+    In the ``sqrt(weights)``-scaled model let ``W = w / sqrt(weights)``, ``H`` the hat matrix
+    and ``A_g = (I - H_gg)^{+1/2}``. Then ``V_CR2 = sum_g (W_g' A_g e_g)^2``. Under the working
+    model (independent errors of equal variance ``s^2``) ``E V_CR2 = s^2 W'W = var(w'y)``
+    exactly (when each ``I - H_gg`` is non-singular), which is the bias-reduction property of
+    Bell and McCaffrey. Writing ``a_g = A_g W_g`` (zero outside cluster ``g``) and
+    ``p_g = (I - H) a_g``, ``V_CR2 = sum_g (p_g'y)^2`` is a quadratic form whose Satterthwaite
+    degrees of freedom are ``(tr Omega)^2 / ||Omega||_F^2`` with ``Omega_gh = p_g'p_h
+    = 1{g=h} a_g'a_g - q_g' (Z'Z)^{-1} q_h``, ``q_g = Z_g'a_g`` (Pustejovsky and Tipton 2018;
+    the same formula as for a coefficient contrast).
+    """
+    xa = np.asarray(x, dtype=float)
+    if xa.ndim == 1:
+        xa = xa[:, None]
+    ya = np.asarray(y, dtype=float).reshape(-1)
+    n = xa.shape[0]
+    wv = np.asarray(w, dtype=float).reshape(-1)
+    if ya.shape[0] != n or wv.shape[0] != n:
+        raise OptionError(f"w and y must have one entry per row of x ({n}); got "
+                          f"{wv.shape[0]} and {ya.shape[0]}")
+    cl = _codes(cluster, "cluster", n)
+    n_clusters = int(cl.max()) + 1
+    if n_clusters < 2:
+        raise EstimationError("CR2 needs at least two clusters; got 1")
+    rw = np.ones(n) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
+    if rw.shape[0] != n or np.any(~np.isfinite(rw)) or np.any(rw <= 0):
+        raise OptionError("weights must be positive and finite, one per row")
+    estimate = float(wv @ ya)
+    if absorb is not None:
+        ab = _codes(absorb, "absorb", n)
+        per_group = pd.Series(cl).groupby(ab).nunique()
+        if (per_group > 1).any():
+            raise EstimationError("absorbed effects must be nested within clusters")
+        sums = np.bincount(ab, wv)
+        if np.max(np.abs(sums)) > 1e-9 * max(1.0, float(np.abs(wv).sum())):
+            raise OptionError("w must sum to zero within each absorbed group (the estimator "
+                              "must not depend on the absorbed effects)")
+        xa = _demean(xa, ab, rw)
+        ya = _demean(ya[:, None], ab, rw)[:, 0]
+    core = _core(xa, ya, cl, n_clusters, rw)
+    wt = wv / np.sqrt(rw)
+    v2 = 0.0
+    v1 = 0.0
+    norms = np.empty(n_clusters)
+    q = np.empty((n_clusters, xa.shape[1]))
+    for g, (idx, zg, ag) in enumerate(zip(core.blocks, core.designs, core.adjusts,
+                                          strict=True)):
+        a = _apply(ag, wt[idx])
+        eg = core.e[idx]
+        v2 += float(a @ eg) ** 2
+        v1 += float(wt[idx] @ eg) ** 2
+        norms[g] = a @ a
+        q[g] = zg.T @ a
+    omega = np.diag(norms) - q @ core.bread @ q.T
+    df = float(np.trace(omega) ** 2 / np.sum(omega * omega))
+    se = math.sqrt(v2)
+    se1 = math.sqrt(n_clusters / (n_clusters - 1) * v1)
+    tstat = (estimate - null) / se if se > 0 else math.nan
+    p = float(2 * stats.t.sf(abs(tstat), df)) if se > 0 else math.nan
+    return LinearEstimatorTest(estimate, se, df, se1, float(null), tstat, p, n_clusters)
+
+
+def cr2_imputation(
+    result: Any,
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    target: int = 0,
+    null: float = 0.0,
+) -> LinearEstimatorTest:
+    """CR2 with Satterthwaite df for the imputation (Borusyak-Jaravel-Spiess) estimator.
+
+    The estimator is ``w'y`` (:attr:`ImputationResult.weights`). The working model for the
+    residuals is unit effects (absorbed; they must be nested in clusters), period effects and
+    one effect per treated (cohort, horizon) cell, fitted on all rows with the fit's sampling
+    weights: it allows the effect to differ across cohorts and horizons, as the estimator does.
+
+    Parameters
+    ----------
+    result : eah_eval.did.imputation.ImputationResult
+        Imputation fit.
+    data : pandas.DataFrame
+        The frame it was fitted on (rows matched on ``unit`` and ``time``).
+    outcome, unit, time : str
+        Column names used in the fit.
+    target : int, default 0
+        Column of ``result.weights`` (0 = overall effect; ``k`` = ``k``-th horizon).
+    null : float, default 0
+        Hypothesised value.
+
+    Returns
+    -------
+    LinearEstimatorTest
+
+    Raises
+    ------
+    OptionError
+        For data that do not match the fit or a bad target.
+    """
+    from eah_eval.inference.restricted import _outcome_in_sample_order
+
+    w_all = np.asarray(result.weights, dtype=float)
+    if not 0 <= int(target) < w_all.shape[1]:
+        raise OptionError(f"target must be in 0..{w_all.shape[1] - 1}; got {target}")
+    y = _outcome_in_sample_order(result, data, outcome, unit, time)
+    s = result.sample()
+    t_codes = np.asarray(pd.factorize(s["time"], sort=True)[0], dtype=np.intp)
+    n = t_codes.shape[0]
+    n_t = int(t_codes.max()) + 1
+    period = np.zeros((n, max(n_t - 1, 0)))
+    rows = np.flatnonzero(t_codes > 0)
+    period[rows, t_codes[rows] - 1] = 1.0
+    treated = np.asarray(s["treated"], dtype=bool)
+    cell = pd.MultiIndex.from_arrays([s["cohort"].to_numpy(dtype=float)[treated],
+                                      s["time"].to_numpy(dtype=float)[treated]])
+    cell_codes = np.asarray(pd.factorize(cell)[0], dtype=np.intp)
+    cells = np.zeros((n, int(cell_codes.max()) + 1))
+    cells[np.flatnonzero(treated), cell_codes] = 1.0
+    x = np.column_stack([period, cells])
+    return cr2_linear(w_all[:, int(target)], x, y, s["cluster"].to_numpy(),
+                      weights=s["weight"].to_numpy(dtype=float),
+                      absorb=s["unit"].to_numpy(), null=null)
