@@ -26,12 +26,20 @@ _IDENTIFICATION = (
     "noticed and recorded sooner), so a rise soon after go-live is not by itself a failure"
 )
 _ABSENCE_NOTES = (
-    "Ages 5 to 15 (age on 31 August before the academic year), as in DfE absence statistics.",
+    "Ages 5 to 15 (age on 31 August before the academic year), as in DfE absence statistics, "
+    "which cover pupils of compulsory school age for overall, persistent and severe absence "
+    "alike (4-year-olds and pupils aged 16 and over are excluded).",
     "Enrolments with zero possible sessions are excluded.",
     "By term the basis is an option: 'termly' (each term alone) or 'cumulative' (academic "
     "year to date); by academic year the whole year is used.",
     "Pupil groups come from the pupil's January census record of the same academic year; "
     "pupils without one are grouped as 'unknown'.",
+)
+_EXCLUSION_TERMS_NOTE = (
+    "Terms follow the package's calendar (autumn 1 Sep-31 Dec, spring 1 Jan-31 Mar, summer "
+    "1 Apr-31 Aug). DfE's exclusion collection uses 1 Aug-31 Dec, 1 Jan-Easter Sunday and "
+    "Easter Monday-31 Jul, so a suspension between 1 April and Easter Sunday, or in August, "
+    "falls in another term here (an August one in another academic year) than in DfE tables."
 )
 _EVENT_GROUP_NOTE = (
     "Pupil groups come from the pupil's January census record of the academic year in which "
@@ -138,7 +146,13 @@ _MEASURES: tuple[Measure, ...] = (
             "DfE SEN2 (person-level since 2023): initial requests for an EHC needs assessment "
             "received in the calendar year; rate per 1,000 pupils on the January census."
         ),
-        notes=(_EVENT_GROUP_NOTE,),
+        notes=(
+            "SEN2 publishes counts of requests for all children and young people aged 0-25; "
+            "the rate per 1,000 pupils on roll is this package's construction, counting only "
+            "requests linked to a school by URN so that numerator and denominator cover the "
+            "same schools.",
+            _EVENT_GROUP_NOTE,
+        ),
         pupil_based=True,
     ),
     Measure(
@@ -214,7 +228,8 @@ _MEASURES: tuple[Measure, ...] = (
         min_denominator=10,
         official_definition=(
             "DfE SEN2 'EHC plans issued within 20 weeks, including exceptions': plans issued "
-            "within 20 weeks / all new plans issued in the calendar year x 100."
+            "within 20 weeks / all new plans issued in the calendar year x 100 (published "
+            "fields plans_issued_within_20_weeks / plans_issued_den)."
         ),
         notes=(
             "Local-authority level only: timeliness is the LA's statutory process, not a "
@@ -243,8 +258,10 @@ _MEASURES: tuple[Measure, ...] = (
         direction_reason="Higher is better: the statutory limit is 20 weeks.",
         min_denominator=10,
         official_definition=(
-            "DfE SEN2 'EHC plans issued within 20 weeks, excluding exceptions' (the headline "
-            "timeliness figure)."
+            "DfE SEN2 'EHC plans issued within 20 weeks, excluding exceptions': plans without "
+            "an exception issued within 20 weeks / new plans issued in the calendar year "
+            "without an exception x 100 (fields plans_issued_20_weeks_ex / "
+            "plans_issued_den_ex)."
         ),
         notes=(
             "Local-authority level only.",
@@ -278,7 +295,14 @@ _MEASURES: tuple[Measure, ...] = (
             "DfE 'Education, health and care plans' (SEN2): placements of children with EHC "
             "plans by type of setting, January."
         ),
-        notes=(_SPECIAL_TYPES_NOTE, "Not computed per school (a school's share is 0 or 100)."),
+        notes=(
+            _SPECIAL_TYPES_NOTE,
+            "Not computed per school (a school's share is 0 or 100).",
+            "DfE's placement table covers every EHC plan the LA maintains (ages 0-25, in and "
+            "out of school); here the denominator is pupils with an EHC plan on the census "
+            "records supplied (school-age pupils at the schools listed, including independent "
+            "special schools when their records are supplied).",
+        ),
         pupil_based=True,
     ),
     Measure(
@@ -358,6 +382,9 @@ _MEASURES: tuple[Measure, ...] = (
         notes=(
             *_ABSENCE_NOTES,
             "A pupil at two schools is two enrolments; a URN change keeps one enrolment.",
+            "By term each attendance record (pupil, URN, academic year, term: the table's "
+            "primary key) is one enrolment; a pupil's records under a predecessor and a "
+            "successor URN in one term are summed into one enrolment before the 10% test.",
         ),
         pupil_based=True,
     ),
@@ -382,7 +409,10 @@ _MEASURES: tuple[Measure, ...] = (
             "DfE 'Pupil absence in schools in England': severely absent pupils miss 50% or "
             "more of their own possible sessions; enrolment-based."
         ),
-        notes=_ABSENCE_NOTES,
+        notes=(
+            *_ABSENCE_NOTES,
+            "Enrolments as for persistent absence (a URN change keeps one enrolment).",
+        ),
         pupil_based=True,
     ),
     Measure(
@@ -402,10 +432,12 @@ _MEASURES: tuple[Measure, ...] = (
         min_denominator=10,
         official_definition=(
             "DfE 'Suspensions and permanent exclusions in England': suspensions / headcount "
-            "(January census) x 100; published termly, two terms in arrears."
+            "x 100, the headcount being pupils on roll at the January census of the academic "
+            "year for termly and annual rates alike; published termly, two terms in arrears."
         ),
         notes=(
             "A pupil suspended twice counts twice.",
+            _EXCLUSION_TERMS_NOTE,
             "A pupil who moved school counts in the numerator of the suspending school and in "
             "the headcount of the school where the January census recorded them.",
             _EVENT_GROUP_NOTE,
@@ -434,6 +466,7 @@ _MEASURES: tuple[Measure, ...] = (
         notes=(
             "A pupil is counted once per unit: at cluster, wave or LA level a pupil suspended "
             "by two schools of the unit counts once.",
+            _EXCLUSION_TERMS_NOTE,
             _EVENT_GROUP_NOTE,
         ),
         pupil_based=True,
@@ -455,9 +488,9 @@ _MEASURES: tuple[Measure, ...] = (
         min_denominator=10,
         official_definition=(
             "DfE 'Suspensions and permanent exclusions in England': permanent exclusions / "
-            "headcount x 100."
+            "headcount (January census of the academic year) x 100."
         ),
-        notes=(_EVENT_GROUP_NOTE,),
+        notes=(_EXCLUSION_TERMS_NOTE, _EVENT_GROUP_NOTE),
         pupil_based=True,
     ),
     Measure(
