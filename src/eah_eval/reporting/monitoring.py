@@ -773,7 +773,7 @@ def _methods(data: MonitoringData, policy: DisclosurePolicy) -> str:
     return section("Methods and conventions", items, anchor="methods")
 
 
-def _qa_section(qa: QARecord, data_source: str) -> str:
+def _qa_section(qa: QARecord) -> str:
     rows = pd.DataFrame(
         {
             "Value": [
@@ -782,11 +782,13 @@ def _qa_section(qa: QARecord, data_source: str) -> str:
                 qa.assurer or "not recorded",
                 qa.approver or "not recorded",
                 qa.commit,
-                data_source,
+                qa.data_source,
+                qa.data_fingerprint or "not recorded",
             ]
         },
         index=pd.Index(
-            ["Commissioner", "Analyst", "Assurer", "Approver", "Code version (git)", "Data"],
+            ["Commissioner", "Analyst", "Assurer", "Approver", "Code version (git)", "Data",
+             "Data fingerprint (SHA-256)"],
             name="Role",
         ),
     )
@@ -847,7 +849,7 @@ def build_monitoring_report(
         analyst=params.analyst,
         assurer=params.assurer,
         approver=params.approver,
-        data_fingerprint="",
+        data_fingerprint=data.data_fingerprint,
         data_source=params.data,
         parameters=parameters,
         seeds={},
@@ -860,7 +862,7 @@ def build_monitoring_report(
         Section("ipr", "Integrated performance: all clusters", _ipr(status)),
         *_measure_sections(data, controlled, status),
         Section("methods", "Methods and conventions", _methods(data, policy)),
-        Section("qa", "Quality assurance record", _qa_section(qa, params.data)),
+        Section("qa", "Quality assurance record", _qa_section(qa)),
     ]
     qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
     results: dict[str, Any] = {
