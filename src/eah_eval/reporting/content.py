@@ -334,10 +334,9 @@ def methods(ctx: _Context) -> str:
             "Pre-trend test: joint Wald test of the event-study coefficients from five to two "
             "periods before go-live, with an F reference on (clusters - 1) denominator degrees "
             "of freedom because the cluster-robust covariance rests on few clusters. Even so, "
-            "with about ten clusters it can reject more often than its nominal level (in "
-            "checks on the demonstration data, re-assigning clusters to waves at random gave "
-            "p < 0.05 in 15-33% of re-assignments), so a small p-value is a warning to read "
-            "with the event-study chart, not proof that the comparison fails.",
+            "with about ten clusters such tests reject more often than their nominal level, so "
+            "a small p-value is a warning to read with the event-study chart, not proof that "
+            "the comparison fails.",
             "Breakdown value (Rambachan and Roth, relative magnitudes): the largest multiple of "
             "the biggest pre-go-live departure from parallel trends that post-go-live trends "
             "could show before the interval for the average change over the first periods "
