@@ -280,6 +280,8 @@ def test_built_report_sections_and_results(built) -> None:
     assert res["parameters"]["analyst"] == "A. Analyst"
     assert res["qa"]["assurer"] == "B. Assurer" and not res["qa"]["assured"]
     assert res["qa"]["seconds"] > 0
+    assert re.fullmatch(r"[0-9a-f]{64}", res["qa"]["data_fingerprint"])
+    assert res["qa"]["data_fingerprint"] in report.html("qa")
     assert res["disclosure"]["policy"]["threshold"] == 10
     assert len(res["status"]) == len(report.status)
 

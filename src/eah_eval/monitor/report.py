@@ -14,6 +14,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -200,6 +201,10 @@ class MonitoringData:
         Annual expert days against the 40/160 yardstick by cluster (tidy measure frame).
     chart_settings : str
         One sentence stating the control-chart conventions.
+    notes : tuple of str
+        Notes for the methods section (periods, when and where the data were read).
+    data_fingerprint : str
+        SHA-256 fingerprint of the input files (empty when read from Parquet).
     """
 
     params: MonitorParams
@@ -209,6 +214,7 @@ class MonitoringData:
     yardstick: pd.DataFrame
     chart_settings: str
     notes: tuple[str, ...] = field(default=())
+    data_fingerprint: str = ""
 
     def status(self) -> pd.DataFrame:
         """Integrated-performance status table of every item (see :func:`status_table`)."""
@@ -261,6 +267,17 @@ class _Frames:
         clusters = self.get(measure_id, "cluster")
         la = self.get(measure_id, "la").assign(unit=LA_UNIT)
         return pd.concat([clusters, la], ignore_index=True)
+
+
+def _open(data: str) -> tuple[Any, str]:
+    """Open the tables; CSV folders go through the validating loader, which fingerprints them."""
+    path = Path(data)
+    if path.is_dir() and not any(path.glob("*.parquet")):
+        from eah_eval.data.load import load_council
+
+        council = load_council(path)
+        return open_tables(council), council.fingerprint
+    return open_tables(data), ""
 
 
 def _go_live(ts: Any) -> pd.DataFrame:
@@ -432,7 +449,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
     """
     if not isinstance(params, MonitorParams):
         params = MonitorParams(**dict(params))
-    ts = open_tables(params.data)
+    ts, fingerprint = _open(params.data)
     frames = _Frames(ts)
     go_live = _go_live(ts)
     rebase: dict[str, list[str]] | None = None
@@ -541,4 +558,5 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
             f"Periods are {PERIOD_TEXT['term']}.",
             f"Data read on {dt.date.today().isoformat()} from {params.data}.",
         ),
+        data_fingerprint=fingerprint,
     )
