@@ -388,6 +388,7 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
         base_g = int(before[-1])
         treated = cohort == g
         member = treated | never
+        prepared.clear()  # keys start with the cohort: earlier fits are not needed again
         for ti in range(1 if varying else 0, n_periods):
             t_val = periods[ti]
             post = bool(g <= t_val)

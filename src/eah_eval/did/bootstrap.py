@@ -28,7 +28,7 @@ WEIGHT_TYPES: tuple[WeightType, ...] = ("mammen", "rademacher", "webb")
 #: standard errors at or below this are treated as zero (cell not estimable), as R did does
 ZERO_SE = float(np.sqrt(np.finfo(float).eps) * 10)
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-_CHUNK_ELEMENTS = 2_000_000
+_CHUNK_ELEMENTS = 1_000_000
 
 __all__ = [
     "WEIGHT_TYPES",

@@ -269,6 +269,7 @@ def prepare_panel(
 
     g_raw[(g_raw == never_treated_value) | np.isposinf(g_raw)] = 0.0
     g_unit = _unit_constant(g_raw, unit_code, n_units, "cohort", cohort, unit_index)
+    del g_raw
 
     cluster_codes: np.ndarray | None = None
     cluster_labels: pd.Index | None = None
@@ -289,7 +290,7 @@ def prepare_panel(
     del t_raw
     # period-major flat index: the wide arrays are Fortran-ordered (one contiguous column per
     # period), which is how every 2x2 comparison reads them
-    flat_all = t_code.astype(np.int64)
+    flat_all = t_code.astype(np.int64, copy=False)
     del t_code
     flat_all *= n_units
     flat_all += unit_code
