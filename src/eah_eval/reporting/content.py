@@ -293,7 +293,7 @@ def data_quality(ctx: _Context) -> str:
     parts.append(
         paragraph(
             f"School identifier (URN) changes followed: {rec['urn_changes_followed']}. "
-            f"Rule: {rec['lineage_rule'] or 'not stated'}."
+            f"Rule: {(rec['lineage_rule'] or 'not stated').rstrip('.')}."
         )
     )
     if rec["periods_missing"]:

@@ -500,7 +500,9 @@ def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
         data_fingerprint=str(getattr(council, "fingerprint", "")),
         data_source=str(getattr(council, "source", params.data)),
         parameters=params_to_dict(params),
-        seeds={"seed": params.seed, "bootstrap_reps": params.bootstrap_reps},
+        seeds={"seed": params.seed, "bootstrap_reps": params.bootstrap_reps,
+               "power_sims": params.power_sims,
+               "randomization_draws": params.randomization_draws},
         started=started,
         seconds=time.perf_counter() - t0,
     )
