@@ -346,3 +346,16 @@ def test_equality_groups_are_named_in_words_from_the_schema(built) -> None:
     assert set(sen) <= {"N: no special educational need", "K: SEN support",
                         "E: education, health and care plan"}
     assert len(sen) > 0
+
+
+def test_a_clear_seasonal_pattern_is_pointed_out() -> None:
+    from eah_eval.monitor.report import _seasonal_note
+
+    terms = ("autumn", "spring", "summer")
+    rows = [{"unit": LA_UNIT, "period": f"20{20 + y}/{21 + y} {t}", "value": v + 0.1 * y}
+            for y in range(5) for t, v in zip(terms, (15.0, 21.0, 21.5), strict=True)]
+    note = _seasonal_note(pd.DataFrame(rows))
+    assert len(note) == 1 and "autumn 15.2, spring 21.2, summer 21.7" in note[0]
+    flat = pd.DataFrame(rows).assign(value=lambda f: 20 + 0.3 * np.sin(np.arange(len(f))))
+    assert _seasonal_note(flat) == ()
+    assert _seasonal_note(pd.DataFrame(rows).assign(unit="C01")) == ()  # all clusters only

@@ -349,6 +349,34 @@ def _group_labels(group: str) -> dict[str, str]:
     return labels
 
 
+def _seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Return a note when the all-clusters values differ clearly by term of the year.
+
+    Seasonal swings widen the limits of a termly chart (the moving ranges carry them), so a
+    special cause is harder to see; the reader is told, with the average of each term. The
+    pattern counts as clear when the spread of the term averages exceeds three times the
+    standard deviation of the values around their own term's average.
+    """
+    la = frame.loc[(frame["unit"] == LA_UNIT) & frame["value"].notna()]
+    if len(la) < 6:
+        return ()
+    term = la["period"].astype(str).str.rsplit(" ", n=1).str[-1]
+    if not set(term) <= {"autumn", "spring", "summer"} or term.nunique() < 2:
+        return ()
+    means = la.groupby(term)["value"].mean()
+    within = (la["value"] - term.map(means)).std(ddof=1)
+    spread = float(means.max() - means.min())
+    if not (within >= 0) or spread <= 3 * within:
+        return ()
+    order = [t for t in ("autumn", "spring", "summer") if t in means.index]
+    listed = ", ".join(f"{t} {means[t]:,.1f}" for t in order)
+    return (
+        f"Values differ by term of the year (all clusters, term averages: {listed}). "
+        "This seasonal pattern widens the limits, so a special cause is harder to see: "
+        "compare like terms in the data table.",
+    )
+
+
 def _chart_options(params: MonitorParams) -> dict[str, Any]:
     return {
         "run_length": params.run_length,
@@ -402,7 +430,7 @@ def _make_item(
         people_counts=people,
         charts=charts,
         caption=_caption(title, unit_text, source, population, frame, geography),
-        notes=notes,
+        notes=(*notes, *_seasonal_note(frame)),
         chart_options=opts,
     )
 
