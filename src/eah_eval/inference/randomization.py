@@ -375,25 +375,33 @@ def randomization_inference_many(
 
     d_obs = treat(observed)
     frame = data.copy()
+    cohort_dtype = data[cohort].dtype
 
-    def est(assign: list[Any], yy: NDArray[np.float64]) -> NDArray[np.float64]:
-        frame[cohort] = np.asarray(assign, dtype=float)[row_cluster].astype(
-            data[cohort].dtype, copy=False)
+    def est(assign: list[Any] | None, yy: NDArray[np.float64]) -> NDArray[np.float64]:
+        # yy None: keep the cohort already set for this assignment (saves a column write)
+        if assign is not None:
+            frame[cohort] = np.asarray(assign, dtype=float)[row_cluster].astype(
+                cohort_dtype, copy=False)
         frame[outcome] = yy
         return np.atleast_1d(np.asarray(estimator(frame), dtype=float))
 
     obs_index = next(i for i, a in enumerate(assignments) if a == observed)
     if linear_in_outcome:
         # T_a(tau0) = est_a(Y) - tau0 est_a(D_obs) + tau0 est_a(D_a)
-        e_y = np.vstack([est(a, y) for a in assignments])
-        extra: list[NDArray[np.float64]] = []
+        rows_y: list[NDArray[np.float64]] = []
+        rows_dobs: list[NDArray[np.float64]] = []
+        rows_da: list[NDArray[np.float64]] = []
+        for a in assignments:
+            rows_y.append(est(a, y))
+            if conf_int or float(null) != 0.0:
+                rows_dobs.append(est(None, d_obs))
+                rows_da.append(est(None, treat(a)))
+        e_y = np.vstack(rows_y)
+        extra = [np.vstack(rows_dobs), np.vstack(rows_da)] if rows_dobs else []
 
         def stats_at(tau0: float) -> NDArray[np.float64]:
             if tau0 == 0.0:
                 return np.asarray(e_y, dtype=float)
-            if not extra:
-                extra.append(np.vstack([est(a, d_obs) for a in assignments]))
-                extra.append(np.vstack([est(a, treat(a)) for a in assignments]))
             return np.asarray(e_y - tau0 * extra[0] + tau0 * extra[1] - tau0, dtype=float)
     else:
         cache: dict[float, NDArray[np.float64]] = {}

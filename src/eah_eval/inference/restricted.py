@@ -53,7 +53,13 @@ from eah_eval.inference.wild import (
     wild_draws,
 )
 
-__all__ = ["ImputationLinearMap", "imputation_linear_map", "wild_imputation_restricted"]
+__all__ = [
+    "ImputationLinearMap",
+    "cs_simple_estimator",
+    "imputation_linear_map",
+    "wild_imputation_restricted",
+    "wild_restricted",
+]
 
 _TAU_BAR_GROUPS = ("cohort_horizon", "horizon", "cohort")
 
@@ -421,3 +427,172 @@ def wild_imputation_restricted(
         method="Wild cluster bootstrap of the imputation estimator, WCR (constant effect "
                "imposed; interval by test inversion), studentised with BJS's conservative SE",
     )
+
+
+def wild_restricted(
+    data: pd.DataFrame,
+    estimator: Any,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str,
+    weights: str | None = None,
+    never_treated_value: float = 0,
+    name: str = "estimate",
+    null: float = 0.0,
+    weight_type: WildWeights = "rademacher",
+    draws: int = 9999,
+    rng: int | np.random.Generator | None = None,
+    level: float = 0.95,
+    conf_int: bool = True,
+) -> WildBootstrapResult:
+    """Restricted wild cluster bootstrap for any DiD estimator linear in the outcome.
+
+    For example the Callaway-Sant'Anna simple ATT without covariates
+    (:func:`cs_simple_estimator`). The estimator is called ``2G + 1`` times (on the data and on
+    the restricted residuals of each cluster), never once per draw.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel.
+    estimator : callable
+        ``estimator(frame) -> (estimate, terms)``: the estimate and the ``G`` cluster terms of
+        its variance (``se = sqrt(sum terms^2)``), clusters in sorted label order. It must be
+        linear in the outcome column, give 0 for unit + period effects and ``tau0`` for a
+        constant effect ``tau0`` on treated rows (checked on the data; raises otherwise).
+    outcome, unit, time, cohort, cluster : str
+        Column names (cohort = first treated period, ``never_treated_value`` if never).
+    weights : str, optional
+        Sampling-weight column (used in the restricted unit + period fit).
+    never_treated_value : float, default 0
+        Cohort code of never-treated units.
+    name : str, default "estimate"
+        Name of the tested quantity.
+    null, weight_type, draws, rng, level, conf_int
+        As in :func:`wild_imputation_restricted`.
+
+    Returns
+    -------
+    WildBootstrapResult
+        ``restricted`` is True.
+
+    Raises
+    ------
+    OptionError
+        For missing columns.
+    EstimationError
+        If the estimator is not linear / does not reproduce the restricted model.
+
+    Notes
+    -----
+    With ``u(tau0) = u_Y - tau0 u_D`` the residuals of ``Y`` and of the treatment dummy ``D`` on
+    unit and period effects (all rows), ``c_h = est(u 1_h)`` and ``K_.h = terms(u 1_h)``; then
+    ``t*_b = v_b'c / ||K v_b||`` as in the module notes.
+    """
+    for col in (outcome, unit, time, cohort, cluster) + ((weights,) if weights else ()):
+        if col not in data.columns:
+            raise OptionError(f"column {col!r} not found; columns are {list(data.columns)}")
+    level = float(level)
+    if not 0 < level < 1:
+        raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
+    y = data[outcome].to_numpy(dtype=float)
+    tt = data[time].to_numpy(dtype=float)
+    gg = data[cohort].to_numpy(dtype=float)
+    d = ((gg != float(never_treated_value)) & (tt >= gg)).astype(float)
+    u_codes = np.asarray(pd.factorize(data[unit])[0], dtype=np.intp)
+    t_codes = np.asarray(pd.factorize(data[time], sort=True)[0], dtype=np.intp)
+    cl = np.asarray(pd.factorize(data[cluster], sort=True)[0], dtype=np.intp)
+    g = int(cl.max()) + 1
+    if g < 2:
+        raise EstimationError(f"the wild cluster bootstrap needs at least 2 clusters; got {g}")
+    rw = np.ones(y.shape[0]) if weights is None else data[weights].to_numpy(dtype=float)
+    fe = TwoWayFE(u_codes, t_codes, rw, int(u_codes.max()) + 1, int(t_codes.max()) + 1)
+    res = fe.residualize(np.column_stack([y, d]))
+    frame = data.copy()
+
+    def run(values: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        frame[outcome] = values
+        est, terms = estimator(frame)
+        terms = np.asarray(terms, dtype=float).reshape(-1)
+        if terms.shape[0] != g:
+            raise EstimationError(f"the estimator returned {terms.shape[0]} cluster terms; "
+                                  f"expected {g}")
+        return float(est), terms
+
+    est_obs, terms_obs = run(y)
+    c0, cd = np.empty(g), np.empty(g)
+    k0, kd = np.empty((g, g)), np.empty((g, g))
+    for h in range(g):
+        mask = cl == h
+        c0[h], k0[:, h] = run(np.where(mask, res[:, 0], 0.0))
+        cd[h], kd[:, h] = run(np.where(mask, res[:, 1], 0.0))
+    scale = max(1.0, abs(est_obs), float(np.abs(terms_obs).max()))
+    if (abs(c0.sum() - est_obs) > 1e-7 * scale or abs(cd.sum() - 1.0) > 1e-7
+            or np.max(np.abs(k0.sum(axis=1) - terms_obs)) > 1e-7 * scale):
+        raise EstimationError(
+            "the estimator is not linear in the outcome, or does not return 0 for unit + period "
+            "effects and tau0 for a constant effect (covariates? propensity weights depending "
+            "on the outcome?); the restricted wild bootstrap does not apply"
+        )
+    pc = _Pieces(est_obs, float(np.sqrt(np.sum(terms_obs**2))), c0, cd, k0, kd)
+    wd = wild_draws(g, draws, weight_type=weight_type, rng=rng)
+    ok = pc.se > 0 and math.isfinite(est_obs)
+    p = pc.pvalue(wd.v, float(null)) if ok else math.nan
+    lo = hi = math.nan
+    if conf_int and ok:
+        alpha = round(1 - level, 12)
+
+        def pfun(r: float) -> float:
+            return pc.pvalue(wd.v, r)
+
+        lo = _invert(pfun, est_obs, pc.se, alpha, -1, pc.se * 1e-6)
+        hi = _invert(pfun, est_obs, pc.se, alpha, +1, pc.se * 1e-6)
+    return WildBootstrapResult(
+        terms=(name,), estimates=np.array([est_obs]), std_errors=np.array([pc.se]),
+        statistics=np.array([(est_obs - null) / pc.se if ok else math.nan]),
+        pvalues=np.array([p]), ci_low=np.array([lo]), ci_high=np.array([hi]), level=level,
+        null=float(null), weight_type=wd.weight_type, draws=int(wd.v.shape[0]),
+        requested_draws=wd.requested, enumerated=wd.enumerated, seed=wd.seed, n_clusters=g,
+        restricted=True,
+        method="Wild cluster bootstrap, WCR (constant effect imposed through a unit + period "
+               "fit; interval by test inversion), studentised with the estimator's SE",
+    )
+
+
+def cs_simple_estimator(**att_gt_options: Any) -> Any:
+    """Callaway-Sant'Anna simple ATT as an ``estimator(frame) -> (estimate, terms)`` callable.
+
+    Parameters
+    ----------
+    **att_gt_options
+        Passed to :func:`eah_eval.did.att_gt` (``outcome``, ``unit``, ``time``, ``cohort``,
+        ``cluster``, ``control_group``, ``method``, ``weights``, ...). No covariates: the
+        restricted wild bootstrap needs an estimator linear in the outcome.
+
+    Returns
+    -------
+    callable
+        For :func:`wild_restricted`; ``terms`` are the cluster sums of the simple ATT's
+        influence function divided by the number of units.
+
+    Raises
+    ------
+    OptionError
+        If covariates are given.
+    """
+    if att_gt_options.get("covariates"):
+        raise OptionError("the restricted wild bootstrap needs the CS estimator without "
+                          "covariates (it must be linear in the outcome)")
+    from eah_eval.did import aggregate, att_gt
+    from eah_eval.did.bootstrap import cluster_sums
+
+    def estimator(frame: pd.DataFrame) -> tuple[float, NDArray[np.float64]]:
+        agg = aggregate(att_gt(frame, **att_gt_options), "simple")
+        psi = np.asarray(agg.overall_influence, dtype=float)[:, None]
+        sums = cluster_sums(psi, agg.cluster_codes)[:, 0] / psi.shape[0]
+        return agg.overall_att, sums
+
+    return estimator
