@@ -38,7 +38,7 @@ def _png(fig: object) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
+    fig.savefig(buf, format="png", dpi=110)  # type: ignore[attr-defined]
     plt.close(fig)  # type: ignore[arg-type]
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
