@@ -164,3 +164,66 @@ def describe_trend(frame: pd.DataFrame, *, x: str, y: str, by: str) -> str:
         if len(g):
             parts.append(f"{key}: from {g[y].iloc[0]:.1f} to {g[y].iloc[-1]:.1f}")
     return "; ".join(parts) if parts else "no values could be shown after disclosure control"
+
+
+def interval_chart(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    lower: Sequence[float | None],
+    upper: Sequence[float | None],
+    *,
+    title: str,
+    xlabel: str,
+    alt: str,
+    caption: str,
+    kinds: Sequence[str] | None = None,
+    data_table: str = "",
+) -> str:
+    """Draw a horizontal dot-and-interval chart by category and return an accessible figure.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Row labels, top to bottom.
+    estimates : sequence of float
+        Point estimates (NaN rows are left empty: suppressed or not available).
+    lower, upper : sequence of float or None
+        Interval bounds (None or NaN: no interval drawn for that row).
+    title, xlabel, alt, caption, data_table
+        As for :func:`line_chart`.
+    kinds : sequence of str, optional
+        ``"summary"`` rows (e.g. a wave's estimate) are drawn as filled squares, others as
+        open circles, so the two are told apart by shape as well as colour.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(labels)
+    kinds = list(kinds) if kinds is not None else ["point"] * n
+    fig, ax = plt.subplots(figsize=(7.5, max(1.8, 0.32 * n + 0.9)))
+    ys = np.arange(n)[::-1]
+    for y, est, lo, hi, kind in zip(ys, estimates, lower, upper, kinds, strict=True):
+        if est is None or not np.isfinite(est):
+            continue
+        summary = kind == "summary"
+        colour = PALETTE[0] if summary else PALETTE[1]
+        if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
+            ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6)
+        ax.plot([est], [y], marker="s" if summary else "o", markersize=6 if summary else 5,
+                color=colour, markerfacecolor=colour if summary else "white", linestyle="none")
+    ax.axvline(0.0, color="#3D3D3D", linewidth=0.8)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(list(labels), fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+    fig.tight_layout()
+    data = _png(fig)
+    return (
+        f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'
+        f"</figcaption>"
+        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+        f"{data_table}</figure>"
+    )

@@ -20,7 +20,7 @@ from scipy import stats
 
 from eah_eval.errors import EahEvalError
 from eah_eval.reporting import robustness
-from eah_eval.reporting.charts import Series, line_chart
+from eah_eval.reporting.charts import Series, interval_chart, line_chart
 from eah_eval.reporting.evidence import EvidenceRating, months_progress, rate_evidence
 from eah_eval.reporting.html import bullet_list, paragraph, section
 from eah_eval.reporting.narrative import Finding, describe_effect
@@ -544,60 +544,7 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
                 intervals=True,
             )
         )
-        bw = e.by_wave
-        g = _col(bw, "group", "cohort")
-        disp_w = pd.DataFrame(
-            {
-                "Change": [_fmt(v) for v in _col(bw, "estimate")],
-                f"{level}% interval": [
-                    f"{_fmt(a)} to {_fmt(b)}"
-                    for a, b in zip(
-                        _col(bw, "ci_low_pointwise", "ci_lower"),
-                        _col(bw, "ci_high_pointwise", "ci_upper"),
-                        strict=True,
-                    )
-                ],
-            },
-            index=pd.Index([_cohort_label(e.period, v) for v in g], name="Wave"),
-        )
-        parts.append(
-            html_table(disp_w, caption=f"{e.title}: estimated change by rollout wave "
-                       f"({_unit_words(e.unit)}), all periods after each wave's go-live",
-                       row_header="Wave (first period after go-live)")
-        )
-        shown = {int(v) for v in _col(bw, "group", "cohort")}
-        started = sorted({int(v) for v in e.by_cluster["first_treated"]}) if len(
-            e.by_cluster) else []
-        missing_waves = [g for g in started if g not in shown]
-        if missing_waves:
-            parts.append(paragraph(
-                "No estimate for the wave(s) "
-                + ", ".join(_cohort_label(e.period, g) for g in missing_waves)
-                + ": every other cluster had started by then, so no comparison remains."))
-        bc = e.by_cluster
-        if len(bc):
-            order = {c: k for k, c in enumerate(ctx.design["cluster_id"])}
-            bc = bc.assign(_o=bc["cluster"].map(order)).sort_values("_o")
-            vals = []
-            for r in bc.to_dict(orient="records"):
-                vals.append(r["flag"] if r["flag"] else _fmt(r["estimate"]))
-            disp_c = pd.DataFrame(
-                {"Wave": [str(wave_of.get(c, "?")) for c in bc["cluster"]],
-                 "Change (no interval)": vals},
-                index=pd.Index([str(name_of.get(c, c)) for c in bc["cluster"]], name="Cluster"),
-            )
-            reasons = sorted({str(r) for r in bc["note"] if r})
-            parts.append(html_table(
-                disp_c,
-                caption=f"{e.title}: estimated change in each cluster that started "
-                f"({_unit_words(e.unit)}), against clusters not yet started",
-                row_header="Cluster",
-                notes=["One cluster alone is too few for a reliable interval: read these as "
-                       "a guide to consistency across clusters, not as separate findings",
-                       "Clusters whose average count per period is below the disclosure "
-                       "threshold are suppressed",
-                       *(f"x: {r}" for r in reasons)],
-            ))
+        parts.append(_wave_cluster_figure(ctx, e, level, name_of, wave_of))
     if not parts:
         return section(
             "Results by wave and cluster",
@@ -605,6 +552,113 @@ def _detail(ctx: _Context, done: list[MeasureEstimate]) -> str:
             anchor="estimates",
         )
     return section("Results by wave and cluster", "\n".join(parts), anchor="estimates")
+
+
+def _wave_cluster_figure(ctx: _Context, e: MeasureEstimate, level: int,
+                         name_of: dict[Any, Any], wave_of: dict[Any, Any]) -> str:
+    """Chart and tables of the estimated change by rollout wave and by cluster."""
+    bw = e.by_wave
+    g = [int(v) for v in _col(bw, "group", "cohort")]
+    w_est = _col(bw, "estimate").to_numpy(dtype=float)
+    w_lo = _col(bw, "ci_low_pointwise", "ci_lower").to_numpy(dtype=float)
+    w_hi = _col(bw, "ci_high_pointwise", "ci_upper").to_numpy(dtype=float)
+    disp_w = pd.DataFrame(
+        {"Change": [_fmt(v) for v in w_est],
+         f"{level}% interval": [f"{_fmt(a)} to {_fmt(b)}" for a, b in zip(w_lo, w_hi,
+                                                                          strict=True)]},
+        index=pd.Index([_cohort_label(e.period, v) for v in g], name="Wave"),
+    )
+    tables = html_table(disp_w, caption=f"{e.title}: estimated change by rollout wave "
+                        f"({_unit_words(e.unit)}), all periods after each wave's go-live",
+                        row_header="Wave (first period after go-live)")
+    bc = e.by_cluster
+    started = sorted({int(v) for v in bc["first_treated"]}) if len(bc) else []
+    missing_waves = [w for w in started if w not in set(g)]
+    note = ""
+    if missing_waves:
+        note = paragraph(
+            "No estimate for the wave(s) "
+            + ", ".join(_cohort_label(e.period, w) for w in missing_waves)
+            + ": every other cluster had started by then, so no comparison remains.")
+    labels: list[str] = []
+    est: list[float] = []
+    lows: list[float | None] = []
+    highs: list[float | None] = []
+    kinds: list[str] = []
+    if len(bc):
+        order = {c: k for k, c in enumerate(ctx.design["cluster_id"])}
+        bc = bc.assign(_o=bc["cluster"].map(order)).sort_values("_o")
+        vals = [r["flag"] if r["flag"] else _fmt(r["estimate"])
+                for r in bc.to_dict(orient="records")]
+        disp_c = pd.DataFrame(
+            {"Wave": [str(wave_of.get(c, "?")) for c in bc["cluster"]],
+             "Change (no interval)": vals},
+            index=pd.Index([str(name_of.get(c, c)) for c in bc["cluster"]], name="Cluster"),
+        )
+        reasons = sorted({str(r) for r in bc["note"] if r})
+        tables += html_table(
+            disp_c,
+            caption=f"{e.title}: estimated change in each cluster that started "
+            f"({_unit_words(e.unit)}), against clusters not yet started",
+            row_header="Cluster",
+            notes=["One cluster alone is too few for a reliable interval: read these as "
+                   "a guide to consistency across clusters, not as separate findings",
+                   "Clusters whose average count per period is below the disclosure "
+                   "threshold are suppressed",
+                   *(f"x: {r}" for r in reasons)],
+        )
+        for cohort, grp in bc.groupby("first_treated", sort=True):
+            if int(str(cohort)) in missing_waves:
+                continue  # no comparison remains: stated under the chart
+            hit = [k for k, v in enumerate(g) if v == int(str(cohort))]
+            wave = wave_of.get(grp["cluster"].iloc[0], "?")
+            labels.append(f"Wave {wave}, all its clusters ({_cohort_label(e.period, cohort)})")
+            kinds.append("summary")
+            if hit:
+                est.append(float(w_est[hit[0]]))
+                lows.append(float(w_lo[hit[0]]))
+                highs.append(float(w_hi[hit[0]]))
+            else:
+                est.append(float("nan"))
+                lows.append(None)
+                highs.append(None)
+            for r in grp.to_dict(orient="records"):
+                labels.append(f"   {name_of.get(r['cluster'], r['cluster'])}")
+                kinds.append("point")
+                est.append(float(r["estimate"]) if not r["flag"] else float("nan"))
+                lows.append(None)
+                highs.append(None)
+    if not labels:
+        return tables + note
+    shown_clusters = [v for v, k in zip(est, kinds, strict=True)
+                      if k == "point" and np.isfinite(v)]
+    n_down = sum(v < 0 for v in shown_clusters)
+    n_up = sum(v > 0 for v in shown_clusters)
+    if shown_clusters and n_down == len(shown_clusters):
+        title = f"{e.title} fell in every cluster with an estimate"
+    elif shown_clusters and n_up == len(shown_clusters):
+        title = f"{e.title} rose in every cluster with an estimate"
+    elif shown_clusters:
+        title = (f"{e.title} fell in {n_down} and rose in {n_up} of "
+                 f"{len(shown_clusters)} clusters with an estimate")
+    else:
+        title = f"{e.title}: no cluster has an estimate that can be shown"
+    figure = interval_chart(
+        labels, est, lows, highs,
+        title=title,
+        xlabel=f"estimated change ({_unit_words(e.unit)})",
+        alt=(f"Chart of the estimated change in {e.title} for each rollout wave (filled "
+             f"squares with {level}% intervals) and each cluster within it (open circles, no "
+             f"interval). {title}."),
+        caption=(f"Measure: {e.title}, estimated change in {_unit_words(e.unit)} against "
+                 "clusters not yet started. Source: "
+                 f"{', '.join(ctx.measure_sources(e.measure_id))} records. Population: pupils "
+                 f"in schools of the clusters that started. Geography: {ctx.params.council}, "
+                 f"by wave and cluster. Period: {ctx.period_span(e.measure_id)}."),
+        kinds=kinds,
+        data_table=tables,
+    )
+    return figure + note
 
 
 def _unit_words(unit: str) -> str:
