@@ -431,7 +431,10 @@ def comparators(panel: pd.DataFrame, headline: float) -> dict[str, Any]:
         frame = getattr(bd, "by_type", None)
         frame = frame() if callable(frame) else frame
         if isinstance(frame, pd.DataFrame):
-            out["bacon"] = frame.reset_index().to_dict(orient="records")
+            rows = frame.reset_index().to_dict(orient="records")
+            for r in rows:
+                r["weight_pct"] = 100 * float(r.get("weight", float("nan")))
+            out["bacon"] = rows
         out["bacon_twfe"] = float(getattr(bd, "twfe_estimate", getattr(bd, "estimate", np.nan)))
     except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
         out["bacon_unavailable"] = str(exc)
