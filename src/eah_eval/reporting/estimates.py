@@ -786,7 +786,9 @@ def _check_cell(check: Any, digits: int = 2) -> str:
     if check is None:
         return "x"
     if check.value is None:
-        return "z" if check.ok else "x"
+        # z only where the check does not apply (breakdown with an interval already
+        # including zero); otherwise x, with the reason listed under the table
+        return "z" if check.ok and check.name == "breakdown" else "x"
     return _fmt(check.value, digits)
 
 
