@@ -268,3 +268,41 @@ def tables(frames: dict[str, pd.DataFrame]):  # type: ignore[no-untyped-def]
     from eah_eval.measures import open_tables
 
     return open_tables(frames)
+
+
+#: Suspensions around the term boundaries of the two calendars, all at Gamma (100004), whose
+#: January headcount is 4 in 2024 (P08-P11) and 5 in 2025 (P08-P11, P17). Easter Sunday was
+#: 31 March 2024 and 20 April 2025. Expected values are worked out in test_exclusion_terms.py.
+EXCLUSION_BOUNDARY_ROWS = [
+    ("E01", "P08", "2024-03-30", "suspension"),  # Saturday before Easter 2024
+    ("E02", "P09", "2024-03-31", "suspension"),  # Easter Sunday 2024
+    ("E03", "P10", "2024-04-01", "suspension"),  # Easter Monday 2024
+    ("E04", "P17", "2024-08-15", "suspension"),  # August 2024
+    ("E05", "P08", "2025-03-31", "suspension"),
+    ("E06", "P09", "2025-04-01", "suspension"),
+    ("E07", "P09", "2025-04-19", "suspension"),  # day before Easter Sunday 2025
+    ("E08", "P10", "2025-04-20", "suspension"),  # Easter Sunday 2025
+    ("E09", "P08", "2025-04-21", "suspension"),  # Easter Monday 2025
+    ("E10", "P08", "2025-07-31", "suspension"),
+    ("E11", "P17", "2025-08-01", "suspension"),
+    ("E12", "P17", "2025-08-15", "suspension"),
+    ("X01", "P11", "2025-04-10", "permanent_exclusion"),  # before Easter 2025
+]
+
+
+def make_exclusion_frames() -> dict[str, pd.DataFrame]:
+    """The hand-made council with its suspensions replaced by the boundary cases above."""
+    frames = make_frames()
+    s = pd.DataFrame(EXCLUSION_BOUNDARY_ROWS,
+                     columns=["exclusion_id", "pupil_id", "start_date", "category"])
+    s["urn"] = "100004"
+    s["start_date"] = pd.to_datetime(s["start_date"])
+    s["sessions"] = [None if c == "permanent_exclusion" else 2.0 for c in s["category"]]
+    frames["suspensions"] = s[["exclusion_id", "pupil_id", "urn", "start_date", "category",
+                               "sessions"]]
+    return frames
+
+
+@pytest.fixture(scope="session")
+def exclusion_frames() -> dict[str, pd.DataFrame]:
+    return make_exclusion_frames()

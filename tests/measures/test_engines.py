@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eah_eval.measures import REGISTRY, compute, compute_many, open_tables
+from eah_eval.measures import REGISTRY, MeasureOptions, compute, compute_many, open_tables
 
 # About a minute on an idle 2-core machine (most of it starting the JVM and planning queries).
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -32,7 +32,7 @@ def _spark_available() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def spark_tables(frames):  # type: ignore[no-untyped-def]
+def spark_session():  # type: ignore[no-untyped-def]
     reason = _spark_available()
     if reason:
         pytest.skip(reason)
@@ -50,8 +50,13 @@ def spark_tables(frames):  # type: ignore[no-untyped-def]
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    yield open_tables(frames, engine=session)
+    yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_tables(frames, spark_session):  # type: ignore[no-untyped-def]
+    return open_tables(frames, engine=spark_session)
 
 
 @pytest.fixture(scope="module")
@@ -108,4 +113,25 @@ def test_breakdowns_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-de
     _assert_same(
         compute(duck_tables, mid, level=level, by=by),
         compute(spark_tables, mid, level=level, by=by),
+    )
+
+
+@pytest.mark.parametrize("calendar", ["dfe_exclusions", "standard"])
+def test_exclusion_calendars_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-def]
+    exclusion_frames, spark_session, calendar
+) -> None:
+    # suspensions on both sides of 1 April, Easter and 1 August (test_exclusion_terms.py), by
+    # term and academic year, with a pupil-group breakdown, on both calendars
+    options = MeasureOptions(exclusion_calendar=calendar)
+    duck_ts = open_tables(exclusion_frames, engine="duckdb")
+    spark_ts = open_tables(exclusion_frames, engine=spark_session)
+    ids = ["suspension_rate", "suspension_one_plus_rate", "permanent_exclusion_rate"]
+    for period in ("term", "academic_year"):
+        duck = compute_many(duck_ts, ids, period=period, options=options)
+        spark = compute_many(spark_ts, ids, period=period, options=options)
+        for mid in ids:
+            _assert_same(duck[mid], spark[mid])
+    _assert_same(
+        compute(duck_ts, "suspension_rate", by="sen_provision", options=options),
+        compute(spark_ts, "suspension_rate", by="sen_provision", options=options),
     )

@@ -12,7 +12,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eah_eval.measures.definitions import LEVEL_TEXT, PERIOD_TEXT, Measure, MeasureOptions
+from eah_eval.measures.definitions import (
+    EXCLUSION_PERIOD_TEXT,
+    LEVEL_TEXT,
+    PERIOD_TEXT,
+    Measure,
+    MeasureOptions,
+)
 from eah_eval.measures.registry import list_measures
 from eah_eval.measures.rollout import RULE_TEXT
 
@@ -41,6 +47,7 @@ def render_measure(m: Measure) -> str:
         f"| Value | {_cell(_value_text(m))} |",
         f"| Period grains | {', '.join(f'`{p}`' for p in m.periods)} "
         f"(default `{m.default_period}`) |",
+        f"| Calendar | {_cell(_calendar_text(m))} |",
         f"| Unit levels | {', '.join(f'`{lv}`' for lv in m.levels)} |",
         f"| Breakdowns | {', '.join(f'`{g}`' for g in m.groups) or 'none'} |",
         f"| Source tables | {', '.join(f'`{t}`' for t in m.source_tables)} |",
@@ -52,6 +59,15 @@ def render_measure(m: Measure) -> str:
         lines += ["", "Notes:", ""]
         lines += [f"- {note}" for note in m.notes]
     return "\n".join(lines) + "\n"
+
+
+def _calendar_text(m: Measure) -> str:
+    if not m.exclusion_terms:
+        return "the package's standard calendar (see Conventions)"
+    return (
+        "DfE's exclusions calendar by default (terms as in the numerator); "
+        "`MeasureOptions(exclusion_calendar=\"standard\")` uses the package's standard calendar"
+    )
 
 
 def _value_text(m: Measure) -> str:
@@ -83,6 +99,15 @@ def render_markdown() -> str:
     ]
     out += [f"- Level `{k}`: {v}." for k, v in LEVEL_TEXT.items()]
     out += [f"- Period `{k}`: {v}." for k, v in PERIOD_TEXT.items()]
+    excl = [m.id for m in measures if m.exclusion_terms]
+    out += [
+        f"- Suspension and exclusion measures ({', '.join(f'`{i}`' for i in excl)}) place "
+        "each suspension or permanent exclusion in a term by its start date on DfE's "
+        "exclusions calendar by default, as DfE's statistics do: "
+        + "; ".join(f"`{k}`: {v}" for k, v in EXCLUSION_PERIOD_TEXT.items())
+        + ". The option `exclusion_calendar=\"standard\"` puts them on the standard calendar "
+        "above. Rollout timing uses the standard calendar for every measure.",
+    ]
     out += [
         "- Schools are followed across URN changes: every record is put on the canonical "
         "(latest) URN of its school before aggregation (predecessor->successor chains; "

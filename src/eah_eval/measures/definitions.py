@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from eah_eval.data.periods import EXCLUSION_TERM_RULE
 from eah_eval.errors import OptionError, OptionTypeError, check_option
 
 Level = Literal["school", "cluster", "wave", "la"]
@@ -25,6 +26,7 @@ Scale = Literal["percent", "per_1000", "days", "count", "gbp"]
 Direction = Literal["higher_better", "lower_better", "none"]
 Statistic = Literal["ratio", "median"]
 AbsenceBasis = Literal["termly", "cumulative"]
+ExclusionCalendar = Literal["dfe_exclusions", "standard"]
 
 LEVELS: tuple[str, ...] = get_args(Level)
 PERIODS: tuple[str, ...] = get_args(Period)
@@ -33,6 +35,7 @@ SCALES: tuple[str, ...] = get_args(Scale)
 DIRECTIONS: tuple[str, ...] = get_args(Direction)
 STATISTICS: tuple[str, ...] = get_args(Statistic)
 ABSENCE_BASES: tuple[str, ...] = get_args(AbsenceBasis)
+EXCLUSION_CALENDARS: tuple[str, ...] = get_args(ExclusionCalendar)
 
 #: Pupil characteristics available as breakdowns (from the January census) plus school phase.
 PUPIL_GROUPS: tuple[Group, ...] = (
@@ -67,6 +70,18 @@ PERIOD_TEXT: dict[str, str] = {
     "calendar_year": "calendar year (1 January to 31 December)",
     "financial_year": "financial year (1 April to 31 March, labelled 2024-25)",
     "census": "January school census snapshot (labelled by academic year, e.g. 2024/25)",
+}
+
+#: Period grains of the measures that follow DfE's exclusions calendar (the default of
+#: ``MeasureOptions.exclusion_calendar``; see :mod:`eah_eval.data.periods`).
+EXCLUSION_PERIOD_TEXT: dict[str, str] = {
+    "term": (
+        "school term on DfE's exclusions calendar (autumn 1 Aug-31 Dec, spring 1 Jan-Easter "
+        "Sunday, summer Easter Monday-31 Jul)"
+    ),
+    "academic_year": (
+        "academic year on DfE's exclusions calendar (1 August to 31 July, labelled 2024/25)"
+    ),
 }
 
 LEVEL_TEXT: dict[str, str] = {
@@ -118,6 +133,10 @@ class Measure:
         Further rules (exclusions, conventions).
     pupil_based : bool
         ``True`` when the records are pupils or enrolments.
+    exclusion_terms : bool
+        ``True`` when terms and academic years are assigned by
+        ``MeasureOptions.exclusion_calendar`` (DfE's exclusions calendar by default) rather
+        than by the package's standard calendar (the suspension and exclusion measures).
     """
 
     id: str
@@ -137,6 +156,7 @@ class Measure:
     official_definition: str
     notes: tuple[str, ...] = ()
     pupil_based: bool = False
+    exclusion_terms: bool = False
 
     def __post_init__(self) -> None:
         check_option("scale", self.scale, SCALES)
@@ -152,6 +172,22 @@ class Measure:
             raise OptionError(f"measure {self.id!r} must allow at least one period and level")
         if self.min_denominator < 0:
             raise OptionError(f"measure {self.id!r}: min_denominator must be >= 0")
+        if self.exclusion_terms and not set(self.periods) <= set(EXCLUSION_PERIOD_TEXT):
+            raise OptionError(
+                f"measure {self.id!r}: a measure on the exclusions calendar allows the periods "
+                f"{', '.join(map(repr, EXCLUSION_PERIOD_TEXT))} only"
+            )
+
+    def period_text(self, period: str, options: MeasureOptions | None = None) -> str:
+        """Plain-English statement of a period grain as this measure uses it.
+
+        Measures with ``exclusion_terms`` state DfE's exclusions calendar unless ``options``
+        choose the standard calendar.
+        """
+        opts = options if options is not None else MeasureOptions()
+        if self.exclusion_terms and opts.exclusion_calendar == "dfe_exclusions":
+            return EXCLUSION_PERIOD_TEXT[period]
+        return PERIOD_TEXT[period]
 
     @property
     def multiplier(self) -> float:
@@ -238,11 +274,19 @@ class MeasureOptions:
         persistent/severe absence judged on the cumulative sessions of each enrolment.
     lineage_rule : {"chain_successors", "none"}
         URN lineage rule passed to :func:`eah_eval.data.lineage.resolve_lineage`.
+    exclusion_calendar : {"dfe_exclusions", "standard"}
+        Calendar assigning suspensions and permanent exclusions to terms and academic years
+        (the suspension, one-or-more-suspensions and permanent exclusion rates).
+        ``"dfe_exclusions"`` (default) follows DfE's statistics: autumn 1 August-31 December,
+        spring 1 January-Easter Sunday, summer Easter Monday-31 July, academic year 1 August-
+        31 July. ``"standard"`` uses the package's calendar of every other measure (autumn
+        1 September-31 December, spring 1 January-31 March, summer 1 April-31 August).
     """
 
     hours_per_day: float = 6.5
     absence_basis: AbsenceBasis = "termly"
     lineage_rule: Literal["chain_successors", "none"] = "chain_successors"
+    exclusion_calendar: ExclusionCalendar = "dfe_exclusions"
 
     def __post_init__(self) -> None:
         if isinstance(self.hours_per_day, bool) or not isinstance(
@@ -258,10 +302,22 @@ class MeasureOptions:
             )
         check_option("absence_basis", self.absence_basis, ABSENCE_BASES)
         check_option("lineage_rule", self.lineage_rule, ("chain_successors", "none"))
+        check_option("exclusion_calendar", self.exclusion_calendar, EXCLUSION_CALENDARS)
+
+    @property
+    def exclusion_calendar_text(self) -> str:
+        """The exclusions calendar chosen, with its rule."""
+        if self.exclusion_calendar == "dfe_exclusions":
+            return f"dfe_exclusions ({EXCLUSION_TERM_RULE})"
+        return (
+            "standard (suspensions and exclusions on the package's calendar: autumn 1 Sep-31 "
+            "Dec, spring 1 Jan-31 Mar, summer 1 Apr-31 Aug; not DfE's exclusion terms)"
+        )
 
     def describe(self) -> str:
         """One line stating the options, for outputs."""
         return (
             f"hours per expert day = {self.hours_per_day:g}; absence basis = "
-            f"{self.absence_basis}; URN lineage rule = {self.lineage_rule}"
+            f"{self.absence_basis}; URN lineage rule = {self.lineage_rule}; suspension and "
+            f"exclusion terms = {self.exclusion_calendar_text}"
         )

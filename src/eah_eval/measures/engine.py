@@ -31,7 +31,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from eah_eval.data.lineage import Lineage, resolve_lineage
-from eah_eval.data.periods import academic_year_label
+from eah_eval.data.periods import academic_year_label, exclusion_term_table
 from eah_eval.data.schema import TABLES, fields
 from eah_eval.errors import (
     DataFileNotFoundError,
@@ -58,6 +58,9 @@ NON_MAINSTREAM_PHASES: tuple[str, ...] = ("special", "alternative_provision")
 _counter = itertools.count(1)
 #: Up to this many URN changes are applied as an inline CASE expression, beyond as a join.
 _INLINE_MAPPING_MAX = 200
+#: Start years of the first and last academic years in the exclusions calendar table put on
+#: the backend (dates outside are excluded from termly exclusion measures, with a reason).
+EXCLUSION_CALENDAR_YEARS: tuple[int, int] = (1950, 2149)
 
 
 class MissingTableError(EahEvalError, KeyError):
@@ -333,6 +336,30 @@ class TableSet:
                 if c in t.columns and not t[c].type().is_date()
             }
             self._cache[key] = t.mutate(**casts) if casts else t
+        return self._cache[key]
+
+    def exclusion_calendar(self) -> ir.Table:
+        """DfE's exclusions terms per academic year, on the backend (built once).
+
+        Columns ``_x_ay`` (academic-year start, int64), ``_x_spring`` (1 January) and
+        ``_x_summer`` (Easter Monday) as dates, for academic years
+        :data:`EXCLUSION_CALENDAR_YEARS`; from
+        :func:`eah_eval.data.periods.exclusion_term_table`.
+        """
+        key = "exclusion_calendar"
+        if key not in self._cache:
+            table = exclusion_term_table(*EXCLUSION_CALENDAR_YEARS)
+            frame = pd.DataFrame(
+                {
+                    "_x_ay": table["start_year"],
+                    "_x_spring": table["spring_start"],
+                    "_x_summer": table["summer_start"],
+                }
+            )
+            t = self._put("exclusion_calendar", frame)
+            self._cache[key] = t.mutate(
+                _x_spring=t._x_spring.cast("date"), _x_summer=t._x_summer.cast("date")
+            )
         return self._cache[key]
 
     def school_attributes(self) -> ir.Table:

@@ -26,7 +26,6 @@ import pandas as pd
 from eah_eval.errors import OptionError
 from eah_eval.measures.definitions import (
     LEVEL_TEXT,
-    PERIOD_TEXT,
     Measure,
     MeasureOptions,
 )
@@ -111,12 +110,21 @@ class MeasureResult:
             lines.append(line + (f" ({why})" if why else ""))
         return lines
 
+    @property
+    def period_text(self) -> str:
+        """The period grain in words, on the calendar this measure used.
+
+        DfE's exclusions calendar for the exclusion measures unless the options chose the
+        standard one (:meth:`Measure.period_text`).
+        """
+        return self.measure.period_text(self.period, self.options)
+
     def describe(self) -> str:
         """Plain-text header stating the measure, level, period, options and rules."""
         m = self.measure
         parts = [
             f"{m.title} [{m.id}], {m.unit_text}",
-            f"level: {LEVEL_TEXT[self.level]}; period: {PERIOD_TEXT[self.period]}",
+            f"level: {LEVEL_TEXT[self.level]}; period: {self.period_text}",
             f"breakdown: {self.by or 'none'}; engine: {self.engine}",
             f"options: {self.options.describe()}",
             f"{self.lineage_rule} URN changes followed: {self.urn_changes}.",
@@ -353,7 +361,8 @@ def compute(
     engine : {"duckdb", "spark"}, Ibis backend or SparkSession
         Where to run (ignored for a TableSet or Ibis tables, which carry their backend).
     options : MeasureOptions, optional
-        Hours per expert day, absence basis, URN lineage rule.
+        Hours per expert day, absence basis, URN lineage rule, and the calendar placing
+        suspensions and exclusions in terms (DfE's exclusions calendar by default).
 
     Returns
     -------

@@ -25,8 +25,10 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from eah_eval.data.periods import academic_year_label
 from eah_eval.measures.definitions import MeasureOptions
 from eah_eval.measures.engine import (
+    EXCLUSION_CALENDAR_YEARS,
     NON_MAINSTREAM_PHASES,
     NON_MAINSTREAM_TYPES,
     SPECIAL_TYPES,
@@ -45,6 +47,11 @@ R_ZERO = "zero possible sessions"
 R_NOT_MAINSTREAM = "school not served by the programme (special, PRU or AP)"
 R_STATUTORY = "statutory_assessment (not Experts at Hand)"
 R_NO_DATE = "no date for the period"
+R_OUTSIDE_EXCLUSION_CALENDAR = (
+    "start date outside the exclusions calendar (academic years "
+    f"{academic_year_label(EXCLUSION_CALENDAR_YEARS[0])} to "
+    f"{academic_year_label(EXCLUSION_CALENDAR_YEARS[1])})"
+)
 
 
 @dataclass(frozen=True)
@@ -351,22 +358,65 @@ def _frame(data: dict[str, list[int]]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- suspensions
 
 
+def _exclusion_year(ctx: Ctx, date: ir.DateValue) -> ir.IntegerValue:
+    """Academic-year start of an exclusion date on the calendar chosen in the options.
+
+    DfE's exclusions calendar: 1 August to 31 July; the standard one: 1 September to 31 August.
+    """
+    if ctx.options.exclusion_calendar == "standard":
+        return _academic_year(date)
+    y = date.year()
+    return ibis.ifelse(date.month() >= 8, y, y - 1).cast("int64")
+
+
+def _outside_exclusion_calendar(ctx: Ctx, date: ir.DateValue) -> ir.BooleanValue | None:
+    """Dates beyond the exclusions calendar table (termly DfE terms only), else None."""
+    if ctx.options.exclusion_calendar == "standard" or ctx.period != "term":
+        return None
+    ay = _exclusion_year(ctx, date)
+    lo, hi = EXCLUSION_CALENDAR_YEARS
+    return (ay < lo) | (ay > hi)
+
+
+def _exclusion_period(ctx: Ctx, used: ir.Table) -> ir.Table:
+    """Add ``period_index`` to exclusion records by their ``start_date``.
+
+    On DfE's exclusions calendar a term is found by joining the per-academic-year boundary
+    dates (:meth:`TableSet.exclusion_calendar`) on the academic year and comparing the date
+    with 1 January and Easter Monday: autumn before 1 January, spring up to Easter Sunday,
+    summer from Easter Monday.
+    """
+    date = used.start_date
+    if ctx.options.exclusion_calendar == "standard":
+        return used.mutate(period_index=period_index_expr(date, ctx.period))
+    ay = _exclusion_year(ctx, date)
+    if ctx.period == "academic_year":
+        return used.mutate(period_index=ay)
+    used = used.mutate(_x_key=ay)
+    cal = ctx.ts.exclusion_calendar()
+    j = used.inner_join(cal, used._x_key == cal._x_ay)
+    k = ibis.cases((j.start_date < j._x_spring, 0), (j.start_date < j._x_summer, 1), else_=2)
+    j = j.mutate(period_index=(j._x_key * 3 + k).cast("int64"))
+    return j.drop("_x_key", "_x_ay", "_x_spring", "_x_summer")
+
+
 def _suspension(category: str, distinct: bool) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         t = ctx.ts.school_table("suspensions")
         other = "permanent exclusion" if category == "suspension" else "suspension"
-        acc = t.mutate(
-            _reason=_reasons(
-                (t.cluster_id.isnull(), R_URN),
-                (t.category != category, f"{other} (not counted in this measure)"),
-            )
-        )
+        pairs: list[tuple[ir.BooleanValue, str]] = [(t.cluster_id.isnull(), R_URN)]
+        keep = t.cluster_id.notnull()
+        outside = _outside_exclusion_calendar(ctx, t.start_date)
+        if outside is not None:
+            pairs.append((outside, R_OUTSIDE_EXCLUSION_CALENDAR))
+            keep = keep & ~outside
+        pairs.append((t.category != category, f"{other} (not counted in this measure)"))
+        acc = t.mutate(_reason=_reasons(*pairs))
         # one base for the three suspension measures (aggregated in one pass when computed
         # together); the category is selected in the contribution
-        used = t.filter(t.cluster_id.notnull())
-        used = used.mutate(period_index=period_index_expr(used.start_date, ctx.period))
+        used = _exclusion_period(ctx, t.filter(keep))
         if _needs_chars(ctx.by):
-            used = _with_chars(ctx, used, _academic_year(used.start_date))
+            used = _with_chars(ctx, used, _exclusion_year(ctx, used.start_date))
         used = used.mutate(group=_event_group(used, ctx.by))
         hit = used.category == category
         if distinct:

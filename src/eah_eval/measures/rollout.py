@@ -11,6 +11,12 @@ one is a choice, made with ``mid_period_rule`` and printed with every panel:
 * ``"majority_of_period"``: the period containing go-live is treated if go-live falls on or
   before its midpoint (exposed for at least half of it), otherwise the next period.
 
+Timing uses the package's standard calendar (:mod:`eah_eval.data.periods`) for every measure,
+including the suspension and exclusion measures that place events on DfE's exclusions calendar:
+both calendars number the same school terms alike, and on the exclusions calendar (autumn from
+1 August) the usual 1 September go-live would fall inside autumn, making spring the first full
+period although every autumn school day is exposed.
+
 ``first_treated = 0`` means never treated within the panel's window (go-live after its last
 period), the convention of :func:`eah_eval.did.att_gt`.
 """
