@@ -31,6 +31,9 @@ from eah_eval.did.aggregate import AggregateResult
 from eah_eval.did.attgt import GroupTimeResult
 from eah_eval.did.preprocess import BASE_PERIODS, CONTROL_GROUPS, METHODS
 from eah_eval.errors import DataFileNotFoundError, EstimationError
+from eah_eval.inference import inference_json, merge_inference
+
+INFERENCE_METHODS = ("analytic", "multiplier", "wild", "cr2", "randomization")
 
 __all__ = ["add_parser", "did_json", "run"]
 
@@ -118,6 +121,13 @@ def add_parser(sub: Any, name: str) -> None:
                    help="multiplier-bootstrap draws (default: analytic SEs)")
     p.add_argument("--seed", type=int, default=None, help="bootstrap seed")
     p.add_argument("--bootstrap-weights", choices=WEIGHT_TYPES, default="mammen")
+    p.add_argument("--inference", choices=INFERENCE_METHODS, default=None,
+                   help="add ci_low, ci_high and p to every aggregation under this method "
+                        "(see docs/inference.md for which method covers with few clusters)")
+    p.add_argument("--wild-weights", choices=("rademacher", "mammen", "webb"), default="webb",
+                   help="weights for --inference wild / multiplier (default webb)")
+    p.add_argument("--draws", type=int, default=9999,
+                   help="bootstrap or randomisation draws for --inference (default 9999)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _one_line_error(p)
 
@@ -136,8 +146,12 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eah-eval did``; returns the exit status."""
     if args.bootstrap is not None and args.bootstrap < 2:
         raise EstimationError(f"--bootstrap must be at least 2; got {args.bootstrap}")
-    if args.seed is not None and args.bootstrap is None:
-        raise EstimationError("--seed needs --bootstrap N")
+    if args.seed is not None and args.bootstrap is None and args.inference is None:
+        raise EstimationError("--seed needs --bootstrap N or --inference METHOD")
+    if args.draws < 2:
+        raise EstimationError(f"--draws must be at least 2; got {args.draws}")
+    if args.inference == "randomization" and args.cluster is None:
+        raise EstimationError("--inference randomization permutes clusters: give --cluster C")
     data = _read(args.data)
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] \
         if args.covariates else None
@@ -158,11 +172,40 @@ def run(args: argparse.Namespace) -> int:
         if text not in seen:
             seen.add(text)
             print(f"eah-eval did: warning: {text}", file=sys.stderr)
+    obj = did_json(gt, aggs)
+    if args.inference is not None:
+        obj = merge_inference(obj, _inference(args, data, covariates, aggs))
     if args.json:
-        print(json.dumps(did_json(gt, aggs), allow_nan=False))
+        print(json.dumps(obj, allow_nan=False))
     else:
         print(gt.summary())
         for agg in aggs.values():
             print()
             print(agg.summary())
+        if args.inference is not None:
+            print()
+            print(json.dumps({"inference": obj["inference"]}, indent=2, allow_nan=False))
     return 0
+
+
+def _inference(args: argparse.Namespace, data: pd.DataFrame, covariates: list[str] | None,
+               aggs: dict[str, AggregateResult]) -> dict[str, Any]:
+    """Apply ``--inference`` to the aggregations (re-estimating for randomisation)."""
+
+    def reestimate(frame: pd.DataFrame) -> dict[str, AggregateResult]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = att_gt(frame, args.outcome, args.unit, args.time, args.cohort,
+                       control_group=args.control_group, method=args.method,
+                       covariates=covariates, anticipation=args.anticipation,
+                       base_period=args.base_period, weights=args.weights,
+                       cluster=args.cluster, never_treated_value=args.never_treated_value)
+            return {k: aggregate(g, k) for k in AGGREGATION_KINDS}
+
+    columns = {"outcome": args.outcome, "time": args.time, "cohort": args.cohort}
+    if args.cluster is not None:
+        columns["cluster"] = args.cluster
+    return inference_json(aggs, method=args.inference, weights=args.wild_weights,
+                          draws=args.draws, seed=args.seed, data=data,
+                          reestimate=reestimate, columns=columns,
+                          never_treated_value=args.never_treated_value)
