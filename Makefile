@@ -21,14 +21,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/eah-eval demo-data --out $(DATA_DIR) --seed 20261130
 	$(BIN)/eah-eval report --data $(DATA_DIR) --out $(DEMO_DIR)
+	$(BIN)/eah-eval monitor --data $(DATA_DIR) --out $(DEMO_DIR)/monitoring
 
 browser:
 	bash scripts/ensure_chromium.sh
 
+# One BLAS thread per test worker: oversubscribed BLAS threads made single products ~70x slower.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m eah_eval.data.schema_docs --check
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
