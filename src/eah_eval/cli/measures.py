@@ -12,7 +12,13 @@ from eah_eval.errors import OptionError
 
 def add_parser(sub: Any, name: str) -> None:
     """Register ``measures`` and its sub-commands."""
-    from eah_eval.measures.definitions import ABSENCE_BASES, GROUPS, LEVELS, PERIODS
+    from eah_eval.measures.definitions import (
+        ABSENCE_BASES,
+        EXCLUSION_CALENDARS,
+        GROUPS,
+        LEVELS,
+        PERIODS,
+    )
 
     parser = sub.add_parser(name, help="list, show, compute and catalogue measures")
     msub = parser.add_subparsers(dest="measures_command", metavar="SUBCOMMAND")
@@ -30,6 +36,9 @@ def add_parser(sub: Any, name: str) -> None:
     comp.add_argument("--absence-basis", default="termly", choices=ABSENCE_BASES)
     comp.add_argument("--lineage-rule", default="chain_successors",
                       choices=("chain_successors", "none"))
+    comp.add_argument("--exclusion-calendar", default="dfe_exclusions", choices=EXCLUSION_CALENDARS,
+                      help="terms for suspensions and exclusions: DfE's collection terms "
+                           "(autumn from 1 Aug, summer from Easter Monday) or the standard ones")
     comp.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
     comp.add_argument("--out", required=True, metavar="FILE.csv")
     cat = msub.add_parser("catalogue", help="write the generated measure catalogue (Markdown)")
@@ -65,6 +74,7 @@ def _compute(args: argparse.Namespace) -> int:
         hours_per_day=args.hours_per_day,
         absence_basis=args.absence_basis,
         lineage_rule=args.lineage_rule,
+        exclusion_calendar=args.exclusion_calendar,
     )
     ts = open_tables(Path(args.data_dir), engine=args.engine, lineage_rule=args.lineage_rule)
     result = compute(
