@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reference_data import reference_dir as _shared_reference_dir
+
 
 def reference_dir() -> Path:
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+    return _shared_reference_dir()
 
 
 def staggered_panel(

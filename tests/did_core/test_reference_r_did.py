@@ -6,16 +6,15 @@ statistic 1e-5; the Wald p-value is printed by R to 5 digits, so it is compared 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from eah_eval.did import aggregate, att_gt
+from reference_data import reference_dir
 
 # tests/did_core/<this file> -> repository -> its parent holds shared/
-REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "r_did"
+REF = reference_dir() / "r_did"
 pytestmark = pytest.mark.skipif(not (REF / "ref_attgt.csv").is_file(),
                                 reason=f"R did reference files not found at {REF}")
 

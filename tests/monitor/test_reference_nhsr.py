@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,8 +25,9 @@ from eah_eval.monitor.rules import (
     trend_ends,
     two_in_three_windows,
 )
+from reference_data import reference_dir
 
-REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "spc"
+REF = reference_dir() / "spc"
 REL = 1e-9
 DIRECTION = {"increase": "higher", "decrease": "lower", "neutral": "none"}
 NHSR = {"screen_outliers": True, "two_of_three": "nhsr"}

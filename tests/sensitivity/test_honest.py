@@ -24,10 +24,9 @@ from eah_eval.sensitivity import (
     relative_magnitudes_ci,
     smoothness_flci,
 )
+from reference_data import reference_dir
 
-REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "honestdid"
-if not REF.exists():  # pragma: no cover - depends on the checkout layout
-    REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "honestdid"
+REF = reference_dir() / "honestdid"
 
 
 def _need_ref() -> None:

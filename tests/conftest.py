@@ -1,0 +1,1 @@
+"""Suite-wide test configuration (the folder holding this file is importable by the tests)."""
