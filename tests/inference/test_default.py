@@ -12,7 +12,7 @@ from scipy import stats
 
 import eah_eval.inference as inf
 from eah_eval.did import aggregate, att_gt, imputation
-from eah_eval.errors import OptionError
+from eah_eval.errors import EstimationWarning, OptionError
 from eah_eval.inference.default import few_cluster_inference
 
 
@@ -102,3 +102,13 @@ def test_errors() -> None:
         ev = aggregate(att_gt(df, "y", "unit", "t", "g", cluster="cl"), "event")
     with pytest.raises(OptionError, match="simple"):
         few_cluster_inference(ev, method="analytic")
+
+
+def test_never_treated_comparison_warns() -> None:
+    df = _council(6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cs_nt = aggregate(att_gt(df, "y", "unit", "t", "g", cluster="cl",
+                                 control_group="never_treated"), "simple")
+    with pytest.warns(EstimationWarning, match="not-yet-treated"):
+        few_cluster_inference(cs_nt, method="small_sample_t")
