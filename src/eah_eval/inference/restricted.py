@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import sparse
 
 from eah_eval.did.twfe import TwoWayFE
 from eah_eval.errors import EstimationError, OptionError, check_option
@@ -135,15 +136,12 @@ class ImputationLinearMap:
         grp = self._groups
         n_grp = int(grp.max()) + 1 if grp.size else 0
         den = np.bincount(grp, w1**2, minlength=n_grp)
-        num = np.zeros((n_grp, tau.shape[1]))
-        np.add.at(num, grp, (w1**2)[:, None] * tau)
+        num = _group_sum(grp, n_grp, (w1**2)[:, None] * tau)
         tau_bar = np.divide(num, den[:, None], out=np.zeros_like(num), where=den[:, None] > 0)
         eps1 = tau - tau_bar[grp]
         g = self.n_clusters
-        out = np.zeros((g, vals.shape[1]))
-        np.add.at(out, self.cluster_codes[untr], w0[:, None] * resid0)
-        np.add.at(out, self.cluster_codes[rows1], w1[:, None] * eps1)
-        return out
+        return (_group_sum(self.cluster_codes[untr], g, w0[:, None] * resid0)
+                + _group_sum(self.cluster_codes[rows1], g, w1[:, None] * eps1))
 
     def restricted_residuals(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Residuals of ``Y`` and of ``D`` on unit and period effects over all rows.
@@ -156,6 +154,14 @@ class ImputationLinearMap:
         d = self.treated.astype(float)
         both = self._fe_all.residualize(np.column_stack([self.y, d]))
         return both[:, 0], both[:, 1]
+
+
+def _group_sum(codes: NDArray[np.intp], n: int, values: NDArray[np.float64]
+               ) -> NDArray[np.float64]:
+    """Column sums of ``values`` within groups ``codes`` (a sparse indicator product)."""
+    ind = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))),
+                            shape=(n, codes.size))
+    return np.asarray(ind @ values)
 
 
 def _outcome_in_sample_order(result: Any, data: pd.DataFrame, outcome: str, unit: str,
