@@ -79,3 +79,31 @@ def test_errors() -> None:
         inference_json(aggs, method="randomization")
     with pytest.raises(OptionError, match="weights must be one of"):
         inference_json(aggs, method="wild", weights="normal")
+
+
+def test_wcr_method_all_aggregations() -> None:
+    data = _data()
+    aggs, _ = _fit(data)
+    cols = {"outcome": "y", "unit": "unit", "time": "t", "cohort": "g", "cluster": "cl"}
+    out = inference_json(aggs, method="wcr", weights="rademacher", draws=999, seed=2,
+                         data=data, reestimate=lambda f: _fit(f)[0], columns=cols)
+    info = out["inference"]
+    assert info["method"] == "wcr" and info["enumerated"] is True and info["draws"] == 64
+    s = out["aggregations"]["simple"]
+    assert s["ci_low"] < aggs["simple"].overall_att < s["ci_high"] and 0 < s["p"] <= 1
+    # the simple entry equals the single-estimate restricted bootstrap of the CS simple ATT
+    from eah_eval.inference.restricted import cs_simple_estimator, wild_restricted
+
+    one = wild_restricted(data, cs_simple_estimator(outcome="y", unit="unit", time="t",
+                                                    cohort="g", cluster="cl"),
+                          outcome="y", unit="unit", time="t", cohort="g", cluster="cl",
+                          draws=999)
+    assert s["p"] == pytest.approx(float(one.pvalues[0]), abs=1e-12)
+    assert s["ci_low"] == pytest.approx(float(one.ci_low[0]), rel=1e-6)
+    # event study: post-treatment rows are tested, pre-treatment (placebo) rows are not
+    ev = aggs["event"].table.to_frame()["event_time"].to_numpy()
+    for e, row in zip(ev, out["aggregations"]["event"]["by"], strict=True):
+        assert (row["p"] is None) == (e < 0)
+    with pytest.raises(OptionError, match="missing"):
+        inference_json(aggs, method="wcr", data=data, reestimate=lambda f: _fit(f)[0],
+                       columns={k: v for k, v in cols.items() if k != "unit"})

@@ -15,12 +15,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from eah_eval.did.bootstrap import cluster_sums
 from eah_eval.errors import OptionError, check_option
 from eah_eval.inference.randomization import randomization_inference_many
+from eah_eval.inference.restricted import wild_restricted
 from eah_eval.inference.wild import WILD_WEIGHTS, wild_aggregate
 
-InferenceMethod = Literal["analytic", "multiplier", "wild", "cr2", "randomization"]
-INFERENCE_METHODS: tuple[str, ...] = ("analytic", "multiplier", "wild", "cr2", "randomization")
+InferenceMethod = Literal["analytic", "multiplier", "wild", "wcr", "cr2", "randomization"]
+INFERENCE_METHODS: tuple[str, ...] = ("analytic", "multiplier", "wild", "wcr", "cr2",
+                                      "randomization")
 BOOTSTRAP_WEIGHTS: tuple[str, ...] = WILD_WEIGHTS
 
 __all__ = ["INFERENCE_METHODS", "inference_json", "merge_inference"]
@@ -47,6 +50,16 @@ def _rows_and_overall(agg: Any) -> tuple[np.ndarray, np.ndarray, bool]:
     est = np.r_[np.asarray(agg.estimates, dtype=float), agg.overall_att]
     se = np.r_[np.asarray(agg.analytic_std_errors, dtype=float), agg.analytic_overall_se]
     return est, se, False
+
+
+def _rows_and_overall_terms(agg: Any) -> np.ndarray:
+    """Cluster terms (cluster sums of influence functions / n), ordered as the estimates."""
+    overall = np.asarray(agg.overall_influence, dtype=float)[:, None]
+    if getattr(agg, "kind", "") == "simple":
+        psi = overall
+    else:
+        psi = np.column_stack([np.asarray(agg.influence, dtype=float), overall])
+    return np.asarray(cluster_sums(np.nan_to_num(psi), agg.cluster_codes) / psi.shape[0])
 
 
 def _entry(lo: np.ndarray, hi: np.ndarray, p: np.ndarray, simple: bool) -> dict[str, Any]:
@@ -77,15 +90,19 @@ def inference_json(
     aggregations : mapping of str to AggregateResult
         Aggregations keyed by kind (``simple``, ``event``, ``group``, ``calendar``), all from
         the same group-time result (so they share units and clusters).
-    method : {"analytic", "multiplier", "wild", "cr2", "randomization"}
+    method : {"analytic", "multiplier", "wild", "wcr", "cr2", "randomization"}
         ``analytic``: influence-function (clustered) SE, normal interval. ``multiplier``:
         multiplier-bootstrap SE (cluster level), normal interval. ``wild``: wild cluster score
-        bootstrap (unrestricted, percentile-t). ``randomization``: randomisation inference over
-        rollout order (needs ``data``, ``reestimate`` and ``columns``). ``cr2`` needs a linear
-        model design and is not available for group-time aggregations (raises; use
-        :func:`eah_eval.inference.cr2_twfe` with a two-way fixed-effects fit).
+        bootstrap (unrestricted, percentile-t). ``wcr``: restricted wild cluster bootstrap
+        (constant effect imposed, interval by test inversion; the few-cluster default of
+        :data:`eah_eval.inference.DEFAULT_FEW_CLUSTER_INFERENCE`); needs ``data``,
+        ``reestimate`` and ``columns`` with ``unit`` (and ``weights`` if used), no covariates;
+        pre-treatment event-time rows get null values. ``randomization``: randomisation
+        inference over rollout order (needs ``data``, ``reestimate`` and ``columns``).
+        ``cr2`` needs a linear model design and is not available for group-time aggregations
+        (raises; use :func:`eah_eval.inference.cr2_twfe` with a two-way fixed-effects fit).
     weights : {"rademacher", "mammen", "webb"}, default "webb"
-        Bootstrap weight distribution (multiplier and wild).
+        Bootstrap weight distribution (multiplier, wild and wcr).
     draws : int, default 9999
         Bootstrap draws, or randomisation draws when the assignments are too many to enumerate.
     seed : int, optional
@@ -97,7 +114,8 @@ def inference_json(
     reestimate : callable, optional
         ``reestimate(frame) -> {kind: AggregateResult}`` (randomisation only).
     columns : mapping, optional
-        ``{"outcome", "time", "cohort", "cluster"}`` column names (randomisation only).
+        ``{"outcome", "time", "cohort", "cluster"}`` column names (randomisation; ``wcr`` also
+        needs ``unit`` and takes ``weights``).
     never_treated_value : float, default 0
         Cohort code of never-treated units (randomisation only).
 
@@ -132,7 +150,7 @@ def inference_json(
     out: dict[str, Any] = {"aggregations": {}}
     info: dict[str, Any] = {"method": method, "weights": None, "draws": None, "seed": None,
                             "n_clusters": n_clusters, "level": level}
-    if seed is None and method in ("multiplier", "wild", "randomization"):
+    if seed is None and method in ("multiplier", "wild", "wcr", "randomization"):
         seed = int(np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
     if method == "analytic":
         info["note"] = "influence-function standard errors, clustered; normal intervals"
@@ -161,6 +179,40 @@ def inference_json(
                     enumerated=enumerated,
                     note="wild cluster score bootstrap of the influence function "
                          "(unrestricted), percentile-t intervals")
+    elif method == "wcr":
+        if data is None or reestimate is None or columns is None:
+            raise OptionError("inference 'wcr' needs data, reestimate and columns (outcome, "
+                              "unit, time, cohort, cluster)")
+        missing = {"outcome", "unit", "time", "cohort", "cluster"} - set(columns)
+        if missing:
+            raise OptionError(f"columns is missing {sorted(missing)}")
+        kinds = list(aggregations)
+        shapes = {k: _rows_and_overall(aggregations[k]) for k in kinds}
+
+        def vector_terms(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+            res = reestimate(frame)
+            est = np.concatenate([_rows_and_overall(res[k])[0] for k in kinds])
+            terms = np.column_stack([_rows_and_overall_terms(res[k]) for k in kinds])
+            return est, terms
+
+        r = wild_restricted(data, vector_terms, outcome=columns["outcome"], unit=columns["unit"],
+                            time=columns["time"], cohort=columns["cohort"],
+                            cluster=columns["cluster"], weights=columns.get("weights"),
+                            never_treated_value=never_treated_value,
+                            weight_type=weights,  # type: ignore[arg-type]
+                            draws=int(draws), rng=seed, level=level)
+        pos = 0
+        for k in kinds:
+            m = shapes[k][0].shape[0]
+            sl = slice(pos, pos + m)
+            out["aggregations"][k] = _entry(r.ci_low[sl], r.ci_high[sl], r.pvalues[sl],
+                                            shapes[k][2])
+            pos += m
+        info.update(weights=weights, draws=r.draws, seed=None if r.enumerated else seed,
+                    enumerated=r.enumerated, n_clusters=r.n_clusters,
+                    note="restricted wild cluster bootstrap (constant effect imposed through a "
+                         "unit + period fit), studentised, intervals by test inversion; "
+                         "pre-treatment rows are not tested")
     else:
         if data is None or reestimate is None or columns is None:
             raise OptionError(

@@ -447,6 +447,7 @@ def wild_restricted(
     weights: str | None = None,
     never_treated_value: float = 0,
     name: str = "estimate",
+    names: Any = None,
     null: float = 0.0,
     weight_type: WildWeights = "rademacher",
     draws: int = 9999,
@@ -465,10 +466,12 @@ def wild_restricted(
     data : pandas.DataFrame
         Long panel.
     estimator : callable
-        ``estimator(frame) -> (estimate, terms)``: the estimate and the ``G`` cluster terms of
-        its variance (``se = sqrt(sum terms^2)``), clusters in sorted label order. It must be
-        linear in the outcome column, give 0 for unit + period effects and ``tau0`` for a
-        constant effect ``tau0`` on treated rows (checked on the data; raises otherwise).
+        ``estimator(frame) -> (estimates, terms)``: one estimate (or ``m``) and the cluster
+        terms of its variance, shape ``(G,)`` (or ``(G, m)``; ``se = sqrt(sum terms^2)``),
+        clusters in sorted label order. It must be linear in the outcome column and give 0 for
+        unit + period effects (checked on the data; raises otherwise). Estimates that move by
+        ``tau0`` under a constant effect ``tau0`` on treated rows (post-treatment effects) are
+        tested; pre-treatment (placebo) estimates get NaN p-values and intervals.
     outcome, unit, time, cohort, cluster : str
         Column names (cohort = first treated period, ``never_treated_value`` if never).
     weights : str, optional
@@ -476,7 +479,9 @@ def wild_restricted(
     never_treated_value : float, default 0
         Cohort code of never-treated units.
     name : str, default "estimate"
-        Name of the tested quantity.
+        Name of the tested quantity (prefix when there are several).
+    names : sequence of str, optional
+        Names of the ``m`` estimates.
     null, weight_type, draws, rng, level, conf_int
         As in :func:`wild_imputation_restricted`.
 
@@ -519,50 +524,74 @@ def wild_restricted(
     res = fe.residualize(np.column_stack([y, d]))
     frame = data.copy()
 
-    def run(values: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+    def run(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         frame[outcome] = values
         est, terms = estimator(frame)
-        terms = np.asarray(terms, dtype=float).reshape(-1)
-        if terms.shape[0] != g:
-            raise EstimationError(f"the estimator returned {terms.shape[0]} cluster terms; "
-                                  f"expected {g}")
-        return float(est), terms
+        est = np.atleast_1d(np.asarray(est, dtype=float))
+        terms = np.asarray(terms, dtype=float).reshape(g, -1) if np.size(terms) == g * est.size \
+            else np.asarray(terms, dtype=float)
+        if terms.shape != (g, est.size):
+            raise EstimationError(f"the estimator returned cluster terms of shape {terms.shape}; "
+                                  f"expected ({g}, {est.size})")
+        return est, terms
 
     est_obs, terms_obs = run(y)
-    c0, cd = np.empty(g), np.empty(g)
-    k0, kd = np.empty((g, g)), np.empty((g, g))
+    m = est_obs.size
+    c0, cd = np.empty((g, m)), np.empty((g, m))
+    k0, kd = np.empty((g, g, m)), np.empty((g, g, m))
     for h in range(g):
         mask = cl == h
-        c0[h], k0[:, h] = run(np.where(mask, res[:, 0], 0.0))
-        cd[h], kd[:, h] = run(np.where(mask, res[:, 1], 0.0))
-    scale = max(1.0, abs(est_obs), float(np.abs(terms_obs).max()))
-    if (abs(c0.sum() - est_obs) > 1e-7 * scale or abs(cd.sum() - 1.0) > 1e-7
-            or np.max(np.abs(k0.sum(axis=1) - terms_obs)) > 1e-7 * scale):
+        c0[h], k0[:, h, :] = run(np.where(mask, res[:, 0], 0.0))
+        cd[h], kd[:, h, :] = run(np.where(mask, res[:, 1], 0.0))
+    fin = np.isfinite(est_obs)
+    scale = max(1.0, float(np.nanmax(np.abs(est_obs))) if fin.any() else 1.0,
+                float(np.nanmax(np.abs(terms_obs))) if np.isfinite(terms_obs).any() else 1.0)
+    with np.errstate(invalid="ignore"):
+        bad = fin & ((np.abs(c0.sum(axis=0) - est_obs) > 1e-7 * scale)
+                     | (np.max(np.abs(k0.sum(axis=1) - terms_obs), axis=0) > 1e-7 * scale))
+    if bad.any():
         raise EstimationError(
             "the estimator is not linear in the outcome, or does not return 0 for unit + period "
-            "effects and tau0 for a constant effect (covariates? propensity weights depending "
-            "on the outcome?); the restricted wild bootstrap does not apply"
+            "effects (covariates? propensity weights depending on the outcome?); the restricted "
+            "wild bootstrap does not apply"
         )
-    pc = _Pieces(est_obs, float(np.sqrt(np.sum(terms_obs**2))), c0, cd, k0, kd)
+    # a constant effect tau0 on treated rows moves a post-treatment estimate by tau0 (sum cd = 1);
+    # pre-treatment (placebo) estimates do not move (sum cd = 0) and cannot be tested this way
+    d_sum = cd.sum(axis=0)
+    post = fin & (np.abs(d_sum - 1.0) <= 1e-7)
+    if fin.any() and not post.any():
+        raise EstimationError(
+            "the estimator does not return tau0 for a constant effect tau0 on the treated rows; "
+            "the restricted wild bootstrap does not apply"
+        )
     wd = wild_draws(g, draws, weight_type=weight_type, rng=rng)
-    ok = pc.se > 0 and math.isfinite(est_obs)
-    p = pc.pvalue(wd.v, float(null)) if ok else math.nan
-    lo = hi = math.nan
-    if conf_int and ok:
-        alpha = round(1 - level, 12)
+    alpha = round(1 - level, 12)
+    ses = np.sqrt(np.sum(terms_obs**2, axis=0))
+    ps, lo, hi = np.full(m, math.nan), np.full(m, math.nan), np.full(m, math.nan)
+    for j in np.flatnonzero(post & (ses > 0)):
+        pc = _Pieces(float(est_obs[j]), float(ses[j]), c0[:, j], cd[:, j], k0[:, :, j],
+                     kd[:, :, j])
+        ps[j] = pc.pvalue(wd.v, float(null))
+        if conf_int:
 
-        def pfun(r: float) -> float:
-            return pc.pvalue(wd.v, r)
+            def pfun(r: float, pc: _Pieces = pc) -> float:
+                return pc.pvalue(wd.v, r)
 
-        lo = _invert(pfun, est_obs, pc.se, alpha, -1, pc.se * 1e-6)
-        hi = _invert(pfun, est_obs, pc.se, alpha, +1, pc.se * 1e-6)
+            lo[j] = _invert(pfun, pc.estimate, pc.se, alpha, -1, pc.se * 1e-6)
+            hi[j] = _invert(pfun, pc.estimate, pc.se, alpha, +1, pc.se * 1e-6)
+    if names is None:
+        labels: tuple[str, ...] = (name,) if m == 1 else tuple(f"{name}_{j}" for j in range(m))
+    else:
+        labels = tuple(str(v) for v in names)
+        if len(labels) != m:
+            raise OptionError(f"names must name the {m} estimates; got {len(labels)}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(post, (est_obs - null) / ses, np.nan)
     return WildBootstrapResult(
-        terms=(name,), estimates=np.array([est_obs]), std_errors=np.array([pc.se]),
-        statistics=np.array([(est_obs - null) / pc.se if ok else math.nan]),
-        pvalues=np.array([p]), ci_low=np.array([lo]), ci_high=np.array([hi]), level=level,
-        null=float(null), weight_type=wd.weight_type, draws=int(wd.v.shape[0]),
-        requested_draws=wd.requested, enumerated=wd.enumerated, seed=wd.seed, n_clusters=g,
-        restricted=True,
+        terms=labels, estimates=est_obs, std_errors=ses, statistics=stat, pvalues=ps,
+        ci_low=lo, ci_high=hi, level=level, null=float(null), weight_type=wd.weight_type,
+        draws=int(wd.v.shape[0]), requested_draws=wd.requested, enumerated=wd.enumerated,
+        seed=wd.seed, n_clusters=g, restricted=True,
         method="Wild cluster bootstrap, WCR (constant effect imposed through a unit + period "
                "fit; interval by test inversion), studentised with the estimator's SE",
     )
