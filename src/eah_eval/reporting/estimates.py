@@ -139,6 +139,45 @@ def _pupils(ctx: _Context, measure_id: str, units: Any) -> float:
     return float(sub.groupby("period_index")["denominator"].sum().mean())
 
 
+def _restricted_interval(
+    p: Any, simple: Any, panel: pd.DataFrame, n_cl: int,
+    fallback: tuple[float, float, float, str],
+) -> tuple[float, float, float, str]:
+    """Few-cluster default: restricted wild cluster bootstrap, interval by test inversion.
+
+    Falls back to the analytic interval (and says so) when the estimator is not linear in the
+    outcome, e.g. with covariates, where the null cannot be imposed this way.
+    """
+    from eah_eval.inference import few_cluster_inference
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = few_cluster_inference(
+                simple, panel, outcome="y", unit="unit", time="period_index",
+                cohort="first_treated", cluster="cluster", method="wcr",
+                draws=p.bootstrap_reps, rng=p.seed, level=1 - p.alpha,
+            )
+    except EahEvalError as exc:
+        lo, hi, pval, note = fallback
+        return lo, hi, pval, (
+            f"{note}; the restricted wild cluster bootstrap could not be applied ({exc}), so "
+            "these intervals may be too narrow with this few clusters"
+        )
+    rec = dict(res.record)
+    draws = rec.get("draws")
+    how = ("all sign patterns enumerated" if rec.get("enumerated")
+           else f"{draws} draws")
+    weights = str(rec.get("weights", "")).capitalize()
+    note = (
+        f"restricted wild cluster bootstrap (null imposed; {weights} "
+        f"weights, {how}, seed {p.seed}, {n_cl} clusters; interval by test inversion), the "
+        "method whose 95% intervals kept 93-97% coverage with 8-12 clusters in the package's "
+        "coverage study"
+    )
+    return float(res.ci_low), float(res.ci_high), float(res.pvalue), note
+
+
 def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
     from eah_eval.did import aggregate
     from eah_eval.measures import get_measure
@@ -164,7 +203,10 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
     est = float(simple.overall_att)
     lo, hi = _ci(est, se, p.alpha)
     pval = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
-    if p.inference == "wild_cluster_bootstrap":
+    if p.inference == "restricted_wild_bootstrap":
+        lo, hi, pval, inference_note = _restricted_interval(p, simple, panel, n_cl,
+                                                            (lo, hi, pval, inference_note))
+    elif p.inference == "wild_cluster_bootstrap":
         try:
             from eah_eval.inference.wild import wild_aggregate
 
