@@ -41,7 +41,7 @@ BASE = ["did", "--outcome", "y", "--unit", "unit", "--time", "t", "--cohort", "g
         "--cluster", "cluster", "--json"]
 
 
-@pytest.mark.parametrize("method", ["analytic", "multiplier", "wild", "randomization"])
+@pytest.mark.parametrize("method", ["analytic", "multiplier", "wild", "wcr", "randomization"])
 def test_inference_adds_intervals_and_record(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              method: str) -> None:
     data = _panel(tmp_path)
@@ -57,6 +57,10 @@ def test_inference_adds_intervals_and_record(tmp_path: Path, capsys: pytest.Capt
     record = obj["inference"]
     assert record["method"] == method
     assert record["n_clusters"] == 6
+    if method == "wcr":
+        # 2^6 = 64 sign patterns <= 199 draws: every pattern enumerated, no randomness used
+        assert record["enumerated"] is True and record["draws"] == 64
+        assert record["seed"] is None and record["weights"] == "rademacher"
     if method in ("multiplier", "wild"):
         assert record["seed"] == 5 and record["draws"] == 199 and record["weights"] == "webb"
     if method == "randomization":

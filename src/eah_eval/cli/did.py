@@ -32,8 +32,7 @@ from eah_eval.did.attgt import GroupTimeResult
 from eah_eval.did.preprocess import BASE_PERIODS, CONTROL_GROUPS, METHODS
 from eah_eval.errors import DataFileNotFoundError, EstimationError
 from eah_eval.inference import inference_json, merge_inference
-
-INFERENCE_METHODS = ("analytic", "multiplier", "wild", "cr2", "randomization")
+from eah_eval.inference.apply import INFERENCE_METHODS
 
 __all__ = ["add_parser", "did_json", "run"]
 
@@ -124,8 +123,9 @@ def add_parser(sub: Any, name: str) -> None:
     p.add_argument("--inference", choices=INFERENCE_METHODS, default=None,
                    help="add ci_low, ci_high and p to every aggregation under this method "
                         "(see docs/inference.md for which method covers with few clusters)")
-    p.add_argument("--wild-weights", choices=("rademacher", "mammen", "webb"), default="webb",
-                   help="weights for --inference wild / multiplier (default webb)")
+    p.add_argument("--wild-weights", choices=("rademacher", "mammen", "webb"), default=None,
+                   help="bootstrap weights for --inference (default: rademacher for wcr, as "
+                        "in the coverage study; webb for wild and multiplier)")
     p.add_argument("--draws", type=int, default=9999,
                    help="bootstrap or randomisation draws for --inference (default 9999)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -152,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         raise EstimationError(f"--draws must be at least 2; got {args.draws}")
     if args.inference == "randomization" and args.cluster is None:
         raise EstimationError("--inference randomization permutes clusters: give --cluster C")
+    if args.inference == "wcr" and args.cluster is None:
+        raise EstimationError("--inference wcr resamples clusters: give --cluster C")
     data = _read(args.data)
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] \
         if args.covariates else None
@@ -202,10 +204,14 @@ def _inference(args: argparse.Namespace, data: pd.DataFrame, covariates: list[st
                        cluster=args.cluster, never_treated_value=args.never_treated_value)
             return {k: aggregate(g, k) for k in AGGREGATION_KINDS}
 
-    columns = {"outcome": args.outcome, "time": args.time, "cohort": args.cohort}
+    columns = {"outcome": args.outcome, "unit": args.unit, "time": args.time,
+               "cohort": args.cohort}
     if args.cluster is not None:
         columns["cluster"] = args.cluster
-    return inference_json(aggs, method=args.inference, weights=args.wild_weights,
+    if args.weights is not None:
+        columns["weights"] = args.weights
+    weights = args.wild_weights or ("rademacher" if args.inference == "wcr" else "webb")
+    return inference_json(aggs, method=args.inference, weights=weights,
                           draws=args.draws, seed=args.seed, data=data,
                           reestimate=reestimate, columns=columns,
                           never_treated_value=args.never_treated_value)
