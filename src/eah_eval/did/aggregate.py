@@ -223,8 +223,16 @@ class _Aggregator:
         pg = self.pg[idx]
         wts = pg / pg.sum()
         est = float(wts @ self.att[idx])
-        inf = self.psi[:, idx] @ wts + self.weight_influence(self.att[idx], self.g_cell[idx], pg)
-        return est, inf
+        inf = self.weight_influence(self.att[idx], self.g_cell[idx], pg)
+        return est, self.add_columns(inf, idx, wts)
+
+    def add_columns(self, out: np.ndarray, idx: np.ndarray, wts: np.ndarray) -> np.ndarray:
+        """``out += psi[:, idx] @ wts`` column by column (no n x len(idx) copy)."""
+        buf = np.empty_like(out)
+        for j, wj in zip(idx.tolist(), wts.tolist(), strict=True):
+            np.multiply(self.psi[:, j], wj, out=buf)
+            out += buf
+        return out
 
 
 def _inherit_bootstrap(gt: GroupTimeResult, n_draws: int | None,
@@ -364,8 +372,11 @@ def aggregate(
         post = eseq >= 0
         if post.any():
             overall_est = float(np.mean([r[0] for r, p in zip(rows, post, strict=True) if p]))
-            overall_inf = np.column_stack([r[1] for r, p in zip(rows, post, strict=True)
-                                           if p]).mean(axis=1)
+            overall_inf = np.zeros(n)
+            for r, p in zip(rows, post, strict=True):
+                if p:
+                    overall_inf += r[1]
+            overall_inf /= int(post.sum())
         else:
             overall_est, overall_inf = np.nan, np.zeros(n)
     else:  # calendar

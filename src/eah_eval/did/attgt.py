@@ -42,6 +42,9 @@ from eah_eval.errors import EstimationError, EstimationWarning, OptionError, che
 
 __all__ = ["GroupTimeResult", "WaldPretest", "att_gt"]
 
+#: rows per block when a product over units is accumulated block by block (cache-sized)
+_ROW_BLOCK = 8192
+
 
 @dataclass(frozen=True)
 class WaldPretest:
@@ -224,8 +227,16 @@ def _wald_pretest(att: np.ndarray, psi: np.ndarray, pre: np.ndarray, se: np.ndar
     if cols.size == 0:
         return WaldPretest(np.nan, 0, np.nan, "no pre-treatment cells with a standard error")
     n = psi.shape[0]
-    s = cluster_sums(psi[:, cols], cluster_codes)  # psi is column-major: a cheap copy
-    v = s.T @ s / n
+    if cluster_codes is None:
+        # S'S accumulated over blocks of rows: no n x k copy of the selected columns
+        v = np.zeros((cols.size, cols.size))
+        for r0 in range(0, n, _ROW_BLOCK):
+            blk = psi[r0:r0 + _ROW_BLOCK, cols]
+            v += blk.T @ blk
+        v /= n
+    else:
+        s = cluster_sums(psi[:, cols], cluster_codes)
+        v = s.T @ s / n
     if 1.0 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
         return WaldPretest(np.nan, int(cols.size), np.nan,
                            "covariance matrix of the pre-treatment cells is singular")

@@ -112,11 +112,12 @@ def _numeric_column(frame: pd.DataFrame, name: str, role: str, *,
     return col.to_numpy(dtype=np.float64, na_value=np.nan, copy=copy)
 
 
-def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and sorted distinct values, as ``pd.factorize(col, sort=True)``.
+def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Codes and sorted distinct values, as ``pd.factorize(col, sort=True)``, and run starts.
 
     Panels usually arrive sorted by unit; then the codes are a running count of changes,
-    which avoids hashing every row. Otherwise pandas factorizes.
+    which avoids hashing every row, and the third value holds the first row of each unit.
+    Otherwise pandas factorizes and the third value is None.
     """
     values = col.to_numpy()
     if values.size > 1 and values.dtype.kind in "iuf" and col.is_monotonic_increasing \
@@ -126,9 +127,9 @@ def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes[0] = 0
         np.cumsum(change, out=codes[1:])
         starts = np.flatnonzero(np.r_[True, change])
-        return codes, values[starts]
+        return codes, values[starts], starts
     codes, uniques = pd.factorize(col, sort=True)
-    return np.asarray(codes), np.asarray(uniques)
+    return np.asarray(codes), np.asarray(uniques), None
 
 
 def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,8 +165,25 @@ def _show(value: object) -> str:
 
 
 def _unit_constant(values: np.ndarray, unit_code: np.ndarray, n_units: int, role: str,
-                   name: str, unit_labels: pd.Index) -> np.ndarray:
-    """Return the per-unit value of a column that must not vary within a unit."""
+                   name: str, unit_labels: pd.Index,
+                   starts: np.ndarray | None = None) -> np.ndarray:
+    """Return the per-unit value of a column that must not vary within a unit.
+
+    ``starts`` (first row of each unit, when rows are grouped by unit) lets the check compare
+    neighbouring rows instead of gathering every row's unit value; ``values`` must then have
+    no NaN.
+    """
+    if starts is not None:
+        new_unit = np.zeros(values.size, dtype=bool)
+        new_unit[starts] = True
+        bad_rows = np.flatnonzero((values[1:] != values[:-1]) & ~new_unit[1:])
+        if bad_rows.size:
+            bad = unit_labels[unit_code[bad_rows[0] + 1]]
+            raise EstimationError(
+                f"{role} column {name!r} must be constant within each unit; unit {_show(bad)} "
+                f"has more than one value"
+            )
+        return values[starts]
     per_unit = np.empty(n_units, dtype=values.dtype)
     per_unit[unit_code] = values  # last write wins; checked below
     differs = per_unit[unit_code] != values
@@ -261,14 +279,15 @@ def prepare_panel(
         if (w_raw < 0).any():
             raise EstimationError(f"weights column {weights!r} has negative values")
 
-    unit_code, unit_labels = _factorize_sorted(data[unit])
+    unit_code, unit_labels, unit_starts = _factorize_sorted(data[unit])
     if (unit_code < 0).any():
         raise EstimationError(f"unit column {unit!r} has missing values")
     unit_index = pd.Index(unit_labels, name=unit)
     n_units = len(unit_index)
 
     g_raw[(g_raw == never_treated_value) | np.isposinf(g_raw)] = 0.0
-    g_unit = _unit_constant(g_raw, unit_code, n_units, "cohort", cohort, unit_index)
+    g_unit = _unit_constant(g_raw, unit_code, n_units, "cohort", cohort, unit_index,
+                            unit_starts)  # g_raw has no NaN (checked above)
     del g_raw
 
     cluster_codes: np.ndarray | None = None
@@ -278,7 +297,7 @@ def prepare_panel(
         if (c_code < 0).any():
             raise EstimationError(f"cluster column {cluster!r} has missing values")
         cluster_codes = _unit_constant(c_code.astype(np.int64), unit_code, n_units, "cluster",
-                                       cluster, unit_index)
+                                       cluster, unit_index, unit_starts)
         cluster_labels = pd.Index(c_labels, name=cluster)
 
     t_code, t_values = _factorize_periods(t_raw)
@@ -288,20 +307,29 @@ def prepare_panel(
                               f"{periods.shape[0]}")
     n_periods = periods.shape[0]
     del t_raw
-    # period-major flat index: the wide arrays are Fortran-ordered (one contiguous column per
-    # period), which is how every 2x2 comparison reads them
-    flat_all = t_code.astype(np.int64, copy=False)
+    # rows sorted by unit then period with every period present: row r is unit r // P in
+    # period r % P, so the wide arrays are reshapes (no duplicates are possible)
+    rectangular = (
+        unit_starts is not None and t_code.size == n_units * n_periods
+        and bool(np.all(np.diff(unit_starts) == n_periods))
+        and bool((t_code.reshape(n_units, n_periods) == np.arange(n_periods)).all())
+    )
+    flat_all: np.ndarray | None = None
+    if not rectangular:
+        # period-major flat index: the wide arrays are Fortran-ordered (one contiguous column
+        # per period), which is how every 2x2 comparison reads them
+        flat_all = t_code.astype(np.int64, copy=False)
+        flat_all *= n_units
+        flat_all += unit_code
+        counts = np.bincount(flat_all, minlength=n_units * n_periods)
+        if counts.max() > 1:
+            dup = int(np.argmax(counts > 1))
+            raise EstimationError(
+                f"unit {_show(unit_index[dup % n_units])} has more than one row for "
+                f"{time} = {periods[dup // n_units]:g}; expected one row per unit and period"
+            )
+        del counts
     del t_code
-    flat_all *= n_units
-    flat_all += unit_code
-    counts = np.bincount(flat_all, minlength=n_units * n_periods)
-    if counts.max() > 1:
-        dup = int(np.argmax(counts > 1))
-        raise EstimationError(
-            f"unit {_show(unit_index[dup % n_units])} has more than one row for "
-            f"{time} = {periods[dup // n_units]:g}; expected one row per unit and period"
-        )
-    del counts
 
     usable = ~np.isnan(y_raw)
     if w_raw is not None:
@@ -312,14 +340,22 @@ def prepare_panel(
         notes.append(f"{int((~usable).sum())} unit-period rows with a missing outcome, "
                      "covariate or weight were treated as unobserved")
     all_usable = bool(usable.all())
-    flat = flat_all if all_usable else flat_all[usable]
-    del flat_all
-    complete = all_usable and flat.size == n_units * n_periods
+    if flat_all is None:
+        complete = all_usable
 
-    def wide(values: np.ndarray) -> np.ndarray:
-        out = np.empty(n_periods * n_units) if complete else np.full(n_periods * n_units, np.nan)
-        out[flat] = values if all_usable else values[usable]
-        return out.reshape(n_periods, n_units).T
+        def wide(values: np.ndarray) -> np.ndarray:
+            vals = values if all_usable else np.where(usable, values, np.nan)
+            return np.asfortranarray(vals.reshape(n_units, n_periods))
+    else:
+        flat = flat_all if all_usable else flat_all[usable]
+        del flat_all
+        complete = all_usable and flat.size == n_units * n_periods
+
+        def wide(values: np.ndarray) -> np.ndarray:
+            out = (np.empty(n_periods * n_units) if complete
+                   else np.full(n_periods * n_units, np.nan))
+            out[flat] = values if all_usable else values[usable]
+            return out.reshape(n_periods, n_units).T
 
     y = wide(y_raw)
     del y_raw
@@ -367,7 +403,7 @@ def prepare_panel(
         if cluster_codes is not None:
             cluster_codes = cluster_codes[keep]
     # a unit with no usable observation contributes nothing and would distort shares
-    observed = ~np.isnan(y).all(axis=1)
+    observed = np.ones(y.shape[0], dtype=bool) if complete else ~np.isnan(y).all(axis=1)
     if not observed.all():
         notes.append(f"dropped {int((~observed).sum())} units with no usable observation")
         y, w, x, g_unit = y[observed], w[observed], x[:, observed], g_unit[observed]
@@ -389,13 +425,15 @@ def prepare_panel(
             f"no treated cohort left to estimate: {cohort!r} must hold the first treated "
             f"period (and {never_treated_value!r} for never treated)"
         )
-    first_obs = np.argmax(~np.isnan(y), axis=1)
+    first_obs = (np.zeros(y.shape[0], dtype=np.intp) if complete
+                 else np.argmax(~np.isnan(y), axis=1))
     unit_weight = w[np.arange(y.shape[0]), first_obs]
     if not unit_weight.sum() > 0:
         raise EstimationError(f"weights column {weights!r} sums to zero")
     return WidePanel(
-        y=y, x=x, w=np.where(np.isnan(w), 0.0, w), unit_weight=unit_weight, cohort=g_unit,
+        y=y, x=x, w=w if complete else np.where(np.isnan(w), 0.0, w),
+        unit_weight=unit_weight, cohort=g_unit,
         periods=periods, groups=groups, unit_ids=unit_index, cluster_codes=cluster_codes,
-        cluster_labels=cluster_labels, balanced=bool(~np.isnan(y).any()),
+        cluster_labels=cluster_labels, balanced=complete or bool(~np.isnan(y).any()),
         covariate_names=covs, notes=tuple(notes),
     )
