@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from eah_eval.data.synthetic import write_council
-from eah_eval.reporting.impact import ImpactReport, _jsonable, build_impact_report
+from eah_eval.reporting.document import jsonable
+from eah_eval.reporting.impact import ImpactReport, build_impact_report
 
 DEMO_SEED = 20261130
 
@@ -34,7 +35,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImpactReport, dict[s
     data = tmp_path_factory.mktemp("demo") / "data"
     write_council(data, seed=DEMO_SEED)
     report = build_impact_report({"data": str(data)})
-    results = json.loads(json.dumps(_jsonable(report.results)))
+    results = json.loads(json.dumps(jsonable(report.results)))
     return report, results, data
 
 

@@ -12,6 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from eah_eval.cli.notebook_options import add_parameter_arguments
+
 MONITOR_NOTEBOOK = "monitoring_report.ipynb"
 
 
@@ -26,17 +28,7 @@ def add_parser(sub: Any, name: str) -> None:
             "then --data, then --set key=value (later wins)."
         ),
     )
-    p.add_argument("--data", help="folder with the council's input tables")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--params", help="YAML file of report parameters")
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set one parameter (value read as YAML), e.g. --set run_length=6",
-    )
+    add_parameter_arguments(p, set_example="run_length=6")
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
 
 

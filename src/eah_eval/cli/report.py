@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eah_eval.cli.notebook_options import add_parameter_arguments
 from eah_eval.errors import NotebookExecutionError
 
 
@@ -25,17 +26,7 @@ def add_parser(sub: Any, name: str) -> None:
             "(YAML), then --data, then --set key=value (later wins)."
         ),
     )
-    p.add_argument("--data", help="folder with the council's input tables")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--params", help="YAML file of report parameters")
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set one parameter (value read as YAML), e.g. --set audience=technical",
-    )
+    add_parameter_arguments(p, set_example="audience=technical")
     p.add_argument("--batch", metavar="CONFIG", help="YAML batch config: run many reports")
     p.add_argument("--pdf", action="store_true", help="also print a PDF (headless Chromium)")
     p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")

@@ -50,6 +50,14 @@ __all__ = [
 _EIG_TOL = 1e-10
 
 
+def _t_interval(estimate: float, std_error: float, df: float, level: float) -> tuple[float, float]:
+    """Return ``estimate +/- t_{df}(0.5 + level/2) * std_error``."""
+    if not 0 < level < 1:
+        raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
+    q = float(stats.t.ppf(0.5 + level / 2, df))
+    return estimate - q * std_error, estimate + q * std_error
+
+
 @dataclass(frozen=True)
 class ContrastTest:
     """Test of one linear contrast ``c'b = null``.
@@ -81,10 +89,7 @@ class ContrastTest:
 
     def conf_int(self, level: float = 0.95) -> tuple[float, float]:
         """Return the ``level`` interval ``estimate +/- t_{df} se``."""
-        if not 0 < level < 1:
-            raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
-        q = float(stats.t.ppf(0.5 + level / 2, self.df))
-        return self.estimate - q * self.std_error, self.estimate + q * self.std_error
+        return _t_interval(self.estimate, self.std_error, self.df, level)
 
 
 @dataclass(frozen=True, eq=False)
@@ -423,10 +428,7 @@ class LinearEstimatorTest:
 
     def conf_int(self, level: float = 0.95) -> tuple[float, float]:
         """Return ``estimate +/- t_{df} se`` (CR2, Satterthwaite)."""
-        if not 0 < level < 1:
-            raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
-        q = float(stats.t.ppf(0.5 + level / 2, self.df))
-        return self.estimate - q * self.std_error, self.estimate + q * self.std_error
+        return _t_interval(self.estimate, self.std_error, self.df, level)
 
 
 def cr2_linear(

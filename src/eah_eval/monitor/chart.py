@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,6 +262,30 @@ def segment_ids(periods: pd.Index, rebase: Sequence[object]) -> np.ndarray:
         if start > 0:
             seg[start:] += 1
     return seg
+
+
+def segment_baselines(
+    periods: pd.Index, segment: np.ndarray, fix_after_n_points: int | None
+) -> Iterator[tuple[int, np.ndarray, int]]:
+    """Yield each segment's number, point indices and count of baseline points.
+
+    The baseline is the whole segment, or its first ``fix_after_n_points`` points when limits
+    are fixed.
+
+    Raises
+    ------
+    EstimationError
+        If a segment has only one point.
+    """
+    for s in np.unique(segment):
+        idx = np.flatnonzero(segment == s)
+        if idx.size < 2:
+            raise EstimationError(
+                f"the segment starting at period {periods[idx[0]]} has 1 point; a segment needs "
+                "at least 2 (check the rebase periods)"
+            )
+        m = idx.size if fix_after_n_points is None else min(idx.size, fix_after_n_points)
+        yield int(s), idx, m
 
 
 def assemble(

@@ -20,6 +20,7 @@ from eah_eval.monitor.chart import (
     assemble,
     check_values,
     prepare_periods,
+    segment_baselines,
     segment_ids,
 )
 from eah_eval.monitor.settings import D2, make_settings
@@ -98,16 +99,7 @@ def _laney(
     mr_used = np.zeros(size, dtype=bool)
     baseline = np.zeros(size, dtype=bool)
     stats: list[dict[str, Any]] = []
-    for s in np.unique(segment):
-        idx = np.flatnonzero(segment == s)
-        if idx.size < 2:
-            raise EstimationError(
-                f"the segment starting at period {periods[idx[0]]} has 1 point; a segment needs "
-                "at least 2 (check the rebase periods)"
-            )
-        m = idx.size if settings.fix_after_n_points is None else min(
-            idx.size, settings.fix_after_n_points
-        )
+    for s, idx, m in segment_baselines(periods, segment, settings.fix_after_n_points):
         base = idx[:m]
         bar = float(x[base].sum() / n[base].sum())
         if kind == "p_prime":

@@ -16,6 +16,7 @@ from eah_eval.monitor.chart import (
     assemble,
     check_values,
     prepare_periods,
+    segment_baselines,
     segment_ids,
 )
 from eah_eval.monitor.settings import MR_SCREEN_CONSTANT, XMR_LIMIT_CONSTANT, make_settings
@@ -229,16 +230,7 @@ def xmr(
     mr_used = np.zeros(n, dtype=bool)
     baseline = np.zeros(n, dtype=bool)
     stats: list[dict[str, Any]] = []
-    for s in np.unique(segment):
-        idx = np.flatnonzero(segment == s)
-        if idx.size < 2:
-            raise EstimationError(
-                f"the segment starting at period {periods[idx[0]]} has 1 point; a segment needs "
-                "at least 2 (check the rebase periods)"
-            )
-        m = idx.size if settings.fix_after_n_points is None else min(
-            idx.size, settings.fix_after_n_points
-        )
+    for s, idx, m in segment_baselines(periods, segment, settings.fix_after_n_points):
         base = xmr_baseline(vals[idx[:m]], screen_outliers=settings.screen_outliers)
         centre[idx] = base.centre
         half[idx] = XMR_LIMIT_CONSTANT * base.mean_moving_range

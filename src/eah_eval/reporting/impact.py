@@ -14,13 +14,11 @@ is never filled with made-up numbers.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +27,7 @@ import pandas as pd
 from eah_eval.errors import EahEvalError
 from eah_eval.reporting import content
 from eah_eval.reporting.charts import Series, describe_trend, line_chart
+from eah_eval.reporting.document import Section, SectionedReport
 from eah_eval.reporting.html import paragraph, section, unavailable
 from eah_eval.reporting.narrative import period_word, with_unit
 from eah_eval.reporting.params import ReportParams, params_to_dict, parse_params
@@ -52,65 +51,12 @@ COUNT_KEYS: frozenset[str] = frozenset(
 
 
 @dataclass(frozen=True)
-class Section:
-    """One section of the report: an id, a heading and its HTML."""
-
-    id: str
-    title: str
-    html: str
-
-
-@dataclass(frozen=True)
-class ImpactReport:
+class ImpactReport(SectionedReport):
     """The built report: parameters, sections in reading order, and every number shown."""
 
     params: ReportParams
     sections: tuple[Section, ...]
     results: dict[str, Any]
-
-    def section(self, section_id: str) -> Section:
-        """Return a section by id."""
-        for s in self.sections:
-            if s.id == section_id:
-                return s
-        raise KeyError(f"no section {section_id!r}; have {[s.id for s in self.sections]}")
-
-    def html(self, *ids: str) -> str:
-        """HTML of the given sections (all when none given), in reading order."""
-        chosen = [s for s in self.sections if not ids or s.id in ids]
-        return "\n".join(s.html for s in chosen)
-
-    def show(self, *ids: str) -> Any:
-        """Return an IPython HTML object for display in the notebook."""
-        from IPython.display import HTML
-
-        return HTML(self.html(*ids))
-
-    def write_results(self, out_dir: str | Path) -> Path:
-        """Write ``results.json`` (every number shown, after disclosure control)."""
-        path = Path(out_dir) / "results.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(_jsonable(self.results), indent=2), encoding="utf-8")
-        return path
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    return obj
 
 
 # --------------------------------------------------------------------------------------------

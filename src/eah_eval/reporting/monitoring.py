@@ -20,10 +20,8 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
 from eah_eval.errors import OptionError
@@ -38,6 +36,7 @@ from eah_eval.monitor.report import (
     monitoring_data,
 )
 from eah_eval.monitor.summary import matrix_legend, status_matrix, status_table
+from eah_eval.reporting.document import Section, SectionedReport
 from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.params import (
     DisclosureRule,
@@ -146,15 +145,6 @@ class MonitoringReportParams(MonitorParams):
 
 
 @dataclass(frozen=True)
-class Section:
-    """One section of the report: an id, a heading and its HTML."""
-
-    id: str
-    title: str
-    html: str
-
-
-@dataclass(frozen=True)
 class ControlledData:
     """Monitoring data after disclosure control: only publishable values and charts.
 
@@ -185,7 +175,7 @@ class ControlledData:
 
 
 @dataclass(frozen=True)
-class MonitoringReport:
+class MonitoringReport(SectionedReport):
     """The built monitoring report: parameters, sections in reading order, every number shown.
 
     Attributes
@@ -206,52 +196,20 @@ class MonitoringReport:
     status: pd.DataFrame
     results: dict[str, Any]
 
-    def section(self, section_id: str) -> Section:
-        """Return a section by id."""
-        for s in self.sections:
-            if s.id == section_id:
-                return s
-        raise KeyError(f"no section {section_id!r}; have {[s.id for s in self.sections]}")
+    results_indent: ClassVar[int] = 1
 
     def html(self, *ids: str) -> str:
-        """HTML of the given sections (all when none given), in reading order."""
+        """HTML of the given sections (all when none given), in reading order.
+
+        Raises
+        ------
+        KeyError
+            If an id is not one of the report's sections.
+        """
         unknown = [i for i in ids if i not in {s.id for s in self.sections}]
         if unknown:
             raise KeyError(f"no section(s) {unknown}; have {[s.id for s in self.sections]}")
-        chosen = [s for s in self.sections if not ids or s.id in ids]
-        return "\n".join(s.html for s in chosen)
-
-    def show(self, *ids: str) -> Any:
-        """Return an IPython HTML object of the given sections, for display in the notebook."""
-        from IPython.display import HTML
-
-        return HTML(self.html(*ids))
-
-    def write_results(self, out_dir: str | Path) -> Path:
-        """Write ``results.json`` (every number shown, after disclosure control)."""
-        path = Path(out_dir) / "results.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(_jsonable(self.results), indent=1), encoding="utf-8")
-        return path
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if obj is None or isinstance(obj, str | int | bool):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return str(obj)
+        return super().html(*ids)
 
 
 # --------------------------------------------------------------------------------------------
