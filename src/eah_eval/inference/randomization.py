@@ -290,37 +290,8 @@ def randomization_inference_many(
 ) -> RandomizationTable:
     """Fisher randomisation tests and intervals for several estimates at once (same draws).
 
-    As :func:`randomization_inference`, with ``estimator(frame)`` returning an array of ``m``
-    estimates; each gets its own p-value and interval.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long panel with the outcome, period, cohort (first treated period) and cluster columns.
-        The cohort must be constant within a cluster (waves are assigned to clusters).
-    estimator : callable
-        ``estimator(frame) -> float``: the estimate from a panel with the same columns (for
-        example ``lambda d: aggregate(att_gt(d, ...), "simple").overall_att``).
-    outcome, time, cohort, cluster : str
-        Column names.
-    never_treated_value : float, default 0
-        Cohort code of never-treated clusters (they form one more "wave").
-    null : float, default 0
-        Constant effect tested by the p-value.
-    level : float, default 0.95
-        Interval level.
-    conf_int : bool, default True
-        Compute the interval by inversion.
-    linear_in_outcome : bool, default True
-        The estimator is linear in the outcome for a given assignment (difference-in-differences
-        estimators without covariates are). Then three estimates per assignment give the
-        statistic for every ``tau0`` exactly; otherwise each ``tau0`` tried re-estimates.
-    max_exact : int, default 10000
-        Enumerate every assignment when there are at most this many.
-    draws : int, default 999
-        Assignments sampled otherwise.
-    rng : int, numpy.random.Generator or None
-        Seed or generator for sampling (recorded).
+    Parameters are those of :func:`randomization_inference`, with ``estimator(frame)``
+    returning an array of ``m`` estimates; each gets its own p-value and interval.
 
     Returns
     -------
