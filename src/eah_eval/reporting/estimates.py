@@ -258,9 +258,12 @@ def _estimate_measure(ctx: _Context, measure_id: str) -> MeasureEstimate:
                 months = months_progress(effect_size)
 
     checks: dict[str, robustness.Check] = {}
-    checks["pretrend"] = robustness.pretrend_check(event, n_clusters=n_cl)
-    checks["breakdown"] = robustness.breakdown_check(event, alpha=p.alpha, seed=p.seed)
     fits = robustness.RolloutFits(panel, p.comparison_group, est)
+    # The pre-trend p-value that drives the rating is the randomisation one over rollout order
+    # (right size with few clusters); the F-reference p-value stays in the check's note.
+    checks["pretrend"] = robustness.pretrend_check(
+        event, n_clusters=n_cl, fits=fits, draws=p.randomization_draws, seed=p.seed)
+    checks["breakdown"] = robustness.breakdown_check(event, alpha=p.alpha, seed=p.seed)
     if measure_id in p.randomization_measures:
         checks["randomization"] = robustness.randomization_check(
             fits, draws=p.randomization_draws, alpha=p.alpha, seed=p.seed)
@@ -767,7 +770,8 @@ def _robustness_section(ctx: _Context, done: list[MeasureEstimate]) -> str:
             "Imputation and two-way fixed effects: other estimators of the same change (two-way "
             "fixed effects can be biased when effects grow over time)",
             "Pre-trend test p: a small value (below 0.05) means started and not-yet-started "
-            "schools were already moving differently before go-live",
+            "schools were already moving differently before go-live; randomisation p-value "
+            "over rollout order where it could be computed (see below)",
             "Breakdown value: how far trends after go-live could depart from parallel, as a "
             "multiple of the largest departure seen before go-live, before the conclusion "
             "would change (Rambachan and Roth); z when the interval already includes zero",
@@ -799,6 +803,27 @@ def _robustness_section(ctx: _Context, done: list[MeasureEstimate]) -> str:
                    "started as the comparison; when effects grow over time they pull two-way "
                    "fixed effects away from the headline, which does not use them"],
         )
+    pre_rows = [e for e in done if "pretrend" in e.checks and e.checks["pretrend"].ok]
+    pre_text = []
+    for e in pre_rows:
+        d = e.checks["pretrend"].detail
+        if d.get("reference") == "randomization":
+            how = (f"all {d['assignments']:,} assignments" if d.get("exact") else
+                   f"{d['assignments'] - 1:,} sampled assignments, seed {d.get('seed')}")
+            pre_text.append(f"{e.title}: randomisation p = {_fmt(e.pretrend_p, 3)} ({how}); "
+                            f"F-reference p = {_fmt(d.get('p_f'), 3)}")
+        else:
+            pre_text.append(f"{e.title}: F-reference p = {_fmt(d.get('p_f'), 3)} (the "
+                            "randomisation p-value was not computed)")
+    if pre_text:
+        body += paragraph(
+            "Pre-trend test: joint Wald test of the event-study coefficients from five to two "
+            "periods before go-live. Its p-value is computed by re-running the test over "
+            "re-orderings of which clusters went live in which wave (the share, the real order "
+            "included, giving a statistic at least as large), because with few clusters the "
+            "usual F reference rejects too often; the F-reference p-value is shown beside it. "
+            + robustness.PRETREND_RI_ASSUMPTION
+        ) + bullet_list(pre_text)
     ri_rows = [e for e in done if "randomization" in e.checks and e.checks["randomization"].ok]
     for e in ri_rows:
         ri = e.checks["randomization"]

@@ -94,7 +94,10 @@ def rate_evidence(
         ``"descriptive"`` (no counterfactual) is level 1 and 0 padlocks.
     pretrend_p : float or None
         p-value of the joint pre-trend test; ``None`` when it could not be run (the
-        comparison is then not shown comparable).
+        comparison is then not shown comparable). The report passes the randomisation
+        p-value over rollout order (right size with few clusters) when it was computed, and
+        the F-reference p-value otherwise
+        (:func:`eah_eval.reporting.robustness.pretrend_check`).
     n_comparison_clusters : int or None
         Clusters available as comparisons (not yet or never treated) at the first go-live.
     breakdown_value : float or None
