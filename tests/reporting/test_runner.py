@@ -181,3 +181,13 @@ def test_batch_config_errors(tmp_path: Path) -> None:
     cfg.write_text("each: {measures: [a, b]}\n")
     _, members = read_batch_config(cfg)
     assert [m.overrides for m in members] == [{"measures": ["a"]}, {"measures": ["b"]}]
+
+
+def test_relative_data_folder_is_anchored_where_the_caller_stands(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    outputs = run_notebook(NB / "ok_echo_data.ipynb",
+                           ReportParams(data="council/data", title="fixture"), "out")
+    assert outputs.results is not None
+    seen = json.loads(outputs.results.read_text())["data"]
+    assert seen == str(tmp_path / "council" / "data")

@@ -9,7 +9,6 @@ in one line with its index and error, and the exit status is non-zero.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from eah_eval.cli.notebook_options import add_parameter_arguments
@@ -40,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides: dict[str, Any] = {}
     if args.data:
-        # The notebook runs in another working directory: pass an absolute path.
-        overrides["data"] = str(Path(args.data).resolve())
+        overrides["data"] = args.data
     params = build_params(
         MonitoringReportParams, file=args.params, overrides=overrides, assignments=args.assignments
     )

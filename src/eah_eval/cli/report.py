@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from eah_eval.cli.notebook_options import add_parameter_arguments
@@ -39,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides: dict[str, Any] = {}
     if args.data:
-        # The notebook runs in another working directory: pass an absolute path.
-        overrides["data"] = str(Path(args.data).resolve())
+        overrides["data"] = args.data
     if args.pdf:
         overrides["pdf"] = True
     if args.batch:

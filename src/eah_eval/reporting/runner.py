@@ -289,7 +289,12 @@ def run_notebook(
     start = time.perf_counter()
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    injected = {"report_parameters": params_to_dict(params), "output_dir": str(out)}
+    values = params_to_dict(params)
+    # The kernel runs in the output folder: a relative data folder (from --data, --set, a
+    # parameter file or the Python API) means relative to where the caller stands.
+    if isinstance(values.get("data"), str) and not Path(values["data"]).is_absolute():
+        values["data"] = str(Path(values["data"]).resolve())
+    injected = {"report_parameters": values, "output_dir": str(out)}
     nb = execute_notebook(notebook, out / f"{stem}.ipynb", injected, cwd=out, timeout=timeout)
     page_title = title or str(getattr(params, "title", stem))
     html = export_html(nb, out / f"{stem}.html", title=page_title)
