@@ -32,6 +32,7 @@ from eah_eval.did.bootstrap import (
     bootstrap_influence,
 )
 from eah_eval.did.results import EffectTable
+from eah_eval.did.table_delegation import TableAccess
 from eah_eval.errors import EstimationError, EstimationWarning, OptionError, check_option
 
 AggregationKind = Literal["simple", "event", "group", "calendar"]
@@ -49,7 +50,7 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class AggregateResult:
+class AggregateResult(TableAccess):
     """Immutable aggregated effects with their influence functions.
 
     Attributes
@@ -100,21 +101,6 @@ class AggregateResult:
     def overall_se(self) -> float:
         """Standard error of the overall effect."""
         return float(self.overall.std_errors[0])
-
-    @property
-    def estimates(self) -> np.ndarray:
-        """Effects by row of ``table``."""
-        return self.table.estimates
-
-    @property
-    def std_errors(self) -> np.ndarray:
-        """Standard errors by row of ``table``."""
-        return self.table.std_errors
-
-    @property
-    def pvalues(self) -> np.ndarray:
-        """Two-sided pointwise p-values by row."""
-        return self.table.pvalues
 
     def conf_int(self, level: float = 0.95, *, simultaneous: bool = False) -> pd.DataFrame:
         """Confidence intervals by row (see :meth:`EffectTable.conf_int`)."""

@@ -38,6 +38,7 @@ from eah_eval.did.preprocess import (
     prepare_panel,
 )
 from eah_eval.did.results import EffectTable
+from eah_eval.did.table_delegation import TableAccess
 from eah_eval.errors import EstimationError, EstimationWarning, OptionError, check_option
 
 __all__ = ["GroupTimeResult", "WaldPretest", "att_gt"]
@@ -75,7 +76,7 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class GroupTimeResult:
+class GroupTimeResult(TableAccess):
     """Immutable ATT(g, t) estimates with their influence functions.
 
     Attributes
@@ -136,22 +137,7 @@ class GroupTimeResult:
     metadata: MappingProxyType[str, Any] = field(
         default_factory=lambda: MappingProxyType({}))
 
-    # ---- table delegation ----------------------------------------------------------------
-    @property
-    def estimates(self) -> np.ndarray:
-        """ATT(g, t) point estimates (NaN where a cell could not be estimated)."""
-        return self.table.estimates
-
-    @property
-    def std_errors(self) -> np.ndarray:
-        """Standard errors (analytic, or bootstrap after :meth:`with_bootstrap`)."""
-        return self.table.std_errors
-
-    @property
-    def pvalues(self) -> np.ndarray:
-        """Two-sided pointwise p-values."""
-        return self.table.pvalues
-
+    # ---- table delegation (estimates, std_errors, pvalues come from TableAccess) ----------
     @property
     def n_units(self) -> int:
         """Number of units (rows of ``influence``)."""

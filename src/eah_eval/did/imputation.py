@@ -19,14 +19,10 @@ import pandas as pd
 from scipy import sparse, stats
 from scipy.sparse.csgraph import connected_components
 
+from eah_eval.did.panel import Panel, prepare_panel, require_nested_clusters
 from eah_eval.did.results import EffectTable
-from eah_eval.did.twfe import (
-    Panel,
-    TableResult,
-    TwoWayFE,
-    prepare_panel,
-    require_nested_clusters,
-)
+from eah_eval.did.table_delegation import TableResult
+from eah_eval.did.two_way_fe import TwoWayFE
 from eah_eval.errors import (
     EstimationError,
     EstimationWarning,
@@ -170,6 +166,14 @@ def _components(panel: Panel, rows: np.ndarray) -> np.ndarray:
     return np.asarray(labels)
 
 
+def _check_count(name: str, value: object) -> None:
+    """Raise unless ``value`` is a non-negative integer (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise OptionTypeError(f"{name} must be an int; got {value!r}")
+    if value < 0:
+        raise OptionError(f"{name} must be >= 0; got {value}")
+
+
 def imputation(
     data: pd.DataFrame,
     outcome: str,
@@ -254,14 +258,8 @@ def imputation(
     tau_bar_groups = check_option(  # type: ignore[assignment]
         "tau_bar_groups", tau_bar_groups, TAU_BAR_GROUPS
     )
-    if isinstance(anticipation, bool) or not isinstance(anticipation, int | np.integer):
-        raise OptionTypeError(f"anticipation must be an int; got {anticipation!r}")
-    if anticipation < 0:
-        raise OptionError(f"anticipation must be >= 0; got {anticipation}")
-    if isinstance(pretrend_leads, bool) or not isinstance(pretrend_leads, int | np.integer):
-        raise OptionTypeError(f"pretrend_leads must be an int; got {pretrend_leads!r}")
-    if pretrend_leads < 0:
-        raise OptionError(f"pretrend_leads must be >= 0; got {pretrend_leads}")
+    _check_count("anticipation", anticipation)
+    _check_count("pretrend_leads", pretrend_leads)
     panel = prepare_panel(
         data,
         outcome=outcome,
@@ -487,10 +485,8 @@ def _pretrend_test(
     y0 = panel.y[untreated_rows]
     theta_u, theta_s = fe.coefficients(y0[:, None])
     resid = y0 - fe.fitted(theta_u, theta_s)[:, 0]
-    cl = panel.cluster_codes[untreated_rows]
     n_cl = panel.n_clusters
-    cl_w = sparse.csr_matrix((s0 * resid, (cl, np.arange(resid.size))), shape=(n_cl, resid.size))
-    psi = np.asarray((cl_w @ fe.small).todense()) @ fe.reduced_pinv
+    psi = fe.cluster_influence(panel.cluster_codes[untreated_rows], resid, n_cl)
     k = leads.size
     cols = np.arange(fe.n_small - k, fe.n_small)
     gamma = theta_s[cols, 0]

@@ -19,19 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from eah_eval.did.event_options import check_event_window, reference_periods
+from eah_eval.did.panel import prepare_panel, require_nested_clusters, subset_panel
 from eah_eval.did.results import EffectTable
-from eah_eval.did.twfe import (
-    TableResult,
-    TwoWayFE,
-    _subset,
-    prepare_panel,
-    require_nested_clusters,
-)
+from eah_eval.did.table_delegation import TableResult
+from eah_eval.did.two_way_fe import TwoWayFE
 from eah_eval.errors import (
     EstimationError,
     EstimationWarning,
-    OptionError,
-    OptionTypeError,
     check_option,
 )
 
@@ -87,15 +82,6 @@ class SunAbrahamResult(TableResult):
     def n_clusters(self) -> int:
         """Number of clusters."""
         return int(self.cluster_labels.shape[0])
-
-
-def _refs(reference: int | Sequence[int]) -> tuple[int, ...]:
-    refs = (reference,) if isinstance(reference, int | np.integer) else tuple(reference)
-    if not refs or not all(isinstance(r, int | np.integer) for r in refs):
-        raise OptionTypeError(
-            f"reference must be an int or a non-empty sequence of ints; got {reference!r}"
-        )
-    return tuple(int(r) for r in refs)
 
 
 def sun_abraham(
@@ -184,9 +170,8 @@ def sun_abraham(
     with heterogeneous treatment effects. Journal of Econometrics 225(2), 175-199.
     """
     control = check_option("control", control, SUN_ABRAHAM_CONTROLS)  # type: ignore[assignment]
-    if min_e is not None and max_e is not None and min_e > max_e:
-        raise OptionError(f"min_e must not exceed max_e; got min_e={min_e}, max_e={max_e}")
-    refs = _refs(reference)
+    check_event_window(min_e, max_e)
+    refs = reference_periods(reference, allow_empty=False)
     panel = prepare_panel(
         data,
         outcome=outcome,
@@ -227,7 +212,7 @@ def sun_abraham(
     lo = -np.inf if min_e is None else min_e
     hi = np.inf if max_e is None else max_e
     keep &= ~treated_row | ((rel >= lo) & (rel <= hi))
-    sub = _subset(panel, keep)
+    sub = subset_panel(panel, keep)
     g, rel = g[keep], rel[keep]
     treated_row = np.isfinite(g)
     if not treated_row.any():
@@ -261,11 +246,7 @@ def sun_abraham(
     theta_u, theta_s = fe.coefficients(sub.y[:, None])
     resid = sub.y - fe.fitted(theta_u, theta_s)[:, 0]
     n_cl = sub.n_clusters
-    cl_w = sparse.csr_matrix(
-        (sub.weights * resid, (sub.cluster_codes, np.arange(sub.n_obs))), shape=(n_cl, sub.n_obs)
-    )
-    scores = np.asarray((cl_w @ fe.small).todense())
-    psi_all = scores @ fe.reduced_pinv  # (n_clusters, q), sums to the estimation error
+    psi_all = fe.cluster_influence(sub.cluster_codes, resid, n_cl)  # sums to the estimation error
     t_n = sub.n_periods
     delta = theta_s[t_n : t_n + m, 0]
     psi_delta = psi_all[:, t_n : t_n + m]

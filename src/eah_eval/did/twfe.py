@@ -1,4 +1,4 @@
-"""Two-way fixed effects regressions, static and event study, and the panel they read.
+"""Two-way fixed effects regressions, static and event study.
 
 The static model regresses the outcome on a treatment dummy ``D_it = 1{t >= G_i}`` with unit and
 period effects; the event-study model replaces the dummy by relative-period indicators
@@ -12,29 +12,28 @@ controls (see :func:`eah_eval.did.bacon.bacon`); the robust alternatives are
 :func:`eah_eval.did.sun_abraham.sun_abraham`, :func:`eah_eval.did.imputation.imputation` and
 the group-time estimator.
 
-This module also holds the panel preparation shared by the comparator estimators
-(:func:`prepare_panel`), so each reads its input the same way.
+The panel preparation shared by the comparator estimators lives in :mod:`eah_eval.did.panel`
+and the exact fixed-effects solver in :mod:`eah_eval.did.two_way_fe`; :class:`Panel`,
+:func:`prepare_panel`, :func:`require_nested_clusters`, :class:`TwoWayFE` and
+:class:`TableResult` are re-exported here so existing imports keep working.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from eah_eval.did.event_options import check_event_window, reference_periods
+from eah_eval.did.panel import Panel, prepare_panel, require_nested_clusters, subset_panel
 from eah_eval.did.results import EffectTable
-from eah_eval.errors import (
-    DataQualityWarning,
-    EstimationError,
-    OptionError,
-    OptionTypeError,
-    check_option,
-)
+from eah_eval.did.table_delegation import TableResult
+from eah_eval.did.two_way_fe import TwoWayFE, sum_by_code
+from eah_eval.errors import EstimationError, check_option
 
 __all__ = [
     "EventBinning",
@@ -53,389 +52,6 @@ TwfeKind = Literal["static", "event"]
 EventBinning = Literal["bin", "drop"]
 TWFE_KINDS: tuple[str, ...] = ("static", "event")
 EVENT_BINNINGS: tuple[str, ...] = ("bin", "drop")
-
-
-# ---------------------------------------------------------------------------------- panel input
-@dataclass(frozen=True, eq=False)
-class Panel:
-    """A long panel read once, in the arrays the comparator estimators work on.
-
-    Attributes
-    ----------
-    y : numpy.ndarray
-        Outcome, one entry per kept row.
-    unit_codes, time_codes, cluster_codes : numpy.ndarray
-        Integer codes (0-based) of unit, period and cluster per row.
-    unit_labels, cluster_labels : numpy.ndarray
-        Labels behind the codes, in code order (sorted).
-    times : numpy.ndarray
-        Sorted distinct period values; ``times[time_codes]`` is each row's period.
-    time : numpy.ndarray
-        Period value per row (float).
-    cohort : numpy.ndarray
-        First treated period per row (float), ``inf`` for never-treated units.
-    weights : numpy.ndarray
-        Sampling weight per row (ones when none were given).
-    covariates : numpy.ndarray
-        Covariate matrix, shape ``(n, p)`` (``p`` may be 0).
-    covariate_names : tuple of str
-        Covariate column names.
-    names : dict
-        Column names used (outcome, unit, time, cohort, cluster, weights).
-    n_dropped : int
-        Rows dropped because of missing values.
-    """
-
-    y: np.ndarray
-    unit_codes: np.ndarray
-    unit_labels: np.ndarray
-    time_codes: np.ndarray
-    times: np.ndarray
-    time: np.ndarray
-    cohort: np.ndarray
-    weights: np.ndarray
-    cluster_codes: np.ndarray
-    cluster_labels: np.ndarray
-    covariates: np.ndarray
-    covariate_names: tuple[str, ...]
-    names: dict[str, str | None] = field(default_factory=dict)
-    n_dropped: int = 0
-
-    @property
-    def n_obs(self) -> int:
-        """Number of rows kept."""
-        return int(self.y.shape[0])
-
-    @property
-    def n_units(self) -> int:
-        """Number of units."""
-        return int(self.unit_labels.shape[0])
-
-    @property
-    def n_periods(self) -> int:
-        """Number of distinct periods."""
-        return int(self.times.shape[0])
-
-    @property
-    def n_clusters(self) -> int:
-        """Number of clusters."""
-        return int(self.cluster_labels.shape[0])
-
-    @property
-    def treated(self) -> np.ndarray:
-        """Treatment dummy ``1{t >= G_i}`` per row (bool)."""
-        return self.time >= self.cohort
-
-    @property
-    def unit_cohort(self) -> np.ndarray:
-        """First treated period per unit (``inf`` = never treated)."""
-        out = np.empty(self.n_units)
-        out[self.unit_codes] = self.cohort
-        return out
-
-    @property
-    def is_balanced(self) -> bool:
-        """Whether every unit is observed in every period."""
-        return self.n_obs == self.n_units * self.n_periods
-
-
-def _numeric(values: pd.Series, name: str, column: str) -> np.ndarray:
-    try:
-        out = pd.to_numeric(values, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as exc:
-        raise EstimationError(
-            f"{name} column {column!r} must be numeric; found values such as "
-            f"{values.dropna().astype(str).head(3).tolist()}"
-        ) from exc
-    return out
-
-
-def prepare_panel(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
-    cluster: str | None = None,
-    weights: str | None = None,
-    covariates: Sequence[str] | None = None,
-    never_treated_value: float = 0,
-) -> Panel:
-    """Read a long panel into arrays, checking what every comparator estimator relies on.
-
-    Rows with a missing outcome, weight or covariate are dropped with a
-    :class:`~eah_eval.errors.DataQualityWarning` that gives the count.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per unit and period.
-    outcome, unit, time, cohort : str
-        Column names. ``time`` and ``cohort`` must be numeric on the same scale; ``cohort`` is the
-        first treated period, constant within unit, ``never_treated_value`` for never-treated.
-    cluster : str, optional
-        Cluster column (defaults to the unit).
-    weights : str, optional
-        Sampling weight column (positive, finite).
-    covariates : sequence of str, optional
-        Numeric covariate columns.
-    never_treated_value : float, default 0
-        Cohort code of never-treated units.
-
-    Returns
-    -------
-    Panel
-        The arrays.
-
-    Raises
-    ------
-    OptionTypeError
-        If ``data`` is not a data frame or a column name is not a string.
-    OptionError
-        If a named column is missing.
-    EstimationError
-        If the panel has duplicate unit-periods, missing cohorts or time values, a cohort that
-        changes within a unit, non-positive weights, or no rows left.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise OptionTypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
-    covs = tuple(covariates or ())
-    named: dict[str, str | None] = {
-        "outcome": outcome,
-        "unit": unit,
-        "time": time,
-        "cohort": cohort,
-        "cluster": cluster,
-        "weights": weights,
-    }
-    for role, col in [*named.items(), *((f"covariates[{i}]", c) for i, c in enumerate(covs))]:
-        if col is not None and not isinstance(col, str):
-            raise OptionTypeError(f"{role} must be a column name (str); got {col!r}")
-    needed = [c for c in [outcome, unit, time, cohort, cluster, weights, *covs] if c is not None]
-    missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
-    if missing:
-        raise OptionError(
-            f"column(s) {missing} not found in data; available columns: {list(data.columns)}"
-        )
-    frame = data[list(dict.fromkeys(needed))]
-    for role, col in (("unit", unit), ("time", time), ("cohort", cohort)):
-        n_na = int(frame[col].isna().sum())
-        if n_na:
-            hint = (
-                f"; code never-treated units as never_treated_value={never_treated_value!r}"
-                if role == "cohort"
-                else ""
-            )
-            raise EstimationError(f"{role} column {col!r} has {n_na} missing value(s){hint}")
-    if cluster is not None and frame[cluster].isna().any():
-        raise EstimationError(
-            f"cluster column {cluster!r} has {int(frame[cluster].isna().sum())} missing value(s)"
-        )
-    droppable = [c for c in [outcome, weights, *covs] if c is not None]
-    keep = ~frame[droppable].isna().any(axis=1).to_numpy()
-    n_dropped = int((~keep).sum())
-    if n_dropped:
-        warnings.warn(
-            f"{n_dropped} row(s) dropped for missing values in {droppable}",
-            DataQualityWarning,
-            stacklevel=3,
-        )
-        frame = frame.loc[keep]
-    if len(frame) == 0:
-        raise EstimationError("no rows left after dropping rows with missing values")
-
-    y = _numeric(frame[outcome], "outcome", outcome)
-    tvals = _numeric(frame[time], "time", time)
-    gvals = _numeric(frame[cohort], "cohort", cohort)
-    if not np.all(np.isfinite(y)):
-        raise EstimationError(f"outcome column {outcome!r} has non-finite values")
-    gvals = np.where(gvals == float(never_treated_value), np.inf, gvals)
-
-    unit_codes, unit_labels = pd.factorize(frame[unit], sort=True)
-    time_codes, time_index = pd.factorize(tvals, sort=True)
-    times = np.asarray(time_index, dtype=np.float64)
-    unit_codes = np.asarray(unit_codes, dtype=np.int64)
-    time_codes = np.asarray(time_codes, dtype=np.int64)
-    n_units = len(unit_labels)
-
-    key = unit_codes * len(times) + time_codes
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    if dup.any():
-        first = int(np.flatnonzero(dup)[0])
-        raise EstimationError(
-            f"more than one row for the same unit and period, e.g. {unit}="
-            f"{unit_labels[unit_codes[first]]!r}, {time}={tvals[first]!r}; "
-            f"the panel needs one row per unit and period"
-        )
-    gmin = np.full(n_units, np.inf)
-    gmax = np.full(n_units, -np.inf)
-    np.minimum.at(gmin, unit_codes, gvals)
-    np.maximum.at(gmax, unit_codes, gvals)
-    bad = np.flatnonzero(gmin != gmax)
-    if bad.size:
-        raise EstimationError(
-            f"cohort column {cohort!r} must be constant within each unit; it varies for "
-            f"{bad.size} unit(s), e.g. {unit_labels[bad[0]]!r}"
-        )
-
-    if weights is not None:
-        w = _numeric(frame[weights], "weights", weights)
-        if not np.all(np.isfinite(w) & (w > 0)):
-            raise EstimationError(f"weights column {weights!r} must be positive and finite")
-    else:
-        w = np.ones_like(y)
-    if cluster is not None:
-        cl_codes, cl_labels = pd.factorize(frame[cluster], sort=True)
-        cluster_codes = np.asarray(cl_codes, dtype=np.int64)
-        cluster_labels = np.asarray(cl_labels)
-    else:
-        cluster_codes, cluster_labels = unit_codes, np.asarray(unit_labels)
-    if covs:
-        x = np.column_stack([_numeric(frame[c], "covariate", c) for c in covs])
-        if not np.all(np.isfinite(x)):
-            raise EstimationError(f"covariates {list(covs)} must be finite")
-    else:
-        x = np.empty((len(y), 0))
-    return Panel(
-        y=y,
-        unit_codes=unit_codes,
-        unit_labels=np.asarray(unit_labels),
-        time_codes=time_codes,
-        times=times,
-        time=tvals,
-        cohort=gvals,
-        weights=w,
-        cluster_codes=cluster_codes,
-        cluster_labels=cluster_labels,
-        covariates=x,
-        covariate_names=covs,
-        names=named,
-        n_dropped=n_dropped,
-    )
-
-
-# ------------------------------------------------------------------- two-way fixed-effects algebra
-class TwoWayFE:
-    """Weighted least squares on unit dummies, period dummies and a few extra regressors.
-
-    The normal equations have a diagonal unit block; eliminating it (the Schur complement)
-    leaves a small ``q x q`` system over the period dummies and the extra regressors, solved
-    once by a symmetric pseudo-inverse. The cost is linear in the number of rows for a fixed
-    number of periods and extra columns, so 100,000-unit panels need no iteration.
-
-    Parameters
-    ----------
-    unit_codes, time_codes : numpy.ndarray
-        Integer codes of the rows entering the fit.
-    weights : numpy.ndarray
-        Row weights (positive).
-    n_units, n_periods : int
-        Number of unit and period codes (codes without rows get zero effects).
-    extra : numpy.ndarray or scipy.sparse matrix, optional
-        Extra regressors, shape ``(n, p)`` (e.g. cohort-by-period dummies, covariates).
-
-    Notes
-    -----
-    Coefficients are returned as ``(unit effects, small)`` where ``small`` stacks the period
-    effects and the extra coefficients. One period-effect direction is not identified next to the
-    unit effects; the pseudo-inverse picks one solution, and fitted values (and coefficients of
-    extra regressors that are identified) do not depend on that choice.
-    """
-
-    def __init__(
-        self,
-        unit_codes: np.ndarray,
-        time_codes: np.ndarray,
-        weights: np.ndarray,
-        n_units: int,
-        n_periods: int,
-        extra: Any = None,
-    ) -> None:
-        n = unit_codes.shape[0]
-        self.unit_codes = unit_codes
-        self.time_codes = time_codes
-        self.weights = weights
-        self.n_units = n_units
-        self.n_periods = n_periods
-        rows = np.arange(n)
-        times = sparse.csr_matrix((np.ones(n), (rows, time_codes)), shape=(n, n_periods))
-        if extra is None:
-            small = times
-        else:
-            small = sparse.hstack([times, sparse.csr_matrix(extra)], format="csr")
-        self.small = small
-        self.n_small = small.shape[1]
-        self.unit_weight = np.bincount(unit_codes, weights, minlength=n_units)
-        self._inv_unit = np.divide(
-            1.0, self.unit_weight, out=np.zeros(n_units), where=self.unit_weight > 0
-        )
-        unit_w = sparse.csr_matrix((weights, (unit_codes, rows)), shape=(n_units, n))
-        self._b = (unit_w @ small).tocsr()  # (n_units, q): A'WS
-        sws = (small.T @ sparse.diags(weights) @ small).toarray()
-        reduced = sws - (self._b.T @ sparse.diags(self._inv_unit) @ self._b).toarray()
-        self.reduced = (reduced + reduced.T) / 2
-        self._pinv = np.linalg.pinv(self.reduced, rcond=1e-11, hermitian=True)
-
-    @property
-    def reduced_rank(self) -> int:
-        """Rank of the reduced normal matrix (``q - 1`` when everything is identified)."""
-        scale = max(1.0, float(np.abs(self.reduced).max()))
-        return int(np.linalg.matrix_rank(self.reduced, tol=1e-10 * scale, hermitian=True))
-
-    @property
-    def reduced_pinv(self) -> np.ndarray:
-        """Pseudo-inverse of the reduced normal matrix (the bread for the small coefficients)."""
-        return self._pinv
-
-    def solve(self, r_unit: np.ndarray, r_small: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the normal equations ``Z'WZ theta = r``.
-
-        Parameters
-        ----------
-        r_unit : numpy.ndarray
-            Right-hand side rows for the unit dummies, shape ``(n_units, m)``.
-        r_small : numpy.ndarray
-            Right-hand side rows for the period dummies and extra regressors, ``(q, m)``.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            Unit coefficients ``(n_units, m)`` and small coefficients ``(q, m)``.
-        """
-        rhs = r_small - self._b.T @ (self._inv_unit[:, None] * r_unit)
-        theta_s = self._pinv @ rhs
-        theta_u = self._inv_unit[:, None] * (r_unit - self._b @ theta_s)
-        return theta_u, theta_s
-
-    def normal_rhs(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``Z'W v`` split into unit and small parts for row values ``v`` ``(n, m)``."""
-        wv = self.weights[:, None] * values
-        r_unit = _bincount_columns(self.unit_codes, wv, self.n_units)
-        r_small = np.asarray(self.small.T @ wv)
-        return r_unit, r_small
-
-    def coefficients(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the coefficients of the weighted regression of ``values`` ``(n, m)``."""
-        return self.solve(*self.normal_rhs(values))
-
-    def fitted(self, theta_u: np.ndarray, theta_s: np.ndarray) -> np.ndarray:
-        """Fitted values ``Z theta`` at the rows of the fit."""
-        return np.asarray(theta_u[self.unit_codes] + self.small @ theta_s)
-
-    def residualize(self, values: np.ndarray) -> np.ndarray:
-        """Residuals of the weighted regression of each column of ``values`` on the design."""
-        values = np.asarray(values, dtype=np.float64)
-        flat = values.ndim == 1
-        v2 = values[:, None] if flat else values
-        out = v2 - self.fitted(*self.coefficients(v2))
-        return out[:, 0] if flat else out
-
-
-def _bincount_columns(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros((n, values.shape[1]))
-    np.add.at(out, codes, values)
-    return out
 
 
 # --------------------------------------------------------------------------------- TWFE results
@@ -484,7 +100,7 @@ class TwfeDesign:
     def scores(self) -> np.ndarray:
         """Per-cluster score sums ``sum_i w_i x_i e_i``, shape ``(n_clusters, k)``."""
         xe = self.x * (self.weights * self.residuals)[:, None]
-        return _bincount_columns(self.cluster_codes, xe, int(self.cluster_codes.max()) + 1)
+        return sum_by_code(self.cluster_codes, xe, int(self.cluster_codes.max()) + 1)
 
     def cluster_robust_cov(self) -> np.ndarray:
         """Cluster-robust covariance with no small-sample factor (matches the fitted table)."""
@@ -512,64 +128,6 @@ class TwfeDesign:
             [sparse.csr_matrix(self.x_raw), units, times[:, 1:]], format="csr"
         )
 
-
-class TableResult:
-    """Table methods shared by the comparator results: all delegate to ``self.table``."""
-
-    table: EffectTable
-
-    @property
-    def estimates(self) -> np.ndarray:
-        """Point estimates of the main table."""
-        return np.asarray(self.table.estimates)
-
-    @property
-    def std_errors(self) -> np.ndarray:
-        """Standard errors of the main table."""
-        return np.asarray(self.table.std_errors)
-
-    @property
-    def pvalues(self) -> np.ndarray:
-        """Two-sided p-values of the main table."""
-        return np.asarray(self.table.pvalues)
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Pointwise confidence intervals (see :meth:`EffectTable.conf_int`)."""
-        return self.table.conf_int(level)
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy main table (see :meth:`EffectTable.to_frame`)."""
-        return self.table.to_frame(level)
-
-    def summary(self, level: float = 0.95, digits: int = 4) -> str:
-        """Plain-text summary with the method and inference notes."""
-        return self.table.summary(level, digits)
-
-    def __str__(self) -> str:
-        return self.table.summary()
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
-
-
-def require_nested_clusters(panel: Panel) -> None:
-    """Raise unless every unit lies in a single cluster (clusters coarser than units).
-
-    Raises
-    ------
-    EstimationError
-        Naming a unit found in more than one cluster.
-    """
-    lo = np.full(panel.n_units, np.iinfo(np.int64).max)
-    hi = np.full(panel.n_units, -1)
-    np.minimum.at(lo, panel.unit_codes, panel.cluster_codes)
-    np.maximum.at(hi, panel.unit_codes, panel.cluster_codes)
-    bad = np.flatnonzero(lo != hi)
-    if bad.size:
-        raise EstimationError(
-            f"cluster {panel.names.get('cluster')!r} must contain whole units; unit "
-            f"{panel.unit_labels[bad[0]]!r} appears in more than one cluster"
-        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -687,12 +245,8 @@ def twfe(
     """
     kind = check_option("kind", kind, TWFE_KINDS)  # type: ignore[assignment]
     binning = check_option("binning", binning, EVENT_BINNINGS)  # type: ignore[assignment]
-    if min_e is not None and max_e is not None and min_e > max_e:
-        raise OptionError(f"min_e must not exceed max_e; got min_e={min_e}, max_e={max_e}")
-    refs = (reference,) if isinstance(reference, int | np.integer) else tuple(reference)
-    if not all(isinstance(r, int | np.integer) for r in refs):
-        raise OptionTypeError(f"reference must be an int or a sequence of ints; got {reference!r}")
-    refs = tuple(int(r) for r in refs)
+    check_event_window(min_e, max_e)
+    refs = reference_periods(reference, allow_empty=True)
     panel = prepare_panel(
         data,
         outcome=outcome,
@@ -728,7 +282,7 @@ def twfe(
     columns = tuple(
         [f"e={t}" if kind == "event" else str(t) for t in terms] + list(panel.covariate_names)
     )
-    sub = _subset(panel, keep)
+    sub = subset_panel(panel, keep)
     fe = TwoWayFE(sub.unit_codes, sub.time_codes, sub.weights, sub.n_units, sub.n_periods)
     x_dm = fe.residualize(x_raw)
     y_dm = fe.residualize(sub.y)
@@ -793,30 +347,6 @@ def twfe(
         reference=refs if kind == "event" else (),
     )
 
-
-def _subset(panel: Panel, keep: np.ndarray) -> Panel:
-    """Rows ``keep`` of a panel, with unit, period and cluster codes re-numbered densely."""
-    if keep.all():
-        return panel
-    unit_codes, unit_idx = pd.factorize(panel.unit_codes[keep], sort=True)
-    time_codes, time_idx = pd.factorize(panel.time_codes[keep], sort=True)
-    cl_codes, cl_idx = pd.factorize(panel.cluster_codes[keep], sort=True)
-    return Panel(
-        y=panel.y[keep],
-        unit_codes=np.asarray(unit_codes, dtype=np.int64),
-        unit_labels=panel.unit_labels[np.asarray(unit_idx)],
-        time_codes=np.asarray(time_codes, dtype=np.int64),
-        times=panel.times[np.asarray(time_idx)],
-        time=panel.time[keep],
-        cohort=panel.cohort[keep],
-        weights=panel.weights[keep],
-        cluster_codes=np.asarray(cl_codes, dtype=np.int64),
-        cluster_labels=panel.cluster_labels[np.asarray(cl_idx)],
-        covariates=panel.covariates[keep],
-        covariate_names=panel.covariate_names,
-        names=panel.names,
-        n_dropped=panel.n_dropped,
-    )
 
 
 def _panelols_fit(
