@@ -97,17 +97,7 @@ class RandomizationResult:
 
     def info(self) -> dict[str, Any]:
         """Return the record of the inference (method, draws, seed, clusters, exactness)."""
-        return {
-            "method": "randomization",
-            "weights": None,
-            "draws": self.n_assignments,
-            "total_assignments": self.total_assignments,
-            "exact": self.exact,
-            "seed": self.seed,
-            "n_clusters": self.n_clusters,
-            "level": self.level,
-            "assumption": self.assumption,
-        }
+        return _inference_record(self)
 
     def summary(self) -> str:
         """Return a plain-text summary including the assumption."""
@@ -148,17 +138,22 @@ class RandomizationTable:
 
     def info(self) -> dict[str, Any]:
         """Return the record of the inference (method, draws, seed, clusters, exactness)."""
-        return {
-            "method": "randomization",
-            "weights": None,
-            "draws": self.n_assignments,
-            "total_assignments": self.total_assignments,
-            "exact": self.exact,
-            "seed": self.seed,
-            "n_clusters": self.n_clusters,
-            "level": self.level,
-            "assumption": self.assumption,
-        }
+        return _inference_record(self)
+
+
+def _inference_record(res: RandomizationResult | RandomizationTable) -> dict[str, Any]:
+    """Return the ``info()`` record shared by single- and many-estimate results."""
+    return {
+        "method": "randomization",
+        "weights": None,
+        "draws": res.n_assignments,
+        "total_assignments": res.total_assignments,
+        "exact": res.exact,
+        "seed": res.seed,
+        "n_clusters": res.n_clusters,
+        "level": res.level,
+        "assumption": res.assumption,
+    }
 
 
 def count_assignments(wave_sizes: list[int]) -> int:

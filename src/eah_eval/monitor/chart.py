@@ -288,6 +288,130 @@ def segment_baselines(
         yield int(s), idx, m
 
 
+def check_columns(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
+    """Raise if a named column (None entries skipped) is not in ``data``.
+
+    Raises
+    ------
+    OptionError
+        Listing the missing columns and the columns there are.
+    """
+    missing = [c for c in columns if c is not None and c not in data.columns]
+    if missing:
+        raise OptionError(
+            f"column(s) {', '.join(map(repr, missing))} not in data; "
+            f"columns are {', '.join(map(str, data.columns))}"
+        )
+
+
+class SegmentLimits:
+    """Per-point centre, limit half-widths and moving ranges, filled segment by segment.
+
+    XmR and Laney charts differ only in how a segment's centre, half-width and moving ranges
+    are computed; :meth:`add` records them and :meth:`chart` turns them into limits, near-limit
+    lines and the :class:`ControlChart`.
+
+    Parameters
+    ----------
+    periods : pandas.Index
+        The chart's periods.
+    segment : numpy.ndarray
+        Segment number of each point (see :func:`segment_ids`).
+    """
+
+    def __init__(self, periods: pd.Index, segment: np.ndarray) -> None:
+        size = len(periods)
+        self.periods = periods
+        self.segment = segment
+        self.centre = np.empty(size)
+        self.half = np.empty(size)
+        self.moving_range = np.full(size, np.nan)
+        self.moving_range_used = np.zeros(size, dtype=bool)
+        self.baseline = np.zeros(size, dtype=bool)
+        self.stats: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        segment: int,
+        idx: np.ndarray,
+        n_baseline: int,
+        *,
+        centre: float,
+        half: float | np.ndarray,
+        moving_range: np.ndarray,
+        used: np.ndarray,
+        mean_moving_range: float,
+        shown_centre: float | None = None,
+        sigma_z: float = np.nan,
+    ) -> None:
+        """Record one segment (points ``idx``, the first ``n_baseline`` of them the baseline).
+
+        ``moving_range`` holds the segment's ``idx.size - 1`` moving ranges and ``used`` which
+        of the baseline's ones were kept; ``shown_centre`` is the centre on the reported scale
+        for the segments table (default ``centre``).
+        """
+        self.centre[idx] = centre
+        self.half[idx] = half
+        self.moving_range[idx[1:]] = moving_range
+        self.moving_range_used[idx[1:n_baseline]] = used
+        self.baseline[idx[:n_baseline]] = True
+        self.stats.append(
+            {
+                "segment": int(segment),
+                "first_period": self.periods[idx[0]],
+                "last_period": self.periods[idx[-1]],
+                "n_points": int(idx.size),
+                "n_baseline": int(n_baseline),
+                "centre": centre if shown_centre is None else shown_centre,
+                "mean_moving_range": mean_moving_range,
+                "n_moving_ranges_used": int(used.sum()),
+                "sigma_z": sigma_z,
+            }
+        )
+
+    def chart(
+        self,
+        values: np.ndarray,
+        *,
+        settings: ChartSettings,
+        measure: str,
+        floor: float = -np.inf,
+        ceiling: float = np.inf,
+        scale: float = 1.0,
+        extra: dict[str, np.ndarray] | None = None,
+        stacklevel: int = 4,
+    ) -> ControlChart:
+        """Build the chart from the recorded segments.
+
+        Limits are ``centre +/- half`` and near lines at 2/3 of that distance, clipped to
+        ``[floor, ceiling]``; values, centre and lines are then multiplied by ``scale``.
+        ``stacklevel`` is passed to the trial-limits warning (the default points at the caller
+        of the function that calls this method).
+        """
+        lower = np.maximum(self.centre - self.half, floor)
+        upper = np.minimum(self.centre + self.half, ceiling)
+        near_lower = np.maximum(self.centre - self.half * 2.0 / 3.0, floor)
+        near_upper = np.minimum(self.centre + self.half * 2.0 / 3.0, ceiling)
+        return assemble(
+            periods=self.periods,
+            values=values * scale,
+            segment=self.segment,
+            centre=self.centre * scale,
+            lower=lower * scale,
+            upper=upper * scale,
+            near_lower=near_lower * scale,
+            near_upper=near_upper * scale,
+            moving_range=self.moving_range,
+            moving_range_used=self.moving_range_used,
+            baseline=self.baseline,
+            segment_stats=self.stats,
+            settings=settings,
+            measure=measure,
+            extra=extra,
+            stacklevel=stacklevel,
+        )
+
+
 def assemble(
     *,
     periods: pd.Index,
@@ -305,6 +429,7 @@ def assemble(
     settings: ChartSettings,
     measure: str,
     extra: dict[str, np.ndarray] | None = None,
+    stacklevel: int = 3,
 ) -> ControlChart:
     """Apply the rules to computed limits and build the :class:`ControlChart`.
 
@@ -340,7 +465,7 @@ def assemble(
             f"{measure}: the segment starting at period {row.first_period} has limits from "
             f"{row.n_baseline} points (fewer than {settings.trial_threshold}): trial limits",
             TrialLimitsWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     cols: dict[str, Any] = {"period": np.asarray(periods, dtype=object), "value": values}
     if extra:

@@ -17,7 +17,8 @@ import pandas as pd
 from eah_eval.errors import EstimationError, OptionError
 from eah_eval.monitor.chart import (
     ControlChart,
-    assemble,
+    SegmentLimits,
+    check_columns,
     check_values,
     prepare_periods,
     segment_baselines,
@@ -28,43 +29,20 @@ from eah_eval.monitor.xmr import screened_mean_moving_range
 
 
 def _laney(
+    kind: Literal["p_prime", "u_prime"],
     data: pd.DataFrame,
     numerator: str,
     denominator: str,
     period: str | None,
     *,
-    kind: Literal["p_prime", "u_prime"],
-    improvement_direction: str,
-    target: float | None,
-    run_length: int,
-    two_of_three: str,
-    screen_outliers: bool,
-    rebase: Iterable[object] | None,
-    fix_after_n_points: int | None,
-    trial_threshold: int,
-    multiplier: float,
     measure: str | None,
+    **options: Any,
 ) -> ControlChart:
-    settings = make_settings(
-        chart=kind,
-        improvement_direction=improvement_direction,
-        target=target,
-        run_length=run_length,
-        two_of_three=two_of_three,
-        screen_outliers=screen_outliers,
-        rebase=rebase,
-        fix_after_n_points=fix_after_n_points,
-        trial_threshold=trial_threshold,
-        multiplier=multiplier,
-    )
+    """Compute a p' or u' chart; ``options`` are validated by ``make_settings``."""
+    settings = make_settings(chart=kind, **options)
     if not isinstance(data, pd.DataFrame):
         raise OptionError(f"{kind} needs a DataFrame with numerator and denominator columns")
-    missing = [c for c in (numerator, denominator, period) if c is not None and c not in data]
-    if missing:
-        raise OptionError(
-            f"column(s) {', '.join(map(repr, missing))} not in data; "
-            f"columns are {', '.join(map(str, data.columns))}"
-        )
+    check_columns(data, (numerator, denominator, period))
     x = pd.to_numeric(data[numerator], errors="coerce").to_numpy(dtype=float)
     n = pd.to_numeric(data[denominator], errors="coerce").to_numpy(dtype=float)
     if x.size < 2:
@@ -90,15 +68,9 @@ def _laney(
         )
     ratio = x / n
     segment = segment_ids(periods, settings.rebase)
-    size = x.size
-    centre = np.empty(size)
-    sigma = np.empty(size)
-    sigma_z = np.empty(size)
-    z = np.empty(size)
-    moving_range = np.full(size, np.nan)
-    mr_used = np.zeros(size, dtype=bool)
-    baseline = np.zeros(size, dtype=bool)
-    stats: list[dict[str, Any]] = []
+    sigma = np.empty(x.size)
+    z = np.empty(x.size)
+    limits = SegmentLimits(periods, segment)
     for s, idx, m in segment_baselines(periods, segment, settings.fix_after_n_points):
         base = idx[:m]
         bar = float(x[base].sum() / n[base].sum())
@@ -118,53 +90,34 @@ def _laney(
             sig = np.sqrt(bar / n[idx])
         zs = (ratio[idx] - bar) / sig
         mr = np.abs(np.diff(zs))
-        mean_mr, used = screened_mean_moving_range(mr[: m - 1], screen_outliers=screen_outliers)
-        sz = mean_mr / D2
-        centre[idx] = bar
-        sigma[idx] = sig
-        sigma_z[idx] = sz
-        z[idx] = zs
-        moving_range[idx[1:]] = mr
-        mr_used[idx[1:m]] = used
-        baseline[base] = True
-        stats.append(
-            {
-                "segment": int(s),
-                "first_period": periods[idx[0]],
-                "last_period": periods[idx[-1]],
-                "n_points": int(idx.size),
-                "n_baseline": int(m),
-                "centre": bar * settings.multiplier,
-                "mean_moving_range": mean_mr,
-                "n_moving_ranges_used": int(used.sum()),
-                "sigma_z": sz,
-            }
+        mean_mr, used = screened_mean_moving_range(
+            mr[: m - 1], screen_outliers=settings.screen_outliers
         )
-    half = 3.0 * sigma * sigma_z
-    lower = centre - half
-    upper = centre + half
-    near_lower = centre - half * 2.0 / 3.0
-    near_upper = centre + half * 2.0 / 3.0
-    floor, ceiling = 0.0, (1.0 if kind == "p_prime" else np.inf)
-    lower, near_lower = np.maximum(lower, floor), np.maximum(near_lower, floor)
-    upper, near_upper = np.minimum(upper, ceiling), np.minimum(near_upper, ceiling)
+        sz = mean_mr / D2
+        sigma[idx] = sig
+        z[idx] = zs
+        limits.add(
+            s,
+            idx,
+            m,
+            centre=bar,
+            half=3.0 * sig * sz,
+            moving_range=mr,
+            used=used,
+            mean_moving_range=mean_mr,
+            shown_centre=bar * settings.multiplier,
+            sigma_z=sz,
+        )
     k = settings.multiplier
-    return assemble(
-        periods=periods,
-        values=ratio * k,
-        segment=segment,
-        centre=centre * k,
-        lower=lower * k,
-        upper=upper * k,
-        near_lower=near_lower * k,
-        near_upper=near_upper * k,
-        moving_range=moving_range,
-        moving_range_used=mr_used,
-        baseline=baseline,
-        segment_stats=stats,
+    return limits.chart(
+        ratio,
         settings=settings,
         measure=measure if measure is not None else numerator,
+        floor=0.0,
+        ceiling=1.0 if kind == "p_prime" else np.inf,
+        scale=k,
         extra={"numerator": x, "denominator": n, "z": z, "sigma": sigma * k},
+        stacklevel=5,
     )
 
 
@@ -220,23 +173,8 @@ def p_prime(
     measure: str | None = None,
 ) -> ControlChart:
     """Laney p' chart for a proportion with varying denominators."""
-    return _laney(
-        data,
-        numerator,
-        denominator,
-        period,
-        kind="p_prime",
-        improvement_direction=improvement_direction,
-        target=target,
-        run_length=run_length,
-        two_of_three=two_of_three,
-        screen_outliers=screen_outliers,
-        rebase=rebase,
-        fix_after_n_points=fix_after_n_points,
-        trial_threshold=trial_threshold,
-        multiplier=multiplier,
-        measure=measure,
-    )
+    # the public functions pass their own arguments (and nothing else) through unchanged
+    return _laney("p_prime", **locals())
 
 
 def u_prime(
@@ -257,23 +195,8 @@ def u_prime(
     measure: str | None = None,
 ) -> ControlChart:
     """Laney u' chart for a rate (events per unit of exposure) with varying exposure."""
-    return _laney(
-        data,
-        numerator,
-        denominator,
-        period,
-        kind="u_prime",
-        improvement_direction=improvement_direction,
-        target=target,
-        run_length=run_length,
-        two_of_three=two_of_three,
-        screen_outliers=screen_outliers,
-        rebase=rebase,
-        fix_after_n_points=fix_after_n_points,
-        trial_threshold=trial_threshold,
-        multiplier=multiplier,
-        measure=measure,
-    )
+    # the public functions pass their own arguments (and nothing else) through unchanged
+    return _laney("u_prime", **locals())
 
 
 _NOTES = r"""

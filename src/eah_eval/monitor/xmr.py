@@ -13,7 +13,8 @@ from numpy.typing import ArrayLike, NDArray
 from eah_eval.errors import EstimationError, OptionError, OptionTypeError
 from eah_eval.monitor.chart import (
     ControlChart,
-    assemble,
+    SegmentLimits,
+    check_columns,
     check_values,
     prepare_periods,
     segment_baselines,
@@ -100,12 +101,7 @@ def _series_input(
     if isinstance(data, pd.DataFrame):
         if value is None:
             raise OptionError("value must name the column of values when data is a DataFrame")
-        missing = [c for c in (value, period) if c is not None and c not in data.columns]
-        if missing:
-            raise OptionError(
-                f"column(s) {', '.join(map(repr, missing))} not in data; "
-                f"columns are {', '.join(map(str, data.columns))}"
-            )
+        check_columns(data, (value, period))
         vals = pd.to_numeric(data[value], errors="coerce").to_numpy(dtype=float)
         periods = None if period is None else pd.Index(data[period])
         return vals, periods, value
@@ -223,46 +219,19 @@ def xmr(
     periods = prepare_periods(raw_periods, vals.size)
     check_values(vals, "values", periods)
     segment = segment_ids(periods, settings.rebase)
-    n = vals.size
-    centre = np.empty(n)
-    half = np.empty(n)
-    moving_range = np.full(n, np.nan)
-    mr_used = np.zeros(n, dtype=bool)
-    baseline = np.zeros(n, dtype=bool)
-    stats: list[dict[str, Any]] = []
+    limits = SegmentLimits(periods, segment)
     for s, idx, m in segment_baselines(periods, segment, settings.fix_after_n_points):
         base = xmr_baseline(vals[idx[:m]], screen_outliers=settings.screen_outliers)
-        centre[idx] = base.centre
-        half[idx] = XMR_LIMIT_CONSTANT * base.mean_moving_range
-        moving_range[idx[1:]] = np.abs(np.diff(vals[idx]))
-        mr_used[idx[1:m]] = base.used
-        baseline[idx[:m]] = True
-        stats.append(
-            {
-                "segment": int(s),
-                "first_period": periods[idx[0]],
-                "last_period": periods[idx[-1]],
-                "n_points": int(idx.size),
-                "n_baseline": int(m),
-                "centre": base.centre,
-                "mean_moving_range": base.mean_moving_range,
-                "n_moving_ranges_used": int(base.used.sum()),
-                "sigma_z": np.nan,
-            }
+        limits.add(
+            s,
+            idx,
+            m,
+            centre=base.centre,
+            half=XMR_LIMIT_CONSTANT * base.mean_moving_range,
+            moving_range=np.abs(np.diff(vals[idx])),
+            used=base.used,
+            mean_moving_range=base.mean_moving_range,
         )
-    return assemble(
-        periods=periods,
-        values=vals,
-        segment=segment,
-        centre=centre,
-        lower=centre - half,
-        upper=centre + half,
-        near_lower=centre - half * 2.0 / 3.0,
-        near_upper=centre + half * 2.0 / 3.0,
-        moving_range=moving_range,
-        moving_range_used=mr_used,
-        baseline=baseline,
-        segment_stats=stats,
-        settings=settings,
-        measure=measure if measure is not None else default_name,
+    return limits.chart(
+        vals, settings=settings, measure=measure if measure is not None else default_name
     )
