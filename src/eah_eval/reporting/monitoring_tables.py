@@ -1,0 +1,215 @@
+"""Tables of the monitoring report as display strings: status matrices, IPR, headline, yardstick.
+
+Every function here works on disclosure-controlled output (:func:`status_of` of the controlled
+items, or the monitoring data's already-aggregated yardstick) and returns plain frames or
+sentences; the HTML is made in :mod:`eah_eval.reporting.monitoring_sections`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from eah_eval.monitor.icons import assurance_icon
+from eah_eval.monitor.report import LA_UNIT, MonitoringData
+from eah_eval.monitor.summary import status_matrix
+
+__all__ = [
+    "assurance_matrix",
+    "headline",
+    "ipr_table",
+    "percent_table",
+    "summary_matrix",
+    "yardstick_table",
+]
+
+
+def _is_equality(measure: str) -> bool:
+    return "gap to all pupils" in measure
+
+
+def _clusters_first(matrix: pd.DataFrame) -> pd.DataFrame:
+    cols = [LA_UNIT] if LA_UNIT in matrix.columns else []
+    return matrix.reindex(columns=[*cols, *[c for c in matrix.columns if c != LA_UNIT]])
+
+
+def summary_matrix(status: pd.DataFrame) -> pd.DataFrame:
+    """Measures (rows) by unit (columns) with the latest point's variation icon as text.
+
+    Equality gaps are left out (their units are pupil groups, not clusters). ``c`` marks a
+    series hidden by disclosure control, ``x`` a measure not available for a unit. The
+    all-clusters column comes first. Each icon's symbol and code are joined by a no-break
+    space so that a narrow column never splits them; the side and ``(trial)`` may wrap.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Output of :func:`status_of`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Display strings.
+    """
+    shown = status.loc[~status["measure"].map(_is_equality)]
+    matrix = status_matrix(shown, assurance=False)
+    for row in shown.loc[shown["suppressed"]].itertuples():
+        matrix.loc[row.measure, row.unit] = "c"
+    return _clusters_first(matrix).fillna("x").map(_unbroken)
+
+
+def assurance_matrix(status: pd.DataFrame) -> pd.DataFrame:
+    """Measures with a target (rows) by unit (columns) with the assurance icon as text.
+
+    ``c`` marks a series hidden by disclosure control, ``x`` one not available, ``–`` one
+    charted without an assurance (no improvement direction).
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Output of :func:`status_of`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Display strings (empty when no measure has a target).
+    """
+    targeted = set(status.loc[status["target"].notna(), "measure"])
+    shown = status.loc[~status["measure"].map(_is_equality) & status["measure"].isin(targeted)]
+    if shown.empty:
+        return pd.DataFrame()
+    cells = []
+    for row in shown.itertuples(index=False):
+        if row.suppressed:
+            cells.append("c")
+        elif row.variation == "not_charted":
+            cells.append("x")
+        elif row.assurance is None or (isinstance(row.assurance, float)
+                                       and math.isnan(row.assurance)):
+            cells.append("–")
+        else:
+            icon = assurance_icon(str(row.assurance))
+            cells.append(f"{icon.symbol}\u00a0{icon.short}")
+    matrix = shown.assign(cell=cells).pivot(index="measure", columns="unit", values="cell")
+    matrix = matrix.reindex(list(dict.fromkeys(shown["measure"]))).rename_axis(
+        index="measure", columns=None
+    )
+    return _clusters_first(matrix).fillna("x")
+
+
+def _unbroken(cell: str) -> str:
+    # symbol and code stay together; the side (H/L) and "(trial)" may wrap, so that eleven
+    # unit columns fit the page width
+    symbol, sep, rest = cell.partition(" ")
+    return symbol + "\u00a0" + rest if sep and len(symbol) == 1 else cell
+
+
+def ipr_table(status: pd.DataFrame) -> pd.DataFrame:
+    """Integrated-performance table for the whole local authority (display strings).
+
+    One row per measure charted for ``All clusters``: latest term and value, target, centre,
+    process limits, variation and assurance.
+    """
+    la = status.loc[(status["unit"] == LA_UNIT) & (status["n_points"] > 0)]
+
+    def num(v: Any) -> str:
+        return "" if v is None or pd.isna(v) else f"{v:,.1f}"
+
+    return pd.DataFrame(
+        {
+            "Latest term": la["latest_period"].astype(str).to_numpy(),
+            "Latest value": [num(v) for v in la["latest_value"]],
+            "Target": [num(t) for t in la["target"]],
+            "Centre": [num(v) for v in la["centre"]],
+            "Process limits": [
+                f"{num(lo)} to {num(hi)}"
+                for lo, hi in zip(la["lower"], la["upper"], strict=True)
+            ],
+            "Variation": (la["variation_symbol"] + " " + la["variation_text"]).to_numpy(),
+            "Assurance": [
+                "– no target set" if pd.isna(t) else f"{sym} {text}"
+                for t, sym, text in zip(la["target"], la["assurance_symbol"],
+                                        la["assurance_text"], strict=True)
+            ],
+        },
+        index=pd.Index(la["measure"].to_numpy(), name="Measure"),
+    )
+
+
+def _where(rows: pd.DataFrame) -> str:
+    """``measure (units); measure (units)`` for a subset of the status table."""
+    if rows.empty:
+        return "none"
+    parts = []
+    for measure, g in rows.groupby("measure", sort=False):
+        units = g["unit"].tolist()
+        parts.append(f"{measure} ({', '.join(units)})")
+    return "; ".join(parts)
+
+
+def headline(status: pd.DataFrame) -> list[str]:
+    """Summary sentences: latest term, where concern, improvement and missed targets show.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Output of :func:`status_of`.
+
+    Returns
+    -------
+    list of str
+        One sentence each; equality gaps are left out (they have their own section).
+    """
+    shown = status.loc[~status["measure"].map(_is_equality) & (status["n_points"] > 0)]
+    latest = shown["latest_period"].dropna().astype(str)
+    concern = shown.loc[shown["variation"] == "special_cause_concern"]
+    improve = shown.loc[shown["variation"] == "special_cause_improvement"]
+    fail = shown.loc[shown["assurance"] == "consistently_fails"]
+    out = []
+    if len(latest):
+        out.append(f"Latest term charted: {latest.mode().iloc[0]}.")
+    out += [
+        f"Special-cause concern in the latest term ({len(concern)} series): "
+        f"{_where(concern)}.",
+        f"Special-cause improvement in the latest term ({len(improve)} series): "
+        f"{_where(improve)}.",
+        f"Targets consistently missed ({len(fail)} series): {_where(fail)}.",
+    ]
+    n_hidden = int(status["suppressed"].sum())
+    if n_hidden:
+        out.append(
+            f"{n_hidden} series are not charted because small numbers leave too few terms "
+            "(c in the table)."
+        )
+    return out
+
+
+
+def percent_table(wide: pd.DataFrame) -> pd.DataFrame:
+    """Percentages as display strings (``12%``), ``x`` where missing."""
+    return wide.map(lambda v: "x" if pd.isna(v) else f"{v:,.0f}%")
+
+
+def yardstick_table(data: MonitoringData) -> pd.DataFrame:
+    """Expert days as a share of the 40/160 yardstick by cluster and academic year (strings).
+
+    Academic years before the one in which a cluster went live read ``not live``.
+    """
+    ys = data.yardstick.pivot(index="unit", columns="period", values="value")
+    shown = percent_table(ys)
+    live = {
+        str(r.cluster_id): str(r.go_live_term)[:7]
+        for r in data.go_live.itertuples()
+        if r.go_live_term
+    }
+    for unit in shown.index:
+        first = live.get(str(unit))
+        if first is None:
+            continue
+        for year in shown.columns:
+            if str(year) < first:
+                shown.loc[unit, year] = "not live"
+    shown.index.name = "Cluster"
+    return shown
