@@ -9,20 +9,34 @@ steps (our least-favourable critical value uses different random draws); Delta^S
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from eah_eval.errors import OptionError
+from eah_eval.errors import EstimationWarning, OptionError
 from eah_eval.sensitivity import (
     breakdown_value,
     honest_did,
     identified_set_rm,
     original_ci,
+    plot_sensitivity,
     relative_magnitudes_ci,
     smoothness_flci,
+)
+from eah_eval.sensitivity.conditional_hybrid_test import (
+    arp_accept,
+    dual_vertices,
+    lf_critical_value,
+)
+from eah_eval.sensitivity.honest_inputs import (
+    check_alpha,
+    check_event_study,
+    max_pre_second_difference,
+    target_sd,
 )
 from reference_data import reference_dir
 
@@ -214,7 +228,55 @@ def test_plot_draws(tmp_path: Path) -> None:
     s = np.diag([1e-5, 1e-5, 1e-5, 2e-5, 2e-5])
     res = honest_did(b, s, num_pre_periods=3, num_post_periods=2, m_values=[0, 1],
                      breakdown=False)
-    ax = res.plot()
+    ax = plot_sensitivity(res)
     assert ax.get_xlabel() == "Mbar"
     ax.figure.savefig(tmp_path / "s.png")
     assert (tmp_path / "s.png").stat().st_size > 0
+
+
+def test_shared_input_helpers() -> None:
+    b = np.array([0.3, -0.1, 0.2, 1.0, 2.0])
+    # pre-periods with the reference 0 appended: 0.3, -0.1, 0.2, 0 -> second differences
+    # 0.3 - 2(-0.1) + 0.2 = 0.7 and -0.1 - 2(0.2) + 0 = -0.5
+    assert max_pre_second_difference(b, 3) == pytest.approx(0.7)
+    with pytest.raises(OptionError, match=r"num_pre_periods must be at least 2 .*; got 1"):
+        max_pre_second_difference(b, 1)
+    s = np.diag([1.0, 1.0, 1.0, 4.0, 9.0])
+    s[3, 4] = s[4, 3] = 1.0
+    lv = np.array([0.5, 0.5])
+    assert target_sd(s, lv, 3) == pytest.approx(math.sqrt(0.25 * 4 + 0.25 * 9 + 2 * 0.25))
+    with pytest.raises(OptionError, match="alpha must lie strictly between 0 and 1; got 0"):
+        check_alpha(0)
+    bb, ss, ll = check_event_study(b, s, 3, 2, None)
+    assert list(ll) == [1.0, 0.0] and ss.shape == (5, 5) and bb.shape == (5,)
+
+
+def test_arp_pieces_without_nuisance_parameters() -> None:
+    """One moment and no nuisance: vertices are e_i / sd_i, the conditioning interval is the
+    whole line, and the conditional test is the one-sided z test of y / sd."""
+    sd = np.array([2.0, 0.5])
+    v = dual_vertices(sd, np.zeros((2, 0)))
+    np.testing.assert_allclose(v, [[0.0, 2.0], [0.5, 0.0]])
+    one = dual_vertices(np.array([2.0]), np.zeros((1, 0)))
+    z95 = stats.norm.ppf(0.95)
+    y = np.array([[2.0 * (z95 - 0.01)], [2.0 * (z95 + 0.01)], [-1.0]])
+    acc = arp_accept(y, np.array([[4.0]]), one, alpha=0.05, lf_cv=None, kappa=0.005)
+    assert list(acc) == [True, False, True]
+    cv = lf_critical_value(one, np.array([[4.0]]), kappa=0.05, sims=200_000,
+                           rng=np.random.default_rng(0))
+    assert cv == pytest.approx(z95, abs=0.02)
+    assert lf_critical_value(np.zeros((0, 1)), np.eye(1), kappa=0.05, sims=10,
+                             rng=np.random.default_rng(0)) == -math.inf
+
+
+def test_open_grid_warning_can_be_turned_off() -> None:
+    b = np.array([0.001, -0.002, 0.0015, 0.05])
+    s = np.eye(4) * 1e-4
+    kw = {"num_pre_periods": 3, "num_post_periods": 1, "mbar": 1.0,
+          "grid_bounds": (0.049, 0.051), "grid_points": 11}
+    with pytest.warns(EstimationWarning, match="open at an end of the grid"):
+        relative_magnitudes_ci(b, s, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lo, hi = relative_magnitudes_ci(b, s, warn_open=False, **kw)
+    assert (lo, hi) == (0.049, 0.051)

@@ -7,18 +7,24 @@ from eah_eval.sensitivity.honest import (
     breakdown_value,
     honest_did,
     honest_did_event,
-    identified_set_rm,
-    original_ci,
-    relative_magnitudes_ci,
-    smoothness_flci,
 )
-from eah_eval.sensitivity.power import PowerResult, simulate_power
+from eah_eval.sensitivity.honest_inputs import original_ci
+from eah_eval.sensitivity.plot import plot_sensitivity
+from eah_eval.sensitivity.power import (
+    PowerResult,
+    mde_from_interval,
+    mde_from_se,
+    se_from_interval,
+    simulate_power,
+)
 from eah_eval.sensitivity.pretrends import (
     PretrendTest,
     event_study_inputs,
     pretrend_test,
     pretrend_test_event,
 )
+from eah_eval.sensitivity.relative_magnitudes import identified_set_rm, relative_magnitudes_ci
+from eah_eval.sensitivity.smoothness import smoothness_flci
 
 __all__ = [
     "HonestDiDResult",
@@ -29,10 +35,14 @@ __all__ = [
     "honest_did",
     "honest_did_event",
     "identified_set_rm",
+    "mde_from_interval",
+    "mde_from_se",
     "original_ci",
+    "plot_sensitivity",
     "pretrend_test",
     "pretrend_test_event",
     "relative_magnitudes_ci",
+    "se_from_interval",
     "simulate_power",
     "smoothness_flci",
 ]

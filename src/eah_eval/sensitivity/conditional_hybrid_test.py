@@ -20,11 +20,34 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+__all__ = ["arp_accept", "dual_vertices", "lf_critical_value"]
+
 _TOL_VERTEX = 1e-10
 
 
-def _dual_vertices(sd: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Vertices of ``{lambda >= 0 : lambda' sd = 1, lambda' X = 0}`` (rows of the result)."""
+def dual_vertices(sd: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the vertices of the dual feasible set of the ARP test.
+
+    Parameters
+    ----------
+    sd : numpy.ndarray
+        Standard deviations of the ``m`` moments, shape ``(m,)``.
+    x : numpy.ndarray
+        Moments' loadings on the nuisance parameters ``delta``, shape ``(m, p)`` (``p`` may be 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        One vertex per row, shape ``(n_vertices, m)``; ``(0, m)`` when the set is empty.
+
+    Notes
+    -----
+    The set is ``{lambda >= 0 : lambda' sd = 1, lambda' X = 0}``. ``X`` is first replaced by an
+    orthonormal basis of its column space (rank ``r - 1``); each vertex then has at most ``r``
+    non-zero entries and is found by solving the ``r x r`` system on every support of that size,
+    keeping the non-negative solutions. The set does not depend on the moments' values, so the
+    vertices serve every ``theta`` of a grid.
+    """
     m = sd.shape[0]
     if x.shape[1] > 0:
         u, sv, _ = np.linalg.svd(x, full_matrices=False)
@@ -49,10 +72,40 @@ def _dual_vertices(sd: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[n
     return np.unique(np.round(np.vstack(out), 14), axis=0)
 
 
-def _lf_critical_value(
-    vertices: NDArray[np.float64], sigma_y: NDArray[np.float64], kappa: float, sims: int,
+def lf_critical_value(
+    vertices: NDArray[np.float64],
+    sigma_y: NDArray[np.float64],
+    *,
+    kappa: float,
+    sims: int,
     rng: np.random.Generator,
 ) -> float:
+    """Return the least-favourable critical value of the first stage of the hybrid test.
+
+    Parameters
+    ----------
+    vertices : numpy.ndarray
+        Vertices of the dual feasible set, from :func:`dual_vertices`.
+    sigma_y : numpy.ndarray
+        Covariance of the moments, shape ``(m, m)``.
+    kappa : float
+        Size of the first stage (HonestDiD uses ``alpha / 10``).
+    sims : int
+        Number of simulated draws.
+    rng : numpy.random.Generator
+        Source of the draws.
+
+    Returns
+    -------
+    float
+        The simulated ``1 - kappa`` quantile; ``-inf`` when there are no vertices.
+
+    Notes
+    -----
+    At the least-favourable point every moment inequality binds, so the statistic is
+    ``eta = max_v lambda_v' xi`` with ``xi ~ N(0, sigma_y)``; its ``1 - kappa`` quantile is taken
+    over ``sims`` draws.
+    """
     if vertices.shape[0] == 0:
         return -math.inf
     draws = rng.multivariate_normal(np.zeros(sigma_y.shape[0]), sigma_y, size=sims,
@@ -61,15 +114,48 @@ def _lf_critical_value(
     return float(np.quantile(eta, 1 - kappa))
 
 
-def _arp_accept(
+def arp_accept(
     y_grid: NDArray[np.float64],
     sigma_y: NDArray[np.float64],
     vertices: NDArray[np.float64],
+    *,
     alpha: float,
     lf_cv: float | None,
     kappa: float,
 ) -> NDArray[np.bool_]:
-    """Accept/reject of the (hybrid) ARP test at each row of ``y_grid`` (moments ``E y <= X d``)."""
+    """Return whether the conditional (or hybrid) ARP test accepts at each row of ``y_grid``.
+
+    Parameters
+    ----------
+    y_grid : numpy.ndarray
+        Moment values, one candidate per row, shape ``(g, m)``; the null is ``E y <= X delta``
+        for some ``delta``.
+    sigma_y : numpy.ndarray
+        Covariance of the moments, shape ``(m, m)``.
+    vertices : numpy.ndarray
+        Vertices of the dual feasible set, from :func:`dual_vertices`.
+    alpha : float
+        Size of the test.
+    lf_cv : float or None
+        Least-favourable critical value from :func:`lf_critical_value` for the hybrid test;
+        ``None`` for the pure conditional test.
+    kappa : float
+        Size of the least-favourable first stage (ignored when ``lf_cv`` is ``None``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Acceptance of each row, shape ``(g,)``.
+
+    Notes
+    -----
+    For each row ``eta = max_v lambda_v' y`` is attained at vertex ``gamma``; conditional on
+    ``gamma`` being optimal, ``eta`` is normal with variance ``s2 = gamma' sigma_y gamma``
+    truncated to ``[v_lo, v_up]`` (computed exactly from the vertices). The test rejects when
+    ``eta / sqrt(s2)`` exceeds the ``1 - alpha`` quantile of that truncated normal. The hybrid
+    test first rejects when ``eta > lf_cv``, then caps ``v_up`` at ``lf_cv`` and uses level
+    ``(alpha - kappa) / (1 - kappa)`` in the second stage.
+    """
     g = y_grid.shape[0]
     if vertices.shape[0] == 0:
         return np.ones(g, dtype=bool)

@@ -19,7 +19,8 @@ Implementation notes (what differs from the R package, and why the numbers still
 The pieces live in :mod:`eah_eval.sensitivity.honest_inputs` (checks, original interval),
 :mod:`eah_eval.sensitivity.relative_magnitudes` with
 :mod:`eah_eval.sensitivity.conditional_hybrid_test`, and :mod:`eah_eval.sensitivity.smoothness`;
-this module holds the result, the breakdown value and the front doors.
+this module holds the result, the breakdown value and the front doors. The plot
+(:mod:`eah_eval.sensitivity.plot`) takes the result in; the result does not import it.
 
 * The ARP test needs ``eta = min_delta max_i (y_i - X_i delta) / sd_i`` and its dual solution. The
   dual feasible set ``{lambda >= 0, lambda' sd = 1, lambda' X = 0}`` does not depend on ``y``, so we
@@ -53,35 +54,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from eah_eval.errors import OptionError, check_option
 from eah_eval.sensitivity.honest_inputs import (
-    GRID_RULES as GRID_RULES,
-)
-from eah_eval.sensitivity.honest_inputs import (
     RESTRICTIONS,
     GridRule,
     Restriction,
-    _check_alpha,
-    _max_pre_second_difference,
-    _prepare,
-    _target_sd,
+    check_alpha,
+    check_event_study,
+    max_pre_second_difference,
     original_ci,
+    target_sd,
 )
-from eah_eval.sensitivity.relative_magnitudes import (
-    _rm_ci,
-    identified_set_rm,
-    relative_magnitudes_ci,
-)
+from eah_eval.sensitivity.pretrends import event_study_inputs
+from eah_eval.sensitivity.relative_magnitudes import relative_magnitudes_ci
 from eah_eval.sensitivity.smoothness import smoothness_flci
 
-__all__ = [
-    "HonestDiDResult",
-    "breakdown_value",
-    "honest_did",
-    "honest_did_event",
-    "identified_set_rm",
-    "original_ci",
-    "relative_magnitudes_ci",
-    "smoothness_flci",
-]
+__all__ = ["HonestDiDResult", "breakdown_value", "honest_did", "honest_did_event"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +95,10 @@ class HonestDiDResult:
         Inputs.
     seed_info : str
         How the least-favourable critical value was simulated (relative magnitudes only).
+
+    See Also
+    --------
+    eah_eval.sensitivity.plot.plot_sensitivity : Draws the table against the bound.
     """
 
     restriction: str
@@ -173,12 +163,6 @@ class HonestDiDResult:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(self, ax: Any = None) -> Any:
-        """Draw the sensitivity plot (see :func:`eah_eval.sensitivity.plot.plot_sensitivity`)."""
-        from eah_eval.sensitivity.plot import plot_sensitivity
-
-        return plot_sensitivity(self, ax=ax)
-
 
 def _excludes_zero(lo: float, hi: float) -> bool:
     """Return whether the set ``[lo, hi]`` excludes zero (an empty set, ``nan``, does)."""
@@ -192,8 +176,8 @@ def _default_breakdown_upper(
     """Return the default breakdown search limit (see ``upper`` in :func:`breakdown_value`)."""
     if restriction == "relative_magnitudes":
         return 10.0
-    sd2 = _max_pre_second_difference(b, k) if k >= 2 else 0.0
-    return 10.0 * sd2 + _target_sd(s, lv, k)
+    sd2 = max_pre_second_difference(b, k) if k >= 2 else 0.0
+    return 10.0 * sd2 + target_sd(s, lv, k)
 
 
 def _set_at(
@@ -212,11 +196,11 @@ def _set_at(
         return smoothness_flci(
             b, s, num_pre_periods=k, num_post_periods=t, m=mval, l_vec=lv, alpha=alpha
         )
-    lo, hi, _ = _rm_ci(
-        b, s, k, t, mval, lv, alpha, opts["method"], opts["grid_points"], opts["grid_rule"],
-        None, opts["lf_sims"], opts["seed"], warn,
+    return relative_magnitudes_ci(
+        b, s, num_pre_periods=k, num_post_periods=t, mbar=mval, l_vec=lv, alpha=alpha,
+        method=opts["method"], grid_points=opts["grid_points"], grid_rule=opts["grid_rule"],
+        lf_sims=opts["lf_sims"], rng=opts["seed"], warn_open=warn,
     )
-    return lo, hi
 
 
 def breakdown_value(
@@ -255,13 +239,20 @@ def breakdown_value(
         The breakdown value (``nan`` if the set at zero already contains 0) and whether the search
         limit was reached without the set containing zero.
 
+    Raises
+    ------
+    OptionError
+        For inputs rejected by :func:`~eah_eval.sensitivity.honest_inputs.check_event_study`,
+        ``alpha`` outside ``(0, 1)``, an unknown ``restriction`` or an unknown key in ``opts``.
+
     Notes
     -----
     Found by bisection, assuming the sets grow with the bound (true of the identified set;
     the hybrid sets are monotone up to grid and simulation noise).
     """
-    b, s, lv = _prepare(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
+    b, s, lv = check_event_study(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
     check_option("restriction", restriction, RESTRICTIONS)
+    alpha = check_alpha(alpha)
     k, t = int(num_pre_periods), int(num_post_periods)
     full_opts = {"method": "C-LF", "grid_points": 1000, "grid_rule": "identified_set",
                  "lf_sims": 1000, "seed": 0}
@@ -355,9 +346,9 @@ def honest_did(
     ...                  m_values=[0.5, 1, 1.5, 2])  # doctest: +SKIP
     >>> res.to_frame()  # doctest: +SKIP
     """
-    b, s, lv = _prepare(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
+    b, s, lv = check_event_study(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
     check_option("restriction", restriction, RESTRICTIONS)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     k, t = int(num_pre_periods), int(num_post_periods)
     if restriction == "smoothness":
         method = "FLCI" if method is None else method
@@ -372,7 +363,7 @@ def honest_did(
         if restriction == "relative_magnitudes":
             m_values = [0.0, 0.5, 1.0, 1.5, 2.0]
         else:
-            top = _max_pre_second_difference(b, k) if k >= 2 else float(math.sqrt(s[0, 0]))
+            top = max_pre_second_difference(b, k) if k >= 2 else float(math.sqrt(s[0, 0]))
             m_values = list(np.linspace(0.0, top, 10))
     opts = {"method": method, "grid_points": int(grid_points), "grid_rule": grid_rule,
             "lf_sims": int(lf_sims), "seed": seed}
@@ -403,7 +394,7 @@ def honest_did(
         table=table,
         original=orig,
         estimate=float(lv @ b[k:]),
-        std_error=_target_sd(s, lv, k),
+        std_error=target_sd(s, lv, k),
         breakdown=bd,
         breakdown_capped=capped,
         breakdown_search_max=upper,
@@ -435,8 +426,6 @@ def honest_did_event(result: Any, **options: Any) -> HonestDiDResult:
         If the base period is not universal, or event times are not consecutive around the
         reference period ``-1``.
     """
-    from eah_eval.sensitivity.pretrends import event_study_inputs
-
     meta = dict(getattr(result, "metadata", {}) or {})
     if meta.get("base_period", "universal") != "universal":
         raise OptionError(

@@ -24,19 +24,54 @@ GridRule = Literal["identified_set", "zero"]
 RESTRICTIONS: tuple[str, ...] = ("relative_magnitudes", "smoothness")
 GRID_RULES: tuple[str, ...] = ("identified_set", "zero")
 
-__all__ = ["GRID_RULES", "RESTRICTIONS", "GridRule", "Restriction", "original_ci"]
+__all__ = [
+    "GRID_RULES",
+    "RESTRICTIONS",
+    "GridRule",
+    "Restriction",
+    "check_alpha",
+    "check_event_study",
+    "max_pre_second_difference",
+    "original_ci",
+    "target_sd",
+]
 
 
-# --------------------------------------------------------------------------------------------
-# input checks
-# --------------------------------------------------------------------------------------------
-def _prepare(
+def check_event_study(
     betahat: ArrayLike,
     sigma: ArrayLike,
     num_pre_periods: int,
     num_post_periods: int,
     l_vec: ArrayLike | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Check the event-study inputs of a Rambachan-Roth bound and return them as arrays.
+
+    Parameters
+    ----------
+    betahat : array_like
+        Event-study coefficients, pre-periods first, reference period omitted.
+    sigma : array_like
+        Their covariance matrix.
+    num_pre_periods, num_post_periods : int
+        Numbers of pre- and post-period coefficients (each at least 1).
+    l_vec : array_like or None
+        Weights on the post-period coefficients; ``None`` means the first post period.
+
+    Returns
+    -------
+    betahat : numpy.ndarray
+        Coefficients as a float vector.
+    sigma : numpy.ndarray
+        Covariance, symmetrised as ``(sigma + sigma') / 2`` to remove rounding asymmetry.
+    l_vec : numpy.ndarray
+        Post-period weights as a float vector.
+
+    Raises
+    ------
+    OptionError
+        If a period count is below 1, ``betahat`` or ``sigma`` has the wrong size, an entry is not
+        finite, ``sigma`` is not symmetric, or ``l_vec`` has the wrong length or is all zeros.
+    """
     b = np.asarray(betahat, dtype=float).reshape(-1)
     s = np.asarray(sigma, dtype=float)
     if int(num_pre_periods) < 1 or int(num_post_periods) < 1:
@@ -69,21 +104,80 @@ def _prepare(
     return b, 0.5 * (s + s.T), lv
 
 
-def _check_alpha(alpha: float) -> float:
+def check_alpha(alpha: float) -> float:
+    """Check that ``alpha`` (one minus the coverage) lies strictly between 0 and 1.
+
+    Parameters
+    ----------
+    alpha : float
+        One minus the coverage of a confidence set.
+
+    Returns
+    -------
+    float
+        ``alpha`` as a float.
+
+    Raises
+    ------
+    OptionError
+        If ``alpha`` is not strictly between 0 and 1.
+    """
     if not 0.0 < float(alpha) < 1.0:
         raise OptionError(f"alpha must lie strictly between 0 and 1; got {alpha}")
     return float(alpha)
 
 
+def target_sd(
+    sigma: NDArray[np.float64], l_vec: NDArray[np.float64], num_pre_periods: int
+) -> float:
+    """Return the standard deviation of the target ``l' beta_post``.
 
-def _target_sd(s: NDArray[np.float64], lv: NDArray[np.float64], k: int) -> float:
-    """Return the standard deviation of ``l' beta_post`` (``k`` pre-period coefficients first)."""
-    return float(math.sqrt(lv @ s[k:, k:] @ lv))
+    Parameters
+    ----------
+    sigma : numpy.ndarray
+        Covariance of the event-study coefficients, pre-periods first (as returned by
+        :func:`check_event_study`).
+    l_vec : numpy.ndarray
+        Weights on the post-period coefficients.
+    num_pre_periods : int
+        Number of pre-period coefficients that come before the post periods.
+
+    Returns
+    -------
+    float
+        ``sqrt(l' Sigma_post l)`` with ``Sigma_post`` the post-period block of ``sigma``.
+    """
+    k = int(num_pre_periods)
+    return float(math.sqrt(l_vec @ sigma[k:, k:] @ l_vec))
 
 
-def _max_pre_second_difference(b: NDArray[np.float64], k: int) -> float:
-    """Return the largest absolute second difference of the pre-periods (reference at 0)."""
-    pre = np.concatenate([b[:k], [0.0]])
+def max_pre_second_difference(betahat: NDArray[np.float64], num_pre_periods: int) -> float:
+    """Return the largest absolute second difference of the pre-period coefficients.
+
+    Parameters
+    ----------
+    betahat : numpy.ndarray
+        Event-study coefficients, pre-periods first, reference period omitted.
+    num_pre_periods : int
+        Number of pre-period coefficients (at least 2 for a second difference to exist).
+
+    Returns
+    -------
+    float
+        ``max_j |b_j - 2 b_{j+1} + b_{j+2}|`` over the pre-periods with the reference period
+        appended as ``b = 0``; it scales the default smoothness bounds ``M``.
+
+    Raises
+    ------
+    OptionError
+        If ``num_pre_periods`` is below 2.
+    """
+    k = int(num_pre_periods)
+    if k < 2:
+        raise OptionError(
+            f"num_pre_periods must be at least 2 for a pre-period second difference; got {k}"
+        )
+    pre = np.concatenate([betahat[:k], [0.0]])
     return float(np.abs(np.diff(pre, n=2)).max())
 
 
@@ -113,11 +207,16 @@ def original_ci(
     -------
     tuple of float
         Lower and upper bound.
+
+    Raises
+    ------
+    OptionError
+        For inputs rejected by :func:`check_event_study` or ``alpha`` outside ``(0, 1)``.
     """
-    b, s, lv = _prepare(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
-    alpha = _check_alpha(alpha)
+    b, s, lv = check_event_study(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
+    alpha = check_alpha(alpha)
     k = int(num_pre_periods)
     est = float(lv @ b[k:])
-    se = _target_sd(s, lv, k)
+    se = target_sd(s, lv, k)
     z = float(stats.norm.ppf(1 - alpha / 2))
     return est - z * se, est + z * se

@@ -1,11 +1,16 @@
-"""Sensitivity plot for a Rambachan-Roth analysis (matplotlib imported lazily)."""
+"""Sensitivity plot for a Rambachan-Roth analysis (matplotlib imported lazily).
+
+The plot takes a finished :class:`~eah_eval.sensitivity.honest.HonestDiDResult` and computes
+nothing; the result knows nothing of the plot.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from eah_eval.sensitivity.honest import HonestDiDResult
+from eah_eval.sensitivity.honest import HonestDiDResult
+
+__all__ = ["plot_sensitivity"]
 
 
 def plot_sensitivity(result: HonestDiDResult, ax: Any = None) -> Any:
@@ -14,7 +19,8 @@ def plot_sensitivity(result: HonestDiDResult, ax: Any = None) -> Any:
     Parameters
     ----------
     result : HonestDiDResult
-        Output of :func:`eah_eval.sensitivity.honest.honest_did`.
+        Output of :func:`eah_eval.sensitivity.honest.honest_did` or
+        :func:`eah_eval.sensitivity.honest.honest_did_event`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -22,6 +28,11 @@ def plot_sensitivity(result: HonestDiDResult, ax: Any = None) -> Any:
     -------
     matplotlib.axes.Axes
         The axes drawn on.
+
+    Examples
+    --------
+    >>> res = honest_did(b, V, num_pre_periods=5, num_post_periods=2)  # doctest: +SKIP
+    >>> ax = plot_sensitivity(res)  # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
 

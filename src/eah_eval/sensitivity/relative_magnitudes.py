@@ -19,16 +19,16 @@ from scipy import optimize
 
 from eah_eval.errors import EstimationWarning, OptionError, check_option
 from eah_eval.sensitivity.conditional_hybrid_test import (
-    _arp_accept,
-    _dual_vertices,
-    _lf_critical_value,
+    arp_accept,
+    dual_vertices,
+    lf_critical_value,
 )
 from eah_eval.sensitivity.honest_inputs import (
     GRID_RULES,
     GridRule,
-    _check_alpha,
-    _prepare,
-    _target_sd,
+    check_alpha,
+    check_event_study,
+    target_sd,
 )
 
 __all__ = ["identified_set_rm", "relative_magnitudes_ci"]
@@ -78,9 +78,14 @@ def identified_set_rm(
     -------
     tuple of float
         Lower and upper bounds (union over the location and sign of the largest pre difference).
+
+    Raises
+    ------
+    OptionError
+        For inputs rejected by :func:`~eah_eval.sensitivity.honest_inputs.check_event_study`.
     """
     k, t = int(num_pre_periods), int(num_post_periods)
-    b, _, lv = _prepare(betahat, np.eye(k + t), k, t, l_vec)
+    b, _, lv = check_event_study(betahat, np.eye(k + t), k, t, l_vec)
     target = float(lv @ b[k:])
     obj = np.concatenate([np.zeros(k), lv])
     a_eq = np.hstack([np.eye(k), np.zeros((k, t))])
@@ -145,7 +150,7 @@ def _rm_setups(
             sigma_y = a @ s @ a.T
             sd = np.sqrt(np.clip(np.diag(sigma_y), 0, None))
             x = a_post @ null
-            out.append(_RMSetup(_dual_vertices(sd, x), y0, a_post @ u, sigma_y))
+            out.append(_RMSetup(dual_vertices(sd, x), y0, a_post @ u, sigma_y))
     return out
 
 
@@ -158,12 +163,14 @@ def _rm_accept_grid(
         sd = np.sqrt(np.clip(np.diag(st.sigma_y), 0, None))
         if np.any(sd <= 0):
             raise OptionError("sigma gives a zero-variance moment; check the covariance matrix")
-        # moments normalised by their standard deviation, as in the ARP statistic
         lf = (
-            _lf_critical_value(st.vertices, st.sigma_y, kappa, sims, rng) if hybrid else None
+            lf_critical_value(st.vertices, st.sigma_y, kappa=kappa, sims=sims, rng=rng)
+            if hybrid else None
         )
         y_grid = st.y0[None, :] - grid[:, None] * st.a1[None, :]
-        accept |= _arp_accept(y_grid, st.sigma_y, st.vertices, alpha, lf, kappa)
+        accept |= arp_accept(
+            y_grid, st.sigma_y, st.vertices, alpha=alpha, lf_cv=lf, kappa=kappa
+        )
     return accept
 
 
@@ -188,6 +195,7 @@ def relative_magnitudes_ci(
     grid_bounds: tuple[float, float] | None = None,
     lf_sims: int = 1000,
     rng: int | np.random.Generator | None = 0,
+    warn_open: bool = True,
 ) -> tuple[float, float]:
     """Robust confidence set for ``l' tau_post`` under ``Delta^RM(Mbar)``.
 
@@ -211,42 +219,29 @@ def relative_magnitudes_ci(
         Draws for the least-favourable critical value.
     rng : int, numpy.random.Generator or None, default 0
         Seed or generator for the least-favourable critical value.
+    warn_open : bool, default True
+        Warn when the accepted set touches an end of the grid. A breakdown search, which only
+        asks whether zero is in the set, turns it off.
 
     Returns
     -------
     tuple of float
         Smallest and largest accepted grid value (``nan`` if none is accepted).
 
+    Raises
+    ------
+    OptionError
+        For inputs rejected by :func:`~eah_eval.sensitivity.honest_inputs.check_event_study`,
+        ``alpha`` outside ``(0, 1)``, a negative ``mbar``, fewer than 2 grid points, an unknown
+        ``method`` or ``grid_rule``, or a moment with zero variance.
+
     Warns
     -----
     EstimationWarning
         If the first or last grid point is accepted (the set may be open at that end).
     """
-    lb, ub, _ = _rm_ci(
-        betahat, sigma, num_pre_periods, num_post_periods, mbar, l_vec, alpha, method,
-        grid_points, grid_rule, grid_bounds, lf_sims, rng,
-    )
-    return lb, ub
-
-
-def _rm_ci(
-    betahat: ArrayLike,
-    sigma: ArrayLike,
-    num_pre_periods: int,
-    num_post_periods: int,
-    mbar: float,
-    l_vec: ArrayLike | None,
-    alpha: float,
-    method: str,
-    grid_points: int,
-    grid_rule: str,
-    grid_bounds: tuple[float, float] | None,
-    lf_sims: int,
-    rng: int | np.random.Generator | None,
-    warn: bool = True,
-) -> tuple[float, float, NDArray[np.float64]]:
-    b, s, lv = _prepare(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
-    alpha = _check_alpha(alpha)
+    b, s, lv = check_event_study(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
+    alpha = check_alpha(alpha)
     check_option("method", method, ("C-LF", "Conditional"))
     check_option("grid_rule", grid_rule, GRID_RULES)
     if float(mbar) < 0:
@@ -254,7 +249,7 @@ def _rm_ci(
     if int(grid_points) < 2:
         raise OptionError(f"grid_points must be at least 2; got {grid_points}")
     k, t = int(num_pre_periods), int(num_post_periods)
-    sd_theta = _target_sd(s, lv, k)
+    sd_theta = target_sd(s, lv, k)
     if grid_bounds is not None:
         glo, ghi = float(grid_bounds[0]), float(grid_bounds[1])
     elif grid_rule == "zero":
@@ -270,12 +265,12 @@ def _rm_ci(
     setups = _rm_setups(b, s, lv, k, t, float(mbar))
     acc = _rm_accept_grid(setups, grid, alpha, method == "C-LF", kappa, int(lf_sims), gen)
     if not acc.any():
-        return math.nan, math.nan, grid[acc]
-    if warn and (acc[0] or acc[-1]):
+        return math.nan, math.nan
+    if warn_open and (acc[0] or acc[-1]):
         warnings.warn(
             f"Delta^RM set at Mbar={mbar} is open at an end of the grid [{glo:.6g}, {ghi:.6g}]; "
             "widen grid_bounds",
             EstimationWarning,
-            stacklevel=3,
+            stacklevel=2,
         )
-    return float(grid[acc].min()), float(grid[acc].max()), grid[acc]
+    return float(grid[acc].min()), float(grid[acc].max())

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
 from eah_eval.errors import OptionError
-from eah_eval.sensitivity.honest_inputs import _check_alpha, _prepare
+from eah_eval.sensitivity.honest_inputs import check_alpha, check_event_study
 
 __all__ = ["smoothness_flci"]
 
@@ -123,6 +123,12 @@ def smoothness_flci(
     tuple of float
         Lower and upper bound.
 
+    Raises
+    ------
+    OptionError
+        For inputs rejected by :func:`~eah_eval.sensitivity.honest_inputs.check_event_study`,
+        ``alpha`` outside ``(0, 1)`` or a negative ``m``.
+
     Notes
     -----
     Among affine estimators ``v' betahat`` unbiased under a linear trend, choose the one whose
@@ -131,8 +137,8 @@ def smoothness_flci(
     ``|N(b/h, 1)|``. For each ``h`` the smallest bias is a convex problem; the half-length is then
     minimised over ``h`` between the minimum-variance and the minimum-bias estimators.
     """
-    b, s, lv = _prepare(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
-    alpha = _check_alpha(alpha)
+    b, s, lv = check_event_study(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
+    alpha = check_alpha(alpha)
     if float(m) < 0:
         raise OptionError(f"m must be non-negative; got {m}")
     k = int(num_pre_periods)
