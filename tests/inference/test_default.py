@@ -37,7 +37,9 @@ def _fits(df: pd.DataFrame) -> tuple[object, object]:
 
 
 def test_constant_is_exported_and_valid() -> None:
-    assert inf.DEFAULT_FEW_CLUSTER_INFERENCE in inf.FEW_CLUSTER_METHODS
+    assert inf.DEFAULT_FEW_CLUSTER_INFERENCE == inf.DEFAULT_INFERENCE == "wcr"
+    assert inf.DEFAULT_INFERENCE in inf.INFERENCE_METHODS
+    assert set(inf.IMPUTATION_METHODS) <= set(inf.INFERENCE_METHODS)
     assert inf.DEFAULT_FEW_CLUSTER_ESTIMATOR in ("imputation", "callaway_santanna")
     assert inf.few_cluster_inference is few_cluster_inference
 

@@ -18,6 +18,7 @@ from eah_eval.inference.restricted import (
     wild_imputation_restricted,
     wild_restricted,
 )
+from eah_eval.inference.wild import wild_imputation
 
 COLS = {"outcome": "y", "unit": "unit", "time": "t"}
 
@@ -107,6 +108,22 @@ def test_wcr_all_targets_and_generic_engine_agree() -> None:
     assert gen.pvalues[0] == pytest.approx(res.pvalues[0], abs=1e-12)
     assert gen.ci_low[0] == pytest.approx(res.ci_low[0], rel=1e-6)
     assert gen.ci_high[0] == pytest.approx(res.ci_high[0], rel=1e-6)
+
+
+def test_wcr_all_targets_are_named_by_event_time() -> None:
+    df = _council(6, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        later = imputation(df, "y", "unit", "t", "g", cluster="cl", horizons=[2, 3])
+        antic = imputation(df, "y", "unit", "t", "g", cluster="cl", anticipation=1)
+    res = wild_imputation_restricted(later, df, **COLS, targets="all", draws=99, rng=1)
+    assert res.terms == ("overall", "e=2", "e=3")
+    np.testing.assert_allclose(res.estimates[1:], later.estimates, rtol=1e-10)
+    res = wild_imputation_restricted(antic, df, **COLS, targets="all", draws=99, rng=1)
+    assert res.terms[:3] == ("overall", "e=-1", "e=0")
+    assert res.terms[1:] == tuple(f"e={e}" for e in antic.table.index)
+    # the score bootstrap names the same targets the same way
+    assert wild_imputation(antic, draws=99, rng=1).terms == res.terms
 
 
 def test_wcr_seeded_reproducible_and_recorded() -> None:

@@ -1,7 +1,7 @@
 """The demo report (synthetic council, demo seed) against the generator's known truth.
 
 Known-truth test: where the design has the power to find an effect (the true effect is at least
-the report's simulated minimum detectable effect) or where the report claims clear evidence, the
+the report's minimum detectable effect) or where the report claims clear evidence, the
 true effect from ``truth.json`` must lie inside the reported interval. The estimand is the
 generator's ``before_last_wave`` pupil-weighted effect: with clusters not yet started as the
 comparison and no cluster left unstarted, periods after the last wave's go-live have no
@@ -23,7 +23,7 @@ import pytest
 
 from eah_eval.data.synthetic import write_council
 from eah_eval.reporting.document import jsonable
-from eah_eval.reporting.impact import ImpactReport, build_impact_report
+from eah_eval.reporting.impact.build import ImpactReport, build_impact_report
 
 DEMO_SEED = 20261130
 
@@ -59,13 +59,14 @@ def test_true_effects_inside_intervals_where_the_design_has_power(
         true = _truth(data, mid)
         if true is None:
             continue
-        mde = est["checks"]["mde"]["value"]
-        clear = est["ci_lower"] > 0 or est["ci_upper"] < 0
+        h = est["headline"]
+        mde = est["mde"]
+        clear = h["ci_low"] > 0 or h["ci_high"] < 0
         powered = mde is not None and abs(true) >= mde
         if powered or clear:
-            assert est["ci_lower"] <= true <= est["ci_upper"], (
-                f"{mid}: true effect {true:.3f} outside [{est['ci_lower']:.3f}, "
-                f"{est['ci_upper']:.3f}] (MDE {mde})"
+            assert h["ci_low"] <= true <= h["ci_high"], (
+                f"{mid}: true effect {true:.3f} outside [{h['ci_low']:.3f}, "
+                f"{h['ci_high']:.3f}] (MDE {mde})"
             )
             checked.append(mid)
     # the demo has real effects on attendance that the design can find
@@ -136,3 +137,74 @@ def test_results_json_carries_every_number_shown(
             if round(value, digits) not in known_by_digits[digits]:
                 missing.append((tok, chunk[:80]))
     assert not missing, f"{len(missing)} numbers shown but not in results.json: {missing[:15]}"
+
+
+def test_demo_report_passes_its_consistency_check(
+    demo: tuple[ImpactReport, dict[str, Any], Path], tmp_path: Path,
+) -> None:
+    from eah_eval.reporting.html import page
+    from eah_eval.reporting.impact.check import check_report
+
+    report, _, _ = demo
+    (tmp_path / "impact_report.html").write_text(page(report.html(), title="demo"),
+                                                 encoding="utf-8")
+    report.write_results(tmp_path)
+    result = check_report(tmp_path)
+    assert result.ok, result.summary()
+    assert len(result.checked) > 20
+
+
+def test_every_interval_comes_from_the_default_method_or_names_its_fallback(
+    demo: tuple[ImpactReport, dict[str, Any], Path],
+) -> None:
+    _, results, _ = demo
+    assert results["parameters"]["inference"] == "wcr"
+    seen = 0
+    for mid, m in results["estimates"]["measures"].items():
+        rows = [m["headline"], *m["event_study"], *m["by_wave"]]
+        for r in rows:
+            if r["flag"] or r["label"] == "e=-1":
+                continue
+            seen += 1
+            assert r["method"] == "wcr" or r["fallback_reason"], (mid, r["label"], r)
+        assert m["headline"]["method"] == "wcr", mid
+    for by_sg in results["estimates"]["equality"]["measures"].values():
+        for out in by_sg.values():
+            for g in out["groups"]:
+                if "estimate" in g:
+                    seen += 1
+                    assert g["estimate"]["method"] == "wcr" or g["estimate"]["fallback_reason"]
+    assert seen > 30
+
+
+def test_mde_agrees_with_the_headline_interval(
+    demo: tuple[ImpactReport, dict[str, Any], Path],
+) -> None:
+    """MDE is (z 0.975 + z 0.8) = 2.80 standard errors of the headline estimate."""
+    _, results, _ = demo
+    for mid, m in results["estimates"]["measures"].items():
+        h = m["headline"]
+        half = (h["ci_high"] - h["ci_low"]) / 2
+        assert m["mde"] / m["std_error"] == pytest.approx(2.8016, rel=0.10), mid
+        assert m["mde"] / half == pytest.approx(2.8016 / 1.959964, rel=0.01), mid
+
+
+def test_headline_counts_are_the_estimators_sample(
+    demo: tuple[ImpactReport, dict[str, Any], Path],
+) -> None:
+    """Schools counted as started or comparison are those the group-time cells use."""
+    report, results, _ = demo
+    ev = report.evaluation
+    for mid, m in results["estimates"]["measures"].items():
+        s = m["sample"]
+        design = ev.design
+        last = design["go_live_date"].max()
+        # the last wave has no not-yet-started comparison: it never counts as started
+        last_waves = set(design.loc[design["go_live_date"] == last, "rollout_wave"].astype(str))
+        for w in s["by_wave"]:
+            if set(w["wave"].split(", ")) <= last_waves:
+                assert w["n_schools_treated"] == 0 and not w["treated_periods"], (mid, w)
+        assert s["n_schools_treated"] == sum(w["n_schools_treated"] for w in s["by_wave"])
+        assert s["n_schools_treated"] < sum(w["n_schools"] for w in s["by_wave"])
+        # no special school is in the sample (the programme serves mainstream schools)
+        assert s["excluded"], mid

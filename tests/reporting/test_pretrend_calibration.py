@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from eah_eval.did import aggregate
-from eah_eval.reporting import robustness as rb
-from eah_eval.reporting.evidence import rate_evidence
+from eah_eval.reporting.impact import robustness as rb
+from eah_eval.reporting.impact.evidence import rate_evidence
 
 
 def _panel(waves: dict[str, int], *, periods: int = 8, units: int = 3, seed: int = 0,

@@ -12,9 +12,11 @@ import pytest
 from tiny_council import write_tiny_council
 
 from eah_eval.reporting.accessibility import check_accessibility, find_axe, find_chromium
-from eah_eval.reporting.impact import COUNT_KEYS
-from eah_eval.reporting.params import ReportParams
-from eah_eval.reporting.runner import ReportOutputs, run_report
+from eah_eval.reporting.disclosure import COUNT_KEYS
+from eah_eval.reporting.impact.check import check_report
+from eah_eval.reporting.impact.params import ReportParams
+from eah_eval.reporting.impact.run import run_report
+from eah_eval.reporting.runner import ReportOutputs
 
 THRESHOLD = 10
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -130,7 +132,8 @@ def test_every_robustness_check_is_shown_or_its_failure_explained(
     assert measures, "the tiny council should give at least one estimate"
     for mid, est in measures.items():
         checks = est["checks"]
-        assert {"pretrend", "breakdown", "mde"} <= set(checks), mid
+        assert {"pretrend", "breakdown"} <= set(checks), mid
+        assert est["mde_note"], mid
         for name, chk in checks.items():
             assert chk["note"], (mid, name)
             if chk["value"] is None:
@@ -150,12 +153,13 @@ def test_equality_groups_are_estimated_only_where_numbers_allow(
     res = json.loads(tiny_report.results.read_text())
     eq = res["estimates"]["equality"]
     assert eq, "equality breakdowns should be attempted"
-    groups = [g for by_sg in eq.values() for out in by_sg.values() for g in out["groups"]
-              if g["group"] != "All pupils"]
+    groups = [g for by_sg in eq["measures"].values() for out in by_sg.values()
+              for g in out["groups"] if g["group"] != "All pupils"]
     assert groups
     for g in groups:
         if g["estimated"]:
-            assert g["ci_lower"] <= g["estimate"] <= g["ci_upper"]
+            e = g["estimate"]
+            assert e["ci_low"] <= e["estimate"] <= e["ci_high"]
         else:
             assert g["reason"]
     # the tiny council's groups are far below 100 pupils per period in a wave
@@ -215,3 +219,24 @@ def test_pdf_printed_from_the_same_html(tiny_report: ReportOutputs, tmp_path: Pa
 
     pdf = print_pdf(tiny_report.html, tmp_path / "board.pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_tiny_council_report_passes_its_consistency_check(tiny_report: ReportOutputs) -> None:
+    """Tiny clusters and a single-cluster wave: the written report tells one story."""
+    result = check_report(tiny_report.html.parent)
+    assert result.ok, result.summary()
+    res = json.loads(tiny_report.results.read_text()) if tiny_report.results else {}
+    assert res["status"] == "final" and res["checks"]["passed"] is True
+
+
+def test_hidden_cluster_is_not_readable_from_its_wave(tiny_report: ReportOutputs) -> None:
+    """C3 (8 pupils) is hidden; its wave's estimate or a second cluster is hidden with it."""
+    assert tiny_report.results is not None
+    res = json.loads(tiny_report.results.read_text())
+    for mid, m in res["estimates"]["measures"].items():
+        flags = {c["label"]: c["flag"] for c in m["by_cluster"]}
+        assert flags.get("C3") == "c", (mid, flags)
+        wave2 = [w for w in m["by_wave"] if w["label"] in {
+            str(s["first_treated"]) for s in m["sample"]["by_wave"] if s["wave"] == "2"}]
+        for w in wave2:
+            assert w["flag"] == "c" or flags.get("C2") == "c", (mid, w, flags)

@@ -9,10 +9,10 @@ import pytest
 
 from eah_eval.cli import main
 from eah_eval.errors import NotebookExecutionError
+from eah_eval.reporting.impact.params import ReportParams
 from eah_eval.reporting.params import (
     ParameterError,
     ParameterTypeError,
-    ReportParams,
     build_params,
     parse_assignment,
     parse_params,
@@ -50,7 +50,11 @@ def test_missing_parameter_is_named() -> None:
         ({"analyst": "Ann", "assurer": "Ann"}, ParameterError, "'assurer' must not be the analyst"),
         ({"estimator": "ols"}, ParameterError, "'estimator' must be one of 'callaway_santanna'"),
         ({"estimator": "twfe"}, ParameterError, "only 'callaway_santanna' is implemented"),
-        ({"power_sims": -1}, ParameterError, "'power_sims' must not be negative"),
+        ({"randomization_draws": -1}, ParameterError,
+         "'randomization_draws' must not be negative"),
+        ({"inference": "restricted_wild_bootstrap"}, ParameterError,
+         "'inference' must be one of 'wcr'"),
+        ({"power": 1.5}, ParameterError, r"'power' must be in \(0, 1\)"),
         ({"randomization_measures": "absence"}, ParameterTypeError,
          "'randomization_measures' must be a list of str"),
         ({"equality_min_pupils": 1.5}, ParameterTypeError, "'equality_min_pupils' must be int"),
@@ -155,8 +159,8 @@ def test_batch_keeps_going_and_lists_failures(tmp_path: Path) -> None:
         "  - {name: typo, titel: oops}\n"
     )
     lines: list[str] = []
-    res = run_batch(cfg, tmp_path / "out", notebook=NB / "ok_minimal.ipynb",
-                    progress=lines.append)
+    res = run_batch(cfg, tmp_path / "out", schema=ReportParams,
+                    notebook=NB / "ok_minimal.ipynb", progress=lines.append)
     assert [o.name for o in res.outcomes] == ["good", "bad", "typo"]
     assert [o.ok for o in res.outcomes] == [True, False, False]
     bad = res.outcomes[1]

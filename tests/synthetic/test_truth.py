@@ -30,7 +30,12 @@ def test_truth_json_structure(small_dir: Path, small_council: SyntheticCouncil) 
         assert {"unit", "grain", "definition", "simple", "simple_rule", "overall", "by_wave",
                 "by_event_time", "by_wave_event_time", "parameter"} <= set(m), name
         assert m["max_abs_effect_before_go_live"] == 0.0
-        assert len(m["overall"]) == 8
+        assert len(m["overall"]) == 12
+        # by default the programme serves the schools the generator treats
+        rows = {(r["population"], r["window"], r["weighting"]): r for r in m["overall"]}
+        for (population, window, weighting), r in rows.items():
+            if population == "served":
+                assert r == rows[("mainstream", window, weighting)] | {"population": "served"}
         for row in m["by_wave_event_time"]:
             assert row["event_time"] >= 0 and row["n_cells"] > 0
         # the simple figure is the equal-weight mean of the post-go-live mainstream cells
@@ -109,6 +114,53 @@ def test_effect_arguments() -> None:
 def test_bad_options(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         make_council(1, small=True, **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_scope() -> None:
+    with pytest.raises(OptionTypeError, match=r"scope must be a ProgrammeScope \(eah_eval"
+                       r"\.measures\.programme\) or None; got str 'mainstream'"):
+        make_council(1, small=True, scope="mainstream")  # type: ignore[arg-type]
+
+
+def test_truth_records_the_default_scope(small_council: SyntheticCouncil) -> None:
+    scope = small_council.truth["conventions"]["scope"]
+    assert scope["phases"] == ["primary", "secondary"] and scope["given"] is False
+    assert "ProgrammeScope()" in scope["description"]
+    schools = small_council.tables["schools"]
+    special = schools.loc[schools["phase"] == "special", "urn"].tolist()
+    assert scope["urns_not_served"] == sorted(special)
+    assert scope["schools_not_served"] == len(special) == 1
+    assert scope["schools_served"] + scope["schools_not_served"] == 12
+    assert "scope" not in small_council.parameters
+
+
+class _Everyone:
+    """A scope serving every school (the shape of eah_eval.measures' ProgrammeScope)."""
+
+    def serves(self, schools: pd.DataFrame) -> pd.Series:
+        return pd.Series(True, index=schools.index)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"phases": ["every"], "description": "every school"}
+
+
+def test_truth_follows_the_scope(small_council: SyntheticCouncil) -> None:
+    wide = make_council(small_council.seed, small=True, scope=_Everyone())
+    for t in small_council.tables:  # the tables never depend on the scope
+        assert wide.tables[t].equals(small_council.tables[t]), t
+    scope = wide.truth["conventions"]["scope"]
+    assert scope["phases"] == ["every"] and scope["given"] is True
+    assert scope["schools_served"] == 12 and scope["urns_not_served"] == []
+    assert wide.parameters["scope"] == {"phases": ["every"], "description": "every school"}
+    for name, m in wide.truth["measures"].items():
+        narrow = small_council.truth["measures"][name]
+        rows = {(r["population"], r["window"], r["weighting"]): r["effect"]
+                for r in narrow["overall"]}
+        # serving every school, simple is the all-schools mean (special schools add zeros)
+        assert m["simple"] == rows[("all_schools", "all_post", "equal")], name
+        n_all = sum(r["n_cells"] for r in m["by_wave_event_time"])
+        n_main = sum(r["n_cells"] for r in narrow["by_wave_event_time"])
+        assert n_all > n_main, name
 
 
 def test_bad_seed() -> None:

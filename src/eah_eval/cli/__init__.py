@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "spc": "spc",
     "report": "report",
     "monitor": "monitor",
+    "check-report": "check_report",
 }
 
 

@@ -31,8 +31,13 @@ from eah_eval.did.aggregate import AggregateResult
 from eah_eval.did.attgt import GroupTimeResult
 from eah_eval.did.preprocess import BASE_PERIODS, CONTROL_GROUPS, METHODS
 from eah_eval.errors import DataFileNotFoundError, EstimationError
-from eah_eval.inference import inference_json, merge_inference
-from eah_eval.inference.apply import INFERENCE_METHODS
+from eah_eval.inference import (
+    INFERENCE_METHODS,
+    WILD_WEIGHTS,
+    infer_many,
+    inference_tables_json,
+    merge_inference,
+)
 
 __all__ = ["add_parser", "did_json", "run"]
 
@@ -123,7 +128,7 @@ def add_parser(sub: Any, name: str) -> None:
     p.add_argument("--inference", choices=INFERENCE_METHODS, default=None,
                    help="add ci_low, ci_high and p to every aggregation under this method "
                         "(see docs/inference.md for which method covers with few clusters)")
-    p.add_argument("--wild-weights", choices=("rademacher", "mammen", "webb"), default=None,
+    p.add_argument("--wild-weights", choices=WILD_WEIGHTS, default=None,
                    help="bootstrap weights for --inference (default: rademacher for wcr, as "
                         "in the coverage study; webb for wild and multiplier)")
     p.add_argument("--draws", type=int, default=9999,
@@ -176,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"eah-eval did: warning: {text}", file=sys.stderr)
     obj = did_json(gt, aggs)
     if args.inference is not None:
-        obj = merge_inference(obj, _inference(args, data, covariates, aggs))
+        obj = merge_inference(obj, _inference(args, data, aggs))
     if args.json:
         print(json.dumps(obj, allow_nan=False))
     else:
@@ -190,28 +195,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _inference(args: argparse.Namespace, data: pd.DataFrame, covariates: list[str] | None,
+def _inference(args: argparse.Namespace, data: pd.DataFrame,
                aggs: dict[str, AggregateResult]) -> dict[str, Any]:
-    """Apply ``--inference`` to the aggregations (re-estimating for randomisation)."""
-
-    def reestimate(frame: pd.DataFrame) -> dict[str, AggregateResult]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            g = att_gt(frame, args.outcome, args.unit, args.time, args.cohort,
-                       control_group=args.control_group, method=args.method,
-                       covariates=covariates, anticipation=args.anticipation,
-                       base_period=args.base_period, weights=args.weights,
-                       cluster=args.cluster, never_treated_value=args.never_treated_value)
-            return {k: aggregate(g, k) for k in AGGREGATION_KINDS}
-
-    columns = {"outcome": args.outcome, "unit": args.unit, "time": args.time,
-               "cohort": args.cohort}
-    if args.cluster is not None:
-        columns["cluster"] = args.cluster
-    if args.weights is not None:
-        columns["weights"] = args.weights
+    """Apply ``--inference`` to every aggregation (one call of the dispatcher)."""
     weights = args.wild_weights or ("rademacher" if args.inference == "wcr" else "webb")
-    return inference_json(aggs, method=args.inference, weights=weights,
-                          draws=args.draws, seed=args.seed, data=data,
-                          reestimate=reestimate, columns=columns,
-                          never_treated_value=args.never_treated_value)
+    tables = infer_many(
+        aggs, data, method=args.inference, outcome=args.outcome, unit=args.unit,
+        time=args.time, cohort=args.cohort, cluster=args.cluster or args.unit,
+        weights=args.weights, never_treated_value=args.never_treated_value, draws=args.draws,
+        rng=args.seed, wild_weights=weights,
+    )
+    return inference_tables_json(tables)

@@ -1,9 +1,9 @@
 """`eah-eval monitor`: run the monitoring report notebook.
 
 Parameters are validated against
-:class:`eah_eval.reporting.monitoring.MonitoringReportParams` before any kernel starts (unknown,
-missing and ill-typed parameters are refused in one line); a failing notebook cell is reported
-in one line with its index and error, and the exit status is non-zero.
+:class:`eah_eval.reporting.monitoring.params.MonitoringReportParams` before any kernel starts
+(unknown, missing and ill-typed parameters are refused in one line); a failing notebook cell is
+reported in one line with its index and error, and the exit status is non-zero.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def add_parser(sub: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the parameters, run the notebook and print the HTML path."""
-    from eah_eval.reporting.monitoring import MonitoringReportParams
+    from eah_eval.reporting.monitoring.params import MonitoringReportParams
     from eah_eval.reporting.params import build_params
     from eah_eval.reporting.runner import notebook_path, run_notebook
 

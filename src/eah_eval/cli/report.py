@@ -33,8 +33,9 @@ def add_parser(sub: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one report or a batch; print the HTML (or index) path."""
-    from eah_eval.reporting.params import ReportParams, build_params, parse_assignment
-    from eah_eval.reporting.runner import run_batch, run_report
+    from eah_eval.reporting.impact.params import ReportParams
+    from eah_eval.reporting.impact.run import run_impact_batch, run_report
+    from eah_eval.reporting.params import build_params, parse_assignment
 
     overrides: dict[str, Any] = {}
     if args.data:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for text in args.assignments:
             k, v = parse_assignment(text)
             base[k] = v
-        result = run_batch(
+        result = run_impact_batch(
             args.batch, args.out, base=base, progress=lambda s: print(s, flush=True),
             timeout=args.timeout,
         )

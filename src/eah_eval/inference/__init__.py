@@ -1,8 +1,15 @@
-"""Few-cluster inference: CR2, wild cluster bootstrap, randomisation inference."""
+"""Few-cluster inference: one vocabulary, one dispatcher, and the methods behind it.
+
+Start with :func:`infer` (every row of a Callaway-Sant'Anna aggregation under one method of
+:data:`INFERENCE_METHODS`; default :data:`DEFAULT_INFERENCE`, the restricted wild cluster
+bootstrap) or :func:`few_cluster_inference` (the overall effect of an imputation fit or a CS
+simple aggregation). :func:`describe_method` words a result's record for a table caption and
+:func:`adjust_pvalues` adjusts a family of p-values.
+"""
 
 from __future__ import annotations
 
-from eah_eval.inference.apply import INFERENCE_METHODS, inference_json, merge_inference
+from eah_eval.inference.apply import inference_json, inference_tables_json, merge_inference
 from eah_eval.inference.cr2 import (
     ContrastTest,
     CR2Fit,
@@ -15,10 +22,22 @@ from eah_eval.inference.cr2 import (
 from eah_eval.inference.default import (
     DEFAULT_FEW_CLUSTER_ESTIMATOR,
     DEFAULT_FEW_CLUSTER_INFERENCE,
-    FEW_CLUSTER_METHODS,
+    IMPUTATION_METHODS,
     FewClusterInference,
     few_cluster_inference,
 )
+from eah_eval.inference.dispatch import InferenceRow, InferenceTable, infer, infer_many
+from eah_eval.inference.methods import (
+    DEFAULT_INFERENCE,
+    FALLBACK_METHODS,
+    INFERENCE_METHODS,
+    METHOD_DESCRIPTIONS,
+    FallbackMethod,
+    InferenceMethod,
+    check_method,
+    describe_method,
+)
+from eah_eval.inference.multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from eah_eval.inference.randomization import (
     ASSUMPTION,
     RandomizationResult,
@@ -35,6 +54,7 @@ from eah_eval.inference.restricted import (
 from eah_eval.inference.wild import (
     WILD_WEIGHTS,
     WildBootstrapResult,
+    WildWeights,
     wild_aggregate,
     wild_draws,
     wild_imputation,
@@ -47,24 +67,40 @@ __all__ = [
     "ASSUMPTION",
     "DEFAULT_FEW_CLUSTER_ESTIMATOR",
     "DEFAULT_FEW_CLUSTER_INFERENCE",
-    "FEW_CLUSTER_METHODS",
+    "DEFAULT_INFERENCE",
+    "FALLBACK_METHODS",
+    "IMPUTATION_METHODS",
     "INFERENCE_METHODS",
+    "METHOD_DESCRIPTIONS",
+    "PVALUE_ADJUSTMENTS",
     "WILD_WEIGHTS",
     "CR2Fit",
     "ContrastTest",
+    "FallbackMethod",
     "FewClusterInference",
+    "InferenceMethod",
+    "InferenceRow",
+    "InferenceTable",
     "LinearEstimatorTest",
+    "PValueAdjustment",
     "RandomizationResult",
     "RandomizationTable",
     "WildBootstrapResult",
+    "WildWeights",
+    "adjust_pvalues",
+    "check_method",
     "count_assignments",
     "cr2",
     "cr2_imputation",
     "cr2_linear",
     "cr2_twfe",
     "cs_simple_estimator",
+    "describe_method",
     "few_cluster_inference",
+    "infer",
+    "infer_many",
     "inference_json",
+    "inference_tables_json",
     "merge_inference",
     "randomization_inference",
     "randomization_inference_many",

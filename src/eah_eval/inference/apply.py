@@ -1,32 +1,28 @@
-"""Apply a chosen inference method to a set of DiD aggregations (the CLI's ``--inference``).
+"""Inference for the ``eah-eval did --json`` object, built on :func:`eah_eval.inference.infer`.
 
-:func:`inference_json` returns, for each aggregation and each element of its ``by`` list,
-``ci_low``, ``ci_high`` and ``p``, plus an ``inference`` record (method, weights, draws, seed,
-number of clusters). :func:`merge_inference` adds them to the ``eah-eval did --json`` object.
+:func:`inference_tables_json` turns the tables of :func:`eah_eval.inference.infer_many` into
+``ci_low``, ``ci_high`` and ``p`` for each aggregation and each element of its ``by`` list, plus
+an ``inference`` record (method, weights, draws, seed, number of clusters);
+:func:`merge_inference` adds them to the ``eah-eval did --json`` object. :func:`inference_json`
+does both steps from the aggregations.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from eah_eval.did.bootstrap import cluster_sums
 from eah_eval.errors import OptionError, check_option
-from eah_eval.inference.randomization import randomization_inference_many
-from eah_eval.inference.restricted import wild_restricted
-from eah_eval.inference.wild import WILD_WEIGHTS, wild_aggregate
+from eah_eval.inference.dispatch import InferenceTable, infer_many
+from eah_eval.inference.methods import InferenceMethod, check_method, describe_method
+from eah_eval.inference.wild import WILD_WEIGHTS
 
-InferenceMethod = Literal["analytic", "multiplier", "wild", "wcr", "cr2", "randomization"]
-INFERENCE_METHODS: tuple[str, ...] = ("analytic", "multiplier", "wild", "wcr", "cr2",
-                                      "randomization")
-BOOTSTRAP_WEIGHTS: tuple[str, ...] = WILD_WEIGHTS
+__all__ = ["inference_json", "inference_tables_json", "merge_inference"]
 
-__all__ = ["INFERENCE_METHODS", "inference_json", "merge_inference"]
+_PER_TABLE = ("kind", "fallback_rows", "note")
 
 
 def _num(v: Any) -> float | None:
@@ -34,40 +30,54 @@ def _num(v: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _normal(est: np.ndarray, se: np.ndarray, level: float
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = 2 * stats.norm.sf(np.abs(est / se))
-    return est - z * se, est + z * se, p
+def _cell(table: InferenceTable, i: int) -> dict[str, Any]:
+    """``ci_low``, ``ci_high``, ``p`` of the requested method (None where it did not apply)."""
+    lo, hi, p = (_num(table.ci_low[i]), _num(table.ci_high[i]), _num(table.pvalues[i]))
+    reason = table.fallback_reasons[i]
+    if not reason:
+        return {"ci_low": lo, "ci_high": hi, "p": p}
+    return {"ci_low": None, "ci_high": None, "p": None,
+            "fallback": {"method": table.methods[i], "reason": reason, "ci_low": lo,
+                         "ci_high": hi, "p": p}}
 
 
-def _rows_and_overall(agg: Any) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Estimates and analytic SEs: rows of ``by`` then overall (simple: overall only)."""
-    simple = getattr(agg, "kind", "") == "simple"
-    if simple:
-        return (np.array([agg.overall_att]), np.array([agg.analytic_overall_se]), True)
-    est = np.r_[np.asarray(agg.estimates, dtype=float), agg.overall_att]
-    se = np.r_[np.asarray(agg.analytic_std_errors, dtype=float), agg.analytic_overall_se]
-    return est, se, False
+def inference_tables_json(tables: Mapping[str, InferenceTable]) -> dict[str, Any]:
+    """Turn inference tables into the JSON added to ``eah-eval did --json``.
 
+    Parameters
+    ----------
+    tables : mapping of str to InferenceTable
+        Output of :func:`eah_eval.inference.infer_many` (keys are aggregation kinds).
 
-def _rows_and_overall_terms(agg: Any) -> np.ndarray:
-    """Cluster terms (cluster sums of influence functions / n), ordered as the estimates."""
-    overall = np.asarray(agg.overall_influence, dtype=float)[:, None]
-    if getattr(agg, "kind", "") == "simple":
-        psi = overall
-    else:
-        psi = np.column_stack([np.asarray(agg.influence, dtype=float), overall])
-    return np.asarray(cluster_sums(np.nan_to_num(psi), agg.cluster_codes) / psi.shape[0])
+    Returns
+    -------
+    dict
+        ``{"aggregations": {kind: {"ci_low", "ci_high", "p", "by": [{"ci_low", "ci_high",
+        "p"}, ...]}}, "inference": {"method", "weights", "draws", "seed", "n_clusters", ...}}``.
+        ``by`` follows the rows of each aggregation (absent for ``simple``); NaN becomes None.
+        Where the requested method did not apply to a row its ``ci_low``, ``ci_high`` and ``p``
+        are None and ``fallback`` gives ``{"method", "reason", "ci_low", "ci_high", "p"}``.
 
-
-def _entry(lo: np.ndarray, hi: np.ndarray, p: np.ndarray, simple: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {"ci_low": _num(lo[-1]), "ci_high": _num(hi[-1]), "p": _num(p[-1])}
-    if not simple:
-        entry["by"] = [{"ci_low": _num(a), "ci_high": _num(b), "p": _num(c)}
-                       for a, b, c in zip(lo[:-1], hi[:-1], p[:-1], strict=True)]
-    return entry
+    Raises
+    ------
+    OptionError
+        If ``tables`` is empty.
+    """
+    if not tables:
+        raise OptionError("tables must not be empty")
+    out: dict[str, Any] = {"aggregations": {}}
+    for kind, table in tables.items():
+        n = len(table.labels)
+        entry = _cell(table, n - 1)
+        if table.kind != "simple":
+            entry["by"] = [_cell(table, i) for i in range(n - 1)]
+        out["aggregations"][kind] = entry
+    first = next(iter(tables.values()))
+    info = {k: v for k, v in first.record.items() if k not in _PER_TABLE}
+    info["fallback_rows"] = sum(int(t.record.get("fallback_rows", 0)) for t in tables.values())
+    info["note"] = describe_method(info)
+    out["inference"] = info
+    return out
 
 
 def inference_json(
@@ -85,22 +95,18 @@ def inference_json(
 ) -> dict[str, Any]:
     """Confidence intervals and p-values for each aggregation under one inference method.
 
+    Applies :func:`eah_eval.inference.infer_many` and :func:`inference_tables_json`.
+
     Parameters
     ----------
     aggregations : mapping of str to AggregateResult
         Aggregations keyed by kind (``simple``, ``event``, ``group``, ``calendar``), all from
         the same group-time result (so they share units and clusters).
-    method : {"analytic", "multiplier", "wild", "wcr", "cr2", "randomization"}
-        ``analytic``: influence-function (clustered) SE, normal interval. ``multiplier``:
-        multiplier-bootstrap SE (cluster level), normal interval. ``wild``: wild cluster score
-        bootstrap (unrestricted, percentile-t). ``wcr``: restricted wild cluster bootstrap
-        (constant effect imposed, interval by test inversion; the few-cluster default of
-        :data:`eah_eval.inference.DEFAULT_FEW_CLUSTER_INFERENCE`); needs ``data``,
-        ``reestimate`` and ``columns`` with ``unit`` (and ``weights`` if used), no covariates;
-        pre-treatment event-time rows get null values. ``randomization``: randomisation
-        inference over rollout order (needs ``data``, ``reestimate`` and ``columns``).
-        ``cr2`` needs a linear model design and is not available for group-time aggregations
-        (raises; use :func:`eah_eval.inference.cr2_twfe` with a two-way fixed-effects fit).
+    method : str, default "analytic"
+        One of :data:`eah_eval.inference.INFERENCE_METHODS` (see
+        :func:`eah_eval.inference.infer`). ``wcr`` and ``randomization`` need ``data``,
+        ``reestimate`` and ``columns``; pre-treatment event-time rows are not tested by them
+        (their values are None and ``fallback`` holds the fallback's). ``cr2`` raises.
     weights : {"rademacher", "mammen", "webb"}, default "webb"
         Bootstrap weight distribution (multiplier, wild and wcr).
     draws : int, default 9999
@@ -110,142 +116,50 @@ def inference_json(
     level : float, default 0.95
         Interval level.
     data : pandas.DataFrame, optional
-        The panel (randomisation only).
+        The panel (``wcr``, ``randomization``).
     reestimate : callable, optional
-        ``reestimate(frame) -> {kind: AggregateResult}`` (randomisation only).
+        ``reestimate(frame) -> {kind: AggregateResult}`` (``wcr``, ``randomization``).
     columns : mapping, optional
-        ``{"outcome", "time", "cohort", "cluster"}`` column names (randomisation; ``wcr`` also
-        needs ``unit`` and takes ``weights``).
+        ``{"outcome", "time", "cohort", "cluster"}`` column names (``wcr`` also needs
+        ``unit``; ``weights`` names the sampling-weight column if one was used).
     never_treated_value : float, default 0
-        Cohort code of never-treated units (randomisation only).
+        Cohort code of never-treated units.
 
     Returns
     -------
     dict
-        ``{"aggregations": {kind: {"ci_low", "ci_high", "p", "by": [{"ci_low", "ci_high",
-        "p"}, ...]}}, "inference": {"method", "weights", "draws", "seed", "n_clusters", ...}}``;
-        ``by`` follows the rows of each aggregation's table; NaN becomes None.
+        As :func:`inference_tables_json`.
 
     Raises
     ------
     OptionError
-        For an unknown method or weight type, ``cr2`` on aggregations, or missing randomisation
-        inputs.
+        For an unknown method or weight type, ``cr2`` on aggregations, or missing inputs.
     """
-    check_option("method", method, INFERENCE_METHODS)
-    check_option("weights", weights, BOOTSTRAP_WEIGHTS)
-    if not 0 < level < 1:
-        raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
+    chosen = check_method(method)
+    check_option("weights", weights, WILD_WEIGHTS)
     if not aggregations:
         raise OptionError("aggregations must not be empty")
-    if method == "cr2":
-        raise OptionError(
-            "inference 'cr2' needs a linear model design and is not available for group-time "
-            "aggregations; use 'wild' or 'randomization' (or eah_eval.inference.cr2_twfe on a "
-            "two-way fixed-effects fit)"
-        )
-    first = next(iter(aggregations.values()))
-    codes = first.cluster_codes
-    n_clusters = int(first.influence.shape[0]) if codes is None else int(np.max(codes)) + 1
-    out: dict[str, Any] = {"aggregations": {}}
-    info: dict[str, Any] = {"method": method, "weights": None, "draws": None, "seed": None,
-                            "n_clusters": n_clusters, "level": level}
-    if seed is None and method in ("multiplier", "wild", "wcr", "randomization"):
-        seed = int(np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
-    if method == "analytic":
-        info["note"] = "influence-function standard errors, clustered; normal intervals"
-        for kind, agg in aggregations.items():
-            est, se, simple = _rows_and_overall(agg)
-            out["aggregations"][kind] = _entry(*_normal(est, se, level), simple)
-    elif method == "multiplier":
-        info.update(weights=weights, draws=int(draws), seed=seed,
-                    note="multiplier bootstrap standard errors (cluster level); normal "
-                         "intervals")
-        for kind, agg in aggregations.items():
-            b = agg.with_bootstrap(int(draws), weight_type=weights, rng=seed)
-            simple = getattr(agg, "kind", "") == "simple"
-            est = np.array([b.overall_att]) if simple else np.r_[b.estimates, b.overall_att]
-            se = np.array([b.overall_se]) if simple else np.r_[b.std_errors, b.overall_se]
-            out["aggregations"][kind] = _entry(*_normal(est, se, level), simple)
-    elif method == "wild":
-        enumerated = False
-        used = int(draws)
-        for kind, agg in aggregations.items():
-            r = wild_aggregate(agg, weight_type=weights, draws=int(draws), rng=seed, level=level)
-            simple = getattr(agg, "kind", "") == "simple"
-            out["aggregations"][kind] = _entry(r.ci_low, r.ci_high, r.pvalues, simple)
-            enumerated, used = r.enumerated, r.draws
-        info.update(weights=weights, draws=used, seed=None if enumerated else seed,
-                    enumerated=enumerated,
-                    note="wild cluster score bootstrap of the influence function "
-                         "(unrestricted), percentile-t intervals")
-    elif method == "wcr":
+    names: dict[str, Any] = {}
+    if chosen in ("wcr", "randomization"):
         if data is None or reestimate is None or columns is None:
-            raise OptionError("inference 'wcr' needs data, reestimate and columns (outcome, "
-                              "unit, time, cohort, cluster)")
-        missing = {"outcome", "unit", "time", "cohort", "cluster"} - set(columns)
+            need = "outcome, unit, time, cohort, cluster" if chosen == "wcr" else \
+                "outcome, time, cohort, cluster"
+            raise OptionError(f"inference {chosen!r} needs data, reestimate and columns "
+                              f"({need})")
+        required = {"outcome", "time", "cohort", "cluster"} | (
+            {"unit"} if chosen == "wcr" else set())
+        missing = required - set(columns)
         if missing:
             raise OptionError(f"columns is missing {sorted(missing)}")
-        kinds = list(aggregations)
-        shapes = {k: _rows_and_overall(aggregations[k]) for k in kinds}
-
-        def vector_terms(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-            res = reestimate(frame)
-            est = np.concatenate([_rows_and_overall(res[k])[0] for k in kinds])
-            terms = np.column_stack([_rows_and_overall_terms(res[k]) for k in kinds])
-            return est, terms
-
-        r = wild_restricted(data, vector_terms, outcome=columns["outcome"], unit=columns["unit"],
-                            time=columns["time"], cohort=columns["cohort"],
-                            cluster=columns["cluster"], weights=columns.get("weights"),
-                            never_treated_value=never_treated_value,
-                            weight_type=weights,  # type: ignore[arg-type]
-                            draws=int(draws), rng=seed, level=level)
-        pos = 0
-        for k in kinds:
-            m = shapes[k][0].shape[0]
-            sl = slice(pos, pos + m)
-            out["aggregations"][k] = _entry(r.ci_low[sl], r.ci_high[sl], r.pvalues[sl],
-                                            shapes[k][2])
-            pos += m
-        info.update(weights=weights, draws=r.draws, seed=None if r.enumerated else seed,
-                    enumerated=r.enumerated, n_clusters=r.n_clusters,
-                    note="restricted wild cluster bootstrap (constant effect imposed through a "
-                         "unit + period fit), studentised, intervals by test inversion; "
-                         "pre-treatment rows are not tested")
-    else:
-        if data is None or reestimate is None or columns is None:
-            raise OptionError(
-                "inference 'randomization' needs data, reestimate and columns "
-                "(outcome, time, cohort, cluster)"
-            )
-        missing = {"outcome", "time", "cohort", "cluster"} - set(columns)
-        if missing:
-            raise OptionError(f"columns is missing {sorted(missing)}")
-        kinds = list(aggregations)
-        shapes = {k: _rows_and_overall(aggregations[k]) for k in kinds}
-
-        def vector(frame: pd.DataFrame) -> np.ndarray:
-            res = reestimate(frame)
-            return np.concatenate([_rows_and_overall(res[k])[0] for k in kinds])
-
-        tab = randomization_inference_many(
-            data, vector, outcome=columns["outcome"], time=columns["time"],
-            cohort=columns["cohort"], cluster=columns["cluster"],
-            never_treated_value=never_treated_value, level=level, draws=int(draws), rng=seed,
-        )
-        pos = 0
-        for k in kinds:
-            m = shapes[k][0].shape[0]
-            sl = slice(pos, pos + m)
-            out["aggregations"][k] = _entry(tab.ci_low[sl], tab.ci_high[sl], tab.pvalues[sl],
-                                            shapes[k][2])
-            pos += m
-        info.update(draws=tab.n_assignments, seed=tab.seed, exact=tab.exact,
-                    total_assignments=tab.total_assignments, n_clusters=tab.n_clusters,
-                    note=tab.assumption)
-    out["inference"] = info
-    return out
+        names = {k: columns[k] for k in ("outcome", "time", "cohort", "cluster")}
+        names["unit"] = columns.get("unit", "unit")
+        names["weights"] = columns.get("weights")
+    tables = infer_many(
+        aggregations, data, method=chosen, draws=draws, rng=seed, level=level,
+        wild_weights=weights,  # type: ignore[arg-type]
+        never_treated_value=never_treated_value, refit=reestimate, **names,
+    )
+    return inference_tables_json(tables)
 
 
 def merge_inference(did_object: dict[str, Any], inference: dict[str, Any]) -> dict[str, Any]:
@@ -256,12 +170,18 @@ def merge_inference(did_object: dict[str, Any], inference: dict[str, Any]) -> di
     did_object : dict
         Output of ``eah_eval.cli.did.did_json`` (``aggregations`` with ``att``, ``se``, ``by``).
     inference : dict
-        Output of :func:`inference_json` for the same aggregations.
+        Output of :func:`inference_tables_json` (or :func:`inference_json`) for the same
+        aggregations.
 
     Returns
     -------
     dict
         A new object (the inputs are not modified).
+
+    Raises
+    ------
+    OptionError
+        If an aggregation has a different number of rows in the two objects.
     """
     merged = {**did_object, "aggregations": {}}
     for kind, entry in did_object.get("aggregations", {}).items():

@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from eah_eval.errors import EstimationError, OptionError
+from eah_eval.inference.imputation_sample import outcome_in_sample_order
 
 __all__ = [
     "CR2Fit", "ContrastTest", "LinearEstimatorTest", "cr2", "cr2_imputation", "cr2_linear",
@@ -576,12 +577,10 @@ def cr2_imputation(
     OptionError
         For data that do not match the fit or a bad target.
     """
-    from eah_eval.inference.restricted import _outcome_in_sample_order
-
     w_all = np.asarray(result.weights, dtype=float)
     if not 0 <= int(target) < w_all.shape[1]:
         raise OptionError(f"target must be in 0..{w_all.shape[1] - 1}; got {target}")
-    y = _outcome_in_sample_order(result, data, outcome, unit, time)
+    y = outcome_in_sample_order(result, data, outcome, unit, time)
     s = result.sample()
     t_codes = np.asarray(pd.factorize(s["time"], sort=True)[0], dtype=np.intp)
     n = t_codes.shape[0]

@@ -1,45 +1,54 @@
 """The package's default inference for few clusters, chosen by the coverage study.
 
-:data:`DEFAULT_FEW_CLUSTER_INFERENCE` names the method and :data:`DEFAULT_FEW_CLUSTER_ESTIMATOR`
-the estimator it goes with; :func:`few_cluster_inference` applies a method to a fitted result
-and returns the estimate, interval, p-value and a record of how they were obtained.
+:data:`DEFAULT_FEW_CLUSTER_INFERENCE` (the same as :data:`eah_eval.inference.DEFAULT_INFERENCE`)
+names the method and :data:`DEFAULT_FEW_CLUSTER_ESTIMATOR` the estimator it goes with;
+:func:`few_cluster_inference` applies a method to the overall effect of a fitted result and
+returns the estimate, interval, p-value and a record of how they were obtained. For a
+Callaway-Sant'Anna aggregation it is :func:`eah_eval.inference.infer` (one path), without the
+fallbacks.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from eah_eval.errors import EstimationWarning, OptionError, check_option
+from eah_eval.errors import EstimationError, EstimationWarning, OptionError, check_option
+from eah_eval.inference.analytic import normal_interval, small_sample_t_interval
 from eah_eval.inference.cr2 import cr2_imputation
-from eah_eval.inference.restricted import (
-    cs_simple_estimator,
-    wild_imputation_restricted,
-    wild_restricted,
+from eah_eval.inference.dispatch import infer
+from eah_eval.inference.methods import (
+    DEFAULT_INFERENCE,
+    InferenceMethod,
+    check_method,
+    describe_method,
 )
-from eah_eval.inference.wild import WILD_WEIGHTS, WildWeights
+from eah_eval.inference.restricted import wild_imputation_restricted
+from eah_eval.inference.wild import WILD_WEIGHTS, WildWeights, wild_imputation
 
 __all__ = [
     "DEFAULT_FEW_CLUSTER_ESTIMATOR",
     "DEFAULT_FEW_CLUSTER_INFERENCE",
-    "FEW_CLUSTER_METHODS",
+    "IMPUTATION_METHODS",
     "FewClusterInference",
     "few_cluster_inference",
 ]
 
-FewClusterMethod = Literal["wcr", "cr2", "small_sample_t", "analytic"]
-FEW_CLUSTER_METHODS: tuple[str, ...] = ("wcr", "cr2", "small_sample_t", "analytic")
+IMPUTATION_METHODS: tuple[str, ...] = ("wcr", "cr2", "small_sample_t", "analytic", "wild")
+"""Methods :func:`few_cluster_inference` applies to an imputation fit (a Callaway-Sant'Anna
+simple aggregation takes those of :func:`eah_eval.inference.infer`, which has no ``cr2``)."""
 
-DEFAULT_FEW_CLUSTER_INFERENCE: str = "wcr"
+DEFAULT_FEW_CLUSTER_INFERENCE: InferenceMethod = DEFAULT_INFERENCE
 """Default inference with few (8-12) clusters: the restricted wild cluster bootstrap.
+
+The same constant as :data:`eah_eval.inference.DEFAULT_INFERENCE` (this name is kept for the
+reports that import it).
 
 Null imposed (a constant effect, through a unit + period fit of ``Y - tau0 D``), Rademacher
 weights (all ``2^G`` sign patterns enumerated when ``2^G <= draws``), studentised with the
@@ -125,13 +134,6 @@ def _is_imputation(result: Any) -> bool:
     return hasattr(result, "estimate_from") and hasattr(result, "weights")
 
 
-def _t_interval(est: float, se: float, df: float, level: float, null: float
-                ) -> tuple[float, float, float]:
-    q = float(stats.t.ppf(0.5 + level / 2, df))
-    p = float(2 * stats.t.sf(abs((est - null) / se), df)) if se > 0 else math.nan
-    return est - q * se, est + q * se, p
-
-
 def few_cluster_inference(
     result: Any,
     data: pd.DataFrame | None = None,
@@ -141,7 +143,7 @@ def few_cluster_inference(
     time: str | None = None,
     cohort: str | None = None,
     cluster: str | None = None,
-    method: FewClusterMethod | None = None,
+    method: InferenceMethod | None = None,
     weight_type: WildWeights = "rademacher",
     draws: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -151,7 +153,10 @@ def few_cluster_inference(
     """Apply few-cluster inference to an imputation fit or a CS simple aggregation.
 
     With the defaults this is the inference chosen by the coverage study
-    (:data:`DEFAULT_FEW_CLUSTER_INFERENCE` on :data:`DEFAULT_FEW_CLUSTER_ESTIMATOR`).
+    (:data:`eah_eval.inference.DEFAULT_INFERENCE` on :data:`DEFAULT_FEW_CLUSTER_ESTIMATOR`).
+    A Callaway-Sant'Anna simple aggregation goes through :func:`eah_eval.inference.infer`;
+    unlike ``infer`` this function never falls back: if the method cannot be applied to the
+    overall effect it raises.
 
     Parameters
     ----------
@@ -159,23 +164,26 @@ def few_cluster_inference(
         :func:`eah_eval.did.imputation` fit (the default estimator), or
         ``aggregate(att_gt(...), "simple")`` (Callaway-Sant'Anna simple ATT).
     data : pandas.DataFrame, optional
-        The frame the result was fitted on (needed by ``wcr`` and ``cr2``).
+        The frame the result was fitted on (needed by ``wcr``, ``cr2`` and ``randomization``).
     outcome, unit, time : str, optional
-        Column names used in the fit (``wcr``, ``cr2``).
+        Column names used in the fit (``wcr``, ``cr2``, ``randomization``).
     cohort, cluster : str, optional
-        Also needed for ``wcr`` on a CS aggregation (it re-runs ``att_gt`` with the options
-        recorded in the result's metadata on ``2G`` residual outcomes).
-    method : {"wcr", "cr2", "small_sample_t", "analytic"}, optional
-        Default :data:`DEFAULT_FEW_CLUSTER_INFERENCE`. ``wcr``: restricted wild cluster
-        bootstrap, interval by test inversion. ``cr2``: CR2 standard error of ``w'y`` with a
-        Satterthwaite ``t`` (imputation only). ``small_sample_t``: the estimator's clustered
-        standard error times ``sqrt(G/(G-1))`` with a ``t(G-1)`` reference. ``analytic``: the
-        estimator's standard error with a normal reference (for comparison; under-covers with
-        few clusters).
+        Also needed for ``wcr`` and ``randomization`` on a CS aggregation (they re-run
+        ``att_gt`` with the options recorded in the result's metadata).
+    method : str, optional
+        One of :data:`eah_eval.inference.INFERENCE_METHODS`; default
+        :data:`eah_eval.inference.DEFAULT_INFERENCE` (``wcr``: restricted wild cluster
+        bootstrap, interval by test inversion). An imputation fit takes
+        :data:`IMPUTATION_METHODS` (``cr2``: CR2 standard error of ``w'y`` with a
+        Satterthwaite ``t``; ``wild``: unrestricted score bootstrap); a CS simple aggregation
+        every method but ``cr2``. ``small_sample_t``: the estimator's clustered standard error
+        times ``sqrt(G/(G-1))`` with a ``t(G-1)`` reference. ``analytic``: the estimator's
+        standard error with a normal reference (for comparison; under-covers with few
+        clusters).
     weight_type : {"rademacher", "mammen", "webb"}, default "rademacher"
-        Wild bootstrap weights (``wcr``).
+        Bootstrap weights (``wcr``, ``wild``, ``multiplier``).
     draws : int, default 9999
-        Wild bootstrap draws (all ``2^G`` Rademacher patterns when ``2^G <= draws``).
+        Bootstrap draws (all ``2^G`` Rademacher patterns when ``2^G <= draws``).
     rng : int, numpy.random.Generator or None
         Seed (recorded).
     level : float, default 0.95
@@ -187,7 +195,7 @@ def few_cluster_inference(
     -------
     FewClusterInference
         Estimate, interval, p-value and the record (method, estimator, weights, draws, seed,
-        number of clusters).
+        number of clusters, and ``note``: :func:`eah_eval.inference.describe_method`).
 
     Warns
     -----
@@ -197,10 +205,10 @@ def few_cluster_inference(
     Raises
     ------
     OptionError
-        For an unknown method, a result of another kind, a CS aggregation that is not
-        ``"simple"``, ``cr2`` on a CS aggregation, or missing ``data`` / column names.
+        For an unknown method, a method the result does not take, a result of another kind, a
+        CS aggregation that is not ``"simple"``, or missing ``data`` / column names.
     EstimationError
-        From the methods (for example covariates with ``wcr``).
+        When the method cannot be applied (for example ``wcr`` with covariates).
 
     Examples
     --------
@@ -210,8 +218,7 @@ def few_cluster_inference(
     ...                             rng=20261130)  # doctest: +SKIP
     >>> res.ci_low, res.ci_high, res.pvalue, res.info()  # doctest: +SKIP
     """
-    chosen = DEFAULT_FEW_CLUSTER_INFERENCE if method is None else method
-    check_option("method", chosen, FEW_CLUSTER_METHODS)
+    chosen = check_method(DEFAULT_INFERENCE if method is None else method)
     check_option("weight_type", weight_type, WILD_WEIGHTS)
     if not 0 < float(level) < 1:
         raise OptionError(f"level must lie strictly between 0 and 1; got {level}")
@@ -222,85 +229,100 @@ def few_cluster_inference(
             "few_cluster_inference takes an imputation result or a 'simple' CS aggregation; "
             f"got {type(result).__name__} (kind {getattr(result, 'kind', None)!r})"
         )
-    if imp:
-        est = float(result.overall.estimates[0])
-        se = float(result.overall.std_errors[0])
-        n_cl = int(np.asarray(result.influence).shape[0])
-        estimator = "imputation (Borusyak-Jaravel-Spiess), overall effect"
-    else:
-        est, se = float(result.overall_att), float(result.analytic_overall_se)
-        codes = result.cluster_codes
-        n_cl = int(np.asarray(result.influence).shape[0]) if codes is None else int(
-            np.max(codes)) + 1
-        estimator = (f"Callaway-Sant'Anna simple ATT ({result.metadata.get('control_group')} "
-                     "comparison)")
-        if result.metadata.get("control_group") != "not_yet_treated":
-            warnings.warn(
-                "the coverage study that chose the few-cluster default used the not-yet-treated "
-                "comparison for the Callaway-Sant'Anna estimator; with a never-treated "
-                "comparison only the never-treated clusters serve as controls and coverage was "
-                "not checked",
-                EstimationWarning,
-                stacklevel=2,
-            )
-    record: dict[str, Any] = {"method": chosen, "estimator": estimator, "weights": None,
-                              "draws": None, "enumerated": None, "seed": None,
-                              "n_clusters": n_cl, "level": level, "df": None}
-    if chosen in ("wcr", "cr2"):
+    if imp and chosen not in IMPUTATION_METHODS:
+        raise OptionError(
+            f"method for an imputation fit must be one of "
+            f"{', '.join(map(repr, IMPUTATION_METHODS))}; got {chosen!r}"
+        )
+    need: dict[str, Any] = {}
+    if chosen in ("wcr", "cr2", "randomization") and (imp or chosen != "cr2"):
         need = {"data": data, "outcome": outcome, "unit": unit, "time": time}
-        if not imp and chosen == "wcr":
-            need.update(cohort=cohort, cluster=cluster)
-        missing = [k for k, v in need.items() if v is None]
-        if missing:
-            raise OptionError(f"method {chosen!r} needs {', '.join(missing)}")
-    if chosen == "analytic":
-        z = float(stats.norm.ppf(0.5 + level / 2))
-        lo, hi = est - z * se, est + z * se
-        p = float(2 * stats.norm.sf(abs((est - null) / se))) if se > 0 else math.nan
-        record["note"] = "clustered standard error, normal interval (under-covers with few " \
-                         "clusters; for comparison)"
-    elif chosen == "small_sample_t":
-        se_adj = se * math.sqrt(n_cl / (n_cl - 1))
-        lo, hi, p = _t_interval(est, se_adj, n_cl - 1, level, null)
-        record.update(df=n_cl - 1, note="clustered standard error times sqrt(G/(G-1)), "
-                                        "t(G-1) interval")
-    elif chosen == "cr2":
         if not imp:
-            raise OptionError("method 'cr2' needs a linear estimator with a regression working "
-                              "model: use it with the imputation estimator")
+            need.update(cohort=cohort, cluster=cluster)
+    missing = [k for k, v in need.items() if v is None]
+    if missing:
+        raise OptionError(f"method {chosen!r} needs {', '.join(missing)}")
+    if imp:
+        return _imputation(result, data, chosen, outcome=outcome, unit=unit, time=time,
+                           weight_type=weight_type, draws=draws, rng=rng, level=level,
+                           null=null)
+    return _cs_simple(result, data, chosen, outcome=outcome, unit=unit, time=time,
+                      cohort=cohort, cluster=cluster, weight_type=weight_type, draws=draws,
+                      rng=rng, level=level, null=null)
+
+
+def _cs_simple(result: Any, data: pd.DataFrame | None, chosen: InferenceMethod, *,
+               outcome: str | None, unit: str | None, time: str | None, cohort: str | None,
+               cluster: str | None, weight_type: WildWeights, draws: int,
+               rng: int | np.random.Generator | None, level: float, null: float
+               ) -> FewClusterInference:
+    if result.metadata.get("control_group") != "not_yet_treated":
+        warnings.warn(
+            "the coverage study that chose the few-cluster default used the not-yet-treated "
+            "comparison for the Callaway-Sant'Anna estimator; with a never-treated "
+            "comparison only the never-treated clusters serve as controls and coverage was "
+            "not checked",
+            EstimationWarning,
+            stacklevel=3,
+        )
+    names = {k: v for k, v in (("outcome", outcome), ("unit", unit), ("time", time),
+                               ("cohort", cohort), ("cluster", cluster)) if v is not None}
+    table = infer(result, data, method=chosen, draws=draws, rng=rng, level=level, null=null,
+                  wild_weights=weight_type, **names)
+    row = table.overall
+    if row.fallback_reason:
+        raise EstimationError(
+            f"method {chosen!r} could not be applied to the overall effect: "
+            f"{row.fallback_reason}"
+        )
+    record = {k: table.record.get(k) for k in ("method", "weights", "draws", "enumerated",
+                                                "seed", "n_clusters", "level", "df")}
+    for k in ("exact", "total_assignments", "assumption"):
+        if k in table.record:
+            record[k] = table.record[k]
+    record["estimator"] = (f"Callaway-Sant'Anna simple ATT "
+                           f"({result.metadata.get('control_group')} comparison)")
+    record["note"] = describe_method(record)
+    return FewClusterInference(estimate=row.estimate, ci_low=row.ci_low, ci_high=row.ci_high,
+                               pvalue=row.p_value, level=level, null=float(null),
+                               record=MappingProxyType(record))
+
+
+def _imputation(result: Any, data: pd.DataFrame | None, chosen: InferenceMethod, *,
+                outcome: str | None, unit: str | None, time: str | None,
+                weight_type: WildWeights, draws: int, rng: int | np.random.Generator | None,
+                level: float, null: float) -> FewClusterInference:
+    est = float(result.overall.estimates[0])
+    se = float(result.overall.std_errors[0])
+    n_cl = int(np.asarray(result.influence).shape[0])
+    record: dict[str, Any] = {"method": chosen, "weights": None, "draws": None,
+                              "enumerated": None, "seed": None, "n_clusters": n_cl,
+                              "level": level, "df": None}
+    if chosen == "analytic":
+        lo, hi, p = (float(v) for v in normal_interval(est, se, level, null))
+    elif chosen == "small_sample_t":
+        lo, hi, p = (float(v) for v in small_sample_t_interval(est, se, n_cl, level, null))
+        record["df"] = n_cl - 1
+    elif chosen == "cr2":
         assert data is not None and outcome and unit and time
         t = cr2_imputation(result, data, outcome=outcome, unit=unit, time=time, null=null)
         lo, hi = t.conf_int(level)
         p = t.pvalue
-        record.update(df=t.df, note="CR2 (bias-reduced) standard error of the linear "
-                                    "estimator, Satterthwaite t interval")
+        record["df"] = t.df
     else:
-        assert data is not None and outcome and unit and time
-        if imp:
+        if chosen == "wcr":
+            assert data is not None and outcome and unit and time
             r = wild_imputation_restricted(result, data, outcome=outcome, unit=unit, time=time,
                                            null=null, weight_type=weight_type, draws=draws,
                                            rng=rng, level=level)
         else:
-            assert cohort and cluster
-            meta = result.metadata
-            if str(meta.get("covariates", "none")) != "none":
-                raise OptionError("method 'wcr' needs the CS estimator without covariates")
-            wcol = meta.get("weights", "none")
-            options: dict[str, Any] = {
-                "outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
-                "cluster": cluster, "control_group": meta.get("control_group"),
-                "method": meta.get("method"), "base_period": meta.get("base_period"),
-                "anticipation": int(meta.get("anticipation", 0)),
-                "weights": None if wcol in (None, "none") else wcol,
-            }
-            r = wild_restricted(data, cs_simple_estimator(**options), outcome=outcome,
-                                unit=unit, time=time, cohort=cohort, cluster=cluster,
-                                weights=options["weights"], name="ATT", null=null,
-                                weight_type=weight_type, draws=draws, rng=rng, level=level)
+            r = wild_imputation(result, weight_type=weight_type, draws=draws, rng=rng,
+                                level=level, null=null)
         lo, hi, p = float(r.ci_low[0]), float(r.ci_high[0]), float(r.pvalues[0])
         record.update(weights=r.weight_type, draws=r.draws, enumerated=r.enumerated,
-                      seed=r.seed, note="restricted wild cluster bootstrap (constant effect "
-                      "imposed), studentised, interval by test inversion")
+                      seed=r.seed)
+    record["estimator"] = "imputation (Borusyak-Jaravel-Spiess), overall effect"
+    record["note"] = describe_method(record)
     return FewClusterInference(estimate=est, ci_low=float(lo), ci_high=float(hi),
                                pvalue=float(p), level=level, null=float(null),
                                record=MappingProxyType(record))

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from eah_eval.did.bootstrap import resolve_rng
 from eah_eval.errors import EstimationError, OptionError
+from eah_eval.inference.inversion import invert_test
 
 __all__ = [
     "ASSUMPTION",
@@ -405,34 +406,10 @@ def randomization_inference_many(
             def pj(tau0: float, j: int = j) -> float:
                 return pvalue(tau0, j)
 
-            lo[j] = _invert(pj, float(estimate[j]), spread, alpha, -1)
-            hi[j] = _invert(pj, float(estimate[j]), spread, alpha, +1)
+            lo[j] = invert_test(pj, float(estimate[j]), spread, alpha, -1, strict=True)
+            hi[j] = invert_test(pj, float(estimate[j]), spread, alpha, +1, strict=True)
     return RandomizationTable(
         estimates=estimate, null=float(null), pvalues=pvals, ci_low=lo, ci_high=hi,
         level=float(level), n_assignments=len(assignments), total_assignments=total,
         exact=exact, seed=seed, n_clusters=len(clusters),
     )
-
-
-def _invert(pfun: Callable[[float], float], centre: float, scale: float, alpha: float,
-            side: int) -> float:
-    inside, step = centre, scale
-    outside = centre + side * step
-    tries = 0
-    while pfun(outside) > alpha:
-        inside = outside
-        step *= 2
-        outside = centre + side * step
-        tries += 1
-        if tries > 30:  # beyond 2^30 scales: the set is unbounded on this side
-            return side * math.inf
-    tol = 1e-6 * scale
-    for _ in range(200):
-        if abs(outside - inside) <= max(tol, 1e-13 * abs(inside)):
-            break
-        mid = 0.5 * (inside + outside)
-        if pfun(mid) > alpha:
-            inside = mid
-        else:
-            outside = mid
-    return 0.5 * (inside + outside)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,14 +44,18 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import sparse
 
+from eah_eval.did.aggregate import AggregateResult, aggregate
+from eah_eval.did.attgt import att_gt
 from eah_eval.did.twfe import TwoWayFE
 from eah_eval.errors import EstimationError, OptionError, check_option
+from eah_eval.inference.cs_refit import stacked_estimator
+from eah_eval.inference.imputation_sample import imputation_target_names, outcome_in_sample_order
+from eah_eval.inference.inversion import invert_test
 from eah_eval.inference.wild import (
-    _CHUNK,
+    DRAW_CHUNK,
     WildBootstrapResult,
     WildWeights,
-    _invert,
-    _share_at_least,
+    share_at_least,
     wild_draws,
 )
 
@@ -164,29 +169,6 @@ def _group_sum(codes: NDArray[np.intp], n: int, values: NDArray[np.float64]
     return np.asarray(ind @ values)
 
 
-def _outcome_in_sample_order(result: Any, data: pd.DataFrame, outcome: str, unit: str,
-                             time: str) -> NDArray[np.float64]:
-    for col in (outcome, unit, time):
-        if col not in data.columns:
-            raise OptionError(f"column {col!r} not found; columns are {list(data.columns)}")
-    s = result.sample()
-    keys = pd.MultiIndex.from_arrays([data[unit].to_numpy(),
-                                      data[time].to_numpy(dtype=float)])
-    if keys.has_duplicates:
-        raise OptionError(f"data has more than one row per ({unit!r}, {time!r})")
-    want = pd.MultiIndex.from_arrays([s["unit"].to_numpy(), s["time"].to_numpy(dtype=float)])
-    pos = keys.get_indexer(want)
-    if np.any(pos < 0):
-        raise OptionError(
-            f"{int(np.sum(pos < 0))} rows of the imputation sample are not in data (match on "
-            f"{unit!r} and {time!r}); pass the frame the estimator was fitted on"
-        )
-    y = data[outcome].to_numpy(dtype=float)[pos]
-    if not np.all(np.isfinite(y)):
-        raise OptionError(f"outcome {outcome!r} has missing values in the estimation sample")
-    return y
-
-
 def imputation_linear_map(
     result: Any,
     data: pd.DataFrame,
@@ -228,7 +210,7 @@ def imputation_linear_map(
             f"the restricted wild bootstrap needs an imputation fit without covariates; the "
             f"untreated model was {model!r}"
         )
-    y = _outcome_in_sample_order(result, data, outcome, unit, time)
+    y = outcome_in_sample_order(result, data, outcome, unit, time)
     s = result.sample()
     w = np.asarray(result.weights, dtype=float)
     est_fit = np.r_[np.asarray(result.overall.estimates, dtype=float),
@@ -262,7 +244,7 @@ def imputation_linear_map(
     else:
         raw = cohort1
     groups = np.asarray(pd.factorize(raw)[0], dtype=np.intp)
-    names = ("overall", *[f"e={v}" for v in result.table.to_frame().index])
+    names = imputation_target_names(result)
     lmap = ImputationLinearMap(
         y=y, weights=w, treated=treated, identified=identified, cluster_codes=cl,
         n_clusters=n_cl, unit_codes=unit_codes, time_codes=time_codes, row_weights=rw,
@@ -293,21 +275,34 @@ class _Pieces:
     k0: NDArray[np.float64]
     kd: NDArray[np.float64]
 
+    @cached_property
+    def active(self) -> NDArray[np.bool_]:
+        """Clusters the target depends on (nonzero ``c`` or column of ``K``)."""
+        c = np.abs(self.c0) + np.abs(self.cd)
+        k = np.sqrt(np.sum(self.k0**2, axis=0)) + np.sqrt(np.sum(self.kd**2, axis=0))
+        return np.asarray((c > 1e-12 * max(float(c.max()), 1e-300))
+                          | (k > 1e-12 * max(float(k.max()), 1e-300)))
+
     def pvalue(self, v: NDArray[np.float64], tau0: float) -> float:
         c = self.c0 - tau0 * self.cd
         k = self.k0 - tau0 * self.kd
         t = abs(self.estimate - tau0) / self.se
-        return _share_at_least(_abs_t(v, c, k), t)
+        # a draw constant on the clusters the target depends on reproduces the sample up to
+        # sign (|t*| = |t| for every tau0); counting it exactly keeps the p-value, and so the
+        # interval's ends, free of rounding when |tau0| is large
+        va = v[:, self.active]
+        tied = np.all(va == va[:, :1], axis=1) if va.shape[1] else np.ones(v.shape[0], bool)
+        return share_at_least(_abs_t(v, c, k), t, tied=tied)
 
 
 def _abs_t(v: NDArray[np.float64], c: NDArray[np.float64], k: NDArray[np.float64]
            ) -> NDArray[np.float64]:
     out = np.empty(v.shape[0])
-    for start in range(0, v.shape[0], _CHUNK):
-        vb = v[start: start + _CHUNK]
+    for start in range(0, v.shape[0], DRAW_CHUNK):
+        vb = v[start: start + DRAW_CHUNK]
         z = vb @ k.T
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[start: start + _CHUNK] = np.abs(vb @ c) / np.sqrt(np.einsum("bg,bg->b", z, z))
+            out[start: start + DRAW_CHUNK] = np.abs(vb @ c) / np.sqrt(np.einsum("bg,bg->b", z, z))
     return out
 
 
@@ -418,9 +413,8 @@ def wild_imputation_restricted(
             def pfun(r: float, pc: _Pieces = pc) -> float:
                 return pc.pvalue(wd.v, r)
 
-            tol = pc.se * 1e-6
-            lo.append(_invert(pfun, pc.estimate, pc.se, alpha, -1, tol))
-            hi.append(_invert(pfun, pc.estimate, pc.se, alpha, +1, tol))
+            lo.append(invert_test(pfun, pc.estimate, pc.se, alpha, -1))
+            hi.append(invert_test(pfun, pc.estimate, pc.se, alpha, +1))
         else:
             lo.append(math.nan)
             hi.append(math.nan)
@@ -577,8 +571,8 @@ def wild_restricted(
             def pfun(r: float, pc: _Pieces = pc) -> float:
                 return pc.pvalue(wd.v, r)
 
-            lo[j] = _invert(pfun, pc.estimate, pc.se, alpha, -1, pc.se * 1e-6)
-            hi[j] = _invert(pfun, pc.estimate, pc.se, alpha, +1, pc.se * 1e-6)
+            lo[j] = invert_test(pfun, pc.estimate, pc.se, alpha, -1)
+            hi[j] = invert_test(pfun, pc.estimate, pc.se, alpha, +1)
     if names is None:
         labels: tuple[str, ...] = (name,) if m == 1 else tuple(f"{name}_{j}" for j in range(m))
     else:
@@ -610,8 +604,9 @@ def cs_simple_estimator(**att_gt_options: Any) -> Any:
     Returns
     -------
     callable
-        For :func:`wild_restricted`; ``terms`` are the cluster sums of the simple ATT's
-        influence function divided by the number of units.
+        For :func:`wild_restricted`: ``estimator(frame) -> (estimates, terms)`` with one
+        estimate; ``terms`` are the cluster sums of the simple ATT's influence function divided
+        by the number of units (:func:`eah_eval.inference.cs_refit.stacked_estimator`).
 
     Raises
     ------
@@ -621,13 +616,8 @@ def cs_simple_estimator(**att_gt_options: Any) -> Any:
     if att_gt_options.get("covariates"):
         raise OptionError("the restricted wild bootstrap needs the CS estimator without "
                           "covariates (it must be linear in the outcome)")
-    from eah_eval.did import aggregate, att_gt
-    from eah_eval.did.bootstrap import cluster_sums
 
-    def estimator(frame: pd.DataFrame) -> tuple[float, NDArray[np.float64]]:
-        agg = aggregate(att_gt(frame, **att_gt_options), "simple")
-        psi = np.asarray(agg.overall_influence, dtype=float)[:, None]
-        sums = cluster_sums(psi, agg.cluster_codes)[:, 0] / psi.shape[0]
-        return agg.overall_att, sums
+    def refit(frame: pd.DataFrame) -> dict[str, AggregateResult]:
+        return {"simple": aggregate(att_gt(frame, **att_gt_options), "simple")}
 
-    return estimator
+    return stacked_estimator(refit, {"simple": 1})

@@ -49,15 +49,22 @@ from scipy.sparse.linalg import splu
 
 from eah_eval.did.bootstrap import draw_multipliers, resolve_rng
 from eah_eval.errors import EstimationError, OptionError, check_option
+from eah_eval.inference.imputation_sample import imputation_target_names
+from eah_eval.inference.inversion import invert_test
 
 WildWeights = Literal["rademacher", "mammen", "webb"]
 WILD_WEIGHTS: tuple[str, ...] = ("rademacher", "mammen", "webb")
 _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
-_CHUNK = 4096
+DRAW_CHUNK = 4096
+"""Bootstrap draws processed at once (bounds the memory of a ``draws x G`` product)."""
 
 __all__ = [
+    "DRAW_CHUNK",
     "WILD_WEIGHTS",
     "WildBootstrapResult",
+    "WildDraws",
+    "WildWeights",
+    "share_at_least",
     "wild_aggregate",
     "wild_draws",
     "wild_imputation",
@@ -293,24 +300,42 @@ def _linear_pieces(
 def _abs_tstar(v: NDArray[np.float64], c: NDArray[np.float64], k: NDArray[np.float64],
                ssc: float) -> NDArray[np.float64]:
     out = np.empty(v.shape[0])
-    for start in range(0, v.shape[0], _CHUNK):
-        vb = v[start: start + _CHUNK]
+    for start in range(0, v.shape[0], DRAW_CHUNK):
+        vb = v[start: start + DRAW_CHUNK]
         numer = vb @ c
         z = vb * c[None, :] - vb @ k.T
         denom = ssc * np.einsum("bg,bg->b", z, z)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[start: start + _CHUNK] = np.abs(numer / np.sqrt(denom))
+            out[start: start + DRAW_CHUNK] = np.abs(numer / np.sqrt(denom))
     return out
 
 
-def _share_at_least(tstar: NDArray[np.float64], t: float) -> float:
-    """Share of draws with ``|t*| >= |t|``; ties within 1e-10 (relative) count as extreme.
+def share_at_least(tstar: NDArray[np.float64], t: float,
+                   tied: NDArray[np.bool_] | None = None) -> float:
+    """Bootstrap p-value: share of draws with ``|t*| >= |t|``, ties counted as extreme.
 
+    Parameters
+    ----------
+    tstar : numpy.ndarray
+        ``|t*|`` of each draw.
+    t : float
+        ``|t|`` of the sample.
+    tied : numpy.ndarray of bool, optional
+        Draws known to tie with the sample exactly (counted as extreme whatever the rounding).
+
+    Returns
+    -------
+    float
+        ``mean(|t*| >= |t| (1 - 1e-10) or tied)``.
+
+    Notes
+    -----
     Under the restricted bootstrap the draw with all weights equal to one reproduces the sample
-    exactly, so its ``|t*|`` equals ``|t|`` up to rounding; counting ties makes the p-value
-    independent of rounding (and equal to ``P*(|T*| >= |t|)``).
+    exactly, so its ``|t*|`` equals ``|t|`` up to rounding; counting ties (within 1e-10,
+    relative) makes the p-value independent of rounding (and equal to ``P*(|T*| >= |t|)``).
     """
-    return float(np.mean(tstar >= t * (1 - 1e-10)))
+    extreme = tstar >= t * (1 - 1e-10)
+    return float(np.mean(extreme if tied is None else extreme | tied))
 
 
 def _pvalue_restricted(pc: _LinearPieces, v: NDArray[np.float64], r: float, ssc: float
@@ -318,32 +343,7 @@ def _pvalue_restricted(pc: _LinearPieces, v: NDArray[np.float64], r: float, ssc:
     c, k = pc.at(r)
     t = abs((pc.beta - r) / pc.se)
     tstar = _abs_tstar(v, c, k, ssc)
-    return _share_at_least(tstar, t)
-
-
-def _invert(pfun: Any, centre: float, scale: float, alpha: float, side: int,
-            tol: float) -> float:
-    """Find the end of ``{r : p(r) >= alpha}`` on one side of ``centre`` (bracket, bisect)."""
-    inside = centre
-    step = scale
-    outside = centre + side * step
-    tries = 0
-    while pfun(outside) >= alpha:
-        inside = outside
-        step *= 2
-        outside = centre + side * step
-        tries += 1
-        if tries > 30:  # beyond 2^30 scales: the set is unbounded on this side
-            return side * math.inf
-    for _ in range(200):
-        if abs(outside - inside) <= max(tol, 1e-13 * abs(inside)):
-            break
-        mid = 0.5 * (inside + outside)
-        if pfun(mid) >= alpha:
-            inside = mid
-        else:
-            outside = mid
-    return 0.5 * (inside + outside)
+    return share_at_least(tstar, t)
 
 
 def wild_linear(
@@ -443,17 +443,16 @@ def wild_linear(
         if impose_null:
             pval = _pvalue_restricted(pc, wd.v, null, ssc)
             if conf_int:
-                tol = pc.se * 1e-6
 
                 def pfun(r: float, pc: _LinearPieces = pc) -> float:
                     return _pvalue_restricted(pc, wd.v, r, ssc)
 
-                lo.append(_invert(pfun, pc.beta, pc.se, alpha, -1, tol))
-                hi.append(_invert(pfun, pc.beta, pc.se, alpha, +1, tol))
+                lo.append(invert_test(pfun, pc.beta, pc.se, alpha, -1))
+                hi.append(invert_test(pfun, pc.beta, pc.se, alpha, +1))
         else:
             c, k = pc.at(pc.beta)
             tstar = _abs_tstar(wd.v, c, k, ssc)
-            pval = _share_at_least(tstar, abs(t))
+            pval = share_at_least(tstar, abs(t))
             if conf_int:
                 q = float(np.quantile(tstar[np.isfinite(tstar)], level))
                 lo.append(pc.beta - q * pc.se)
@@ -563,14 +562,14 @@ def wild_influence(
     se = np.where(np.isnan(psi).any(axis=0) | (se == 0), np.nan, se)
     tstat = (est - null) / se
     abs_t = np.empty((wd.v.shape[0], m))
-    for start in range(0, wd.v.shape[0], _CHUNK):
-        vb = wd.v[start: start + _CHUNK]
+    for start in range(0, wd.v.shape[0], DRAW_CHUNK):
+        vb = wd.v[start: start + DRAW_CHUNK]
         numer = vb @ sums
         denom = np.sqrt((vb**2) @ (sums**2))
         with np.errstate(divide="ignore", invalid="ignore"):
-            abs_t[start: start + _CHUNK] = np.abs(numer / denom)
+            abs_t[start: start + DRAW_CHUNK] = np.abs(numer / denom)
     pvals = np.array([
-        _share_at_least(abs_t[:, j], abs(tstat[j])) if np.isfinite(tstat[j]) else math.nan
+        share_at_least(abs_t[:, j], abs(tstat[j])) if np.isfinite(tstat[j]) else math.nan
         for j in range(m)
     ])
     q = np.array([
@@ -635,6 +634,6 @@ def wild_imputation(result: Any, **options: Any) -> WildBootstrapResult:
     terms = np.asarray(result.influence, dtype=float)
     g = terms.shape[0]
     est = np.r_[float(result.overall.estimates[0]), np.asarray(result.estimates, dtype=float)]
-    names = ["overall"] + [f"e={v}" for v in result.table.to_frame().iloc[:, 0]]
     # rows are clusters already; scale so that sqrt(sum psi^2) / n equals the package's SE
-    return wild_influence(terms * g, est, None, names=names, **options)
+    return wild_influence(terms * g, est, None, names=imputation_target_names(result),
+                          **options)

@@ -45,16 +45,6 @@ T = TypeVar("T")
 EngineName = Literal["duckdb", "spark"]
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
-#: Establishment types that are special settings (placements, not served by the programme).
-SPECIAL_TYPES: tuple[str, ...] = (
-    "la_special",
-    "academy_special",
-    "non_maintained_special",
-    "independent_special",
-)
-NON_MAINSTREAM_TYPES: tuple[str, ...] = (*SPECIAL_TYPES, "pupil_referral_unit")
-NON_MAINSTREAM_PHASES: tuple[str, ...] = ("special", "alternative_provision")
-
 _counter = itertools.count(1)
 #: Up to this many URN changes are applied as an inline CASE expression, beyond as a join.
 _INLINE_MAPPING_MAX = 200

@@ -10,12 +10,18 @@ with ``value = numerator / denominator x multiplier`` (NaN when the denominator 
 median measure ``value`` is the median, ``numerator`` is empty and ``denominator`` the number of
 records). Records are put on canonical URNs first, so a school is followed across academy
 conversion, merger and amalgamation; the lineage rule is carried on the result.
+
+Both take a :class:`~eah_eval.measures.programme.ProgrammeScope` (which schools the programme
+serves): :func:`rollout_panel` keeps served schools only by default, :func:`compute` when
+asked; records of other schools are excluded with a reason naming their setting. Both carry
+the period coverage that flags partial periods (:mod:`eah_eval.measures.coverage`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import ibis
@@ -24,13 +30,20 @@ import numpy as np
 import pandas as pd
 
 from eah_eval.errors import OptionError
+from eah_eval.measures.coverage import PARTIAL_RULE, PeriodCoverage, measure_coverage
 from eah_eval.measures.definitions import (
     LEVEL_TEXT,
     Measure,
     MeasureOptions,
 )
 from eah_eval.measures.engine import TableSet, open_tables, period_label
-from eah_eval.measures.recipes import RECIPES, Ctx, Part, Spec
+from eah_eval.measures.programme import (
+    DEFAULT_SCOPE,
+    NOT_SERVED_PREFIX,
+    ProgrammeScope,
+    check_scope,
+)
+from eah_eval.measures.recipes import RECIPES, SCOPE_NOT_APPLIED, Ctx, Part, Spec
 from eah_eval.measures.registry import get_measure
 from eah_eval.measures.rollout import RULE_TEXT, cluster_rollout
 
@@ -47,6 +60,11 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "value",
 )
 _KEYS = ["unit", "period_index", "group"]
+NOT_SERVED_COLUMNS: tuple[str, ...] = ("urn", "reason")
+
+
+def _no_schools() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in NOT_SERVED_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,17 @@ class MeasureResult:
         ``reason`` (``"used"`` for used rows) and ``rows``.
     rollout_rule : str or None
         Rollout rule text, for panels built by :func:`rollout_panel`.
+    notes : tuple of str
+        Further rules of the measure, and why a programme scope was not applied to it.
+    scope : ProgrammeScope or None
+        Programme scope applied (None: every school).
+    not_served : pandas.DataFrame
+        Schools whose records the scope left out: columns ``urn`` (canonical URN) and
+        ``reason`` (e.g. ``"not served by the programme (special schools)"``); one row per
+        school.
+    coverage : PeriodCoverage or None
+        The school terms the source data cover, which flag partial periods
+        (:attr:`partial_periods`, :func:`eah_eval.measures.coverage.period_completeness`).
     """
 
     measure: Measure
@@ -90,10 +119,36 @@ class MeasureResult:
     accounting: pd.DataFrame
     rollout_rule: str | None = None
     notes: tuple[str, ...] = field(default=())
+    scope: ProgrammeScope | None = None
+    not_served: pd.DataFrame = field(default_factory=_no_schools)
+    coverage: PeriodCoverage | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Return a copy of the tidy frame."""
         return self.frame.copy()
+
+    @property
+    def excluded_not_served(self) -> dict[str, int]:
+        """Schools left out by the programme scope, counted by reason (setting)."""
+        counts = self.not_served.groupby("reason", sort=True)["urn"].nunique()
+        return {str(k): int(v) for k, v in counts.items()}
+
+    @property
+    def period_completeness(self) -> pd.DataFrame:
+        """Terms expected and present per period of the frame, and ``complete`` (a bool).
+
+        See :mod:`eah_eval.measures.coverage` for the rule.
+        """
+        coverage = self.coverage if self.coverage is not None else PeriodCoverage(terms=())
+        return coverage.completeness(self.period, self.frame["period_index"].to_numpy())
+
+    @property
+    def partial_periods(self) -> tuple[str, ...]:
+        """Labels of the frame's periods whose data cover only some of their terms."""
+        if self.coverage is None:
+            return ()
+        table = self.period_completeness
+        return tuple(table.loc[~table["complete"], "period"].astype(str))
 
     def rows_summary(self) -> list[str]:
         """One line per source table: rows read, used, excluded and why."""
@@ -131,6 +186,14 @@ class MeasureResult:
         ]
         if self.rollout_rule:
             parts.append(f"rollout: {self.rollout_rule}")
+        if self.scope is not None:
+            left = "; ".join(f"{n} {r}" for r, n in self.excluded_not_served.items())
+            parts.append(f"programme scope: {self.scope.describe()}"
+                         + (f" Schools left out: {left}." if left else ""))
+        partial = self.partial_periods
+        if partial:
+            parts.append(f"partial periods (data cover only some of their terms): "
+                         f"{', '.join(partial)}")
         return "\n".join(parts + self.rows_summary())
 
     def __str__(self) -> str:
@@ -238,23 +301,49 @@ def _execute(ts: TableSet, expr: ir.Table) -> pd.DataFrame:
     return expr.to_pandas()
 
 
-def _run(ts: TableSet, specs: list[Spec], level: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _not_served_expr(label: str, acc: ir.Table) -> ir.Table:
+    """Schools (canonical URNs) whose rows the programme scope excluded, with the reason."""
+    out = acc.filter(acc._reason.startswith(NOT_SERVED_PREFIX)).select(
+        unit=acc.urn.cast("string"), group=acc._reason
+    ).distinct()
+    return out.select(
+        part=ibis.literal(label),
+        unit=out.unit,
+        period_index=ibis.literal(0).cast("int64"),
+        group=out.group,
+        v=ibis.null("float64"),
+        n=ibis.null("float64"),
+    )
+
+
+def _run(
+    ts: TableSet, specs: list[Spec], level: str, scoped: list[bool]
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Execute the parts and accounting of all ``specs`` in one backend query.
 
-    Returns the long result frame and, per spec, the labels of its pieces in that frame.
+    For the specs marked in ``scoped`` the schools left out by the programme scope are listed
+    too. Returns the long result frame and, per spec, the labels of its pieces in that frame.
     """
     batch = _Batch()
     labels: list[dict[str, Any]] = []
-    for spec in specs:
+    listed: set[int] = set()
+    for spec, with_scope in zip(specs, scoped, strict=True):
         lab: dict[str, Any] = {"numerator": batch.add(spec.numerator)}
         if spec.denominator is not None:
             lab["denominator"] = batch.add(spec.denominator)
         lab["accounting"] = [batch.add_accounting(t, a) for t, a in spec.accounting]
+        lab["not_served"] = []
+        if with_scope:
+            for (_, acc), a in zip(spec.accounting, lab["accounting"], strict=True):
+                if "urn" in acc.columns:
+                    listed.add(int(a[1:]))
+                    lab["not_served"].append("s" + a[1:])
         labels.append(lab)
     pieces: list[ir.Table] = []
     for b, (base, members) in enumerate(batch.bases):
         pieces += _bucket_pieces(b, base, members, level)
     pieces += [_accounting_expr(f"a{i}", t, a) for i, (t, a) in enumerate(batch.accounting)]
+    pieces += [_not_served_expr(f"s{i}", batch.accounting[i][1]) for i in sorted(listed)]
     frame = _execute(ts, ibis.union(*pieces, distinct=False))
     frame = pd.DataFrame(
         {
@@ -295,6 +384,16 @@ _EMPTY = pd.DataFrame(
      "group": pd.Series([], dtype=object), "v": pd.Series([], dtype="float64"),
      "n": pd.Series([], dtype="float64")}
 )
+
+
+def _not_served(parts: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataFrame:
+    found = [parts[x] for x in labels if x in parts]
+    if not found:
+        return _no_schools()
+    both = pd.concat(found, ignore_index=True)
+    out = pd.DataFrame({"urn": both["unit"].astype(object), "reason": both["group"].astype(object)})
+    out = out.drop_duplicates().sort_values(["reason", "urn"], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def _assemble(
@@ -341,6 +440,7 @@ def compute(
     by: str | None = None,
     engine: object = "duckdb",
     options: MeasureOptions | None = None,
+    scope: ProgrammeScope | None = None,
 ) -> MeasureResult:
     """Compute one measure for every unit, period (and pupil group).
 
@@ -363,17 +463,30 @@ def compute(
     options : MeasureOptions, optional
         Hours per expert day, absence basis, URN lineage rule, and the calendar placing
         suspensions and exclusions in terms (DfE's exclusions calendar by default).
+    scope : ProgrammeScope, optional
+        Keep only the records of schools the programme serves, so cluster and LA series,
+        charts and counts describe the population the estimates use (pass the scope given to
+        :func:`rollout_panel`). Default None: every school (the measure's own definition).
+        Records of other schools are excluded with the reason ``"not served by the programme
+        (<setting>)"``, and the schools are listed in ``.not_served``. Not applied to the
+        measures of special placements, FTE in post and cost per expert day, which cover
+        every school (``.scope`` is then None and ``.notes`` says why).
 
     Returns
     -------
     MeasureResult
-        ``.frame`` is the tidy panel; ``.accounting`` the rows read and excluded.
+        ``.frame`` is the tidy panel; ``.accounting`` the rows read and excluded;
+        ``.coverage`` the school terms the data cover, and ``.partial_periods`` the labels of
+        the frame's periods that the data cover only in part (for example ``"2029"`` when
+        the data end in August 2029; rule: :mod:`eah_eval.measures.coverage`).
 
     Raises
     ------
     OptionError
         For an unknown measure, or a level, period or breakdown the measure does not allow
         (the message lists the allowed values).
+    OptionTypeError
+        If ``scope`` is not a ProgrammeScope or None.
 
     Notes
     -----
@@ -388,7 +501,8 @@ def compute(
     >>> res.frame.head()                                            # doctest: +SKIP
     """
     return compute_many(
-        data, (measure_id,), level=level, period=period, by=by, engine=engine, options=options
+        data, (measure_id,), level=level, period=period, by=by, engine=engine, options=options,
+        scope=scope,
     )[measure_id]
 
 
@@ -401,6 +515,7 @@ def compute_many(
     by: str | None = None,
     engine: object = "duckdb",
     options: MeasureOptions | None = None,
+    scope: ProgrammeScope | None = None,
 ) -> dict[str, MeasureResult]:
     """Compute several measures at one level in one backend query.
 
@@ -411,7 +526,7 @@ def compute_many(
 
     Parameters
     ----------
-    data, level, by, engine, options
+    data, level, by, engine, options, scope
         As for :func:`compute`; ``level`` and ``by`` must be allowed for every measure.
     measure_ids : iterable of str
         Registry ids (duplicates are computed once).
@@ -427,6 +542,8 @@ def compute_many(
     ------
     OptionError
         For an unknown measure, or a level, period or breakdown a measure does not allow.
+    OptionTypeError
+        If ``scope`` is not a ProgrammeScope or None.
     """
     ids = list(dict.fromkeys(measure_ids))
     if not ids:
@@ -434,6 +551,7 @@ def compute_many(
     opts = options if options is not None else MeasureOptions()
     if not isinstance(opts, MeasureOptions):
         raise OptionError(f"options must be a MeasureOptions; got {type(opts).__name__}")
+    scope_ = check_scope(scope)
     chosen = []
     for mid in ids:
         measure = get_measure(mid)
@@ -447,14 +565,17 @@ def compute_many(
             f"the TableSet was opened with URN lineage rule {ts.lineage.rule_id!r}; "
             f"open it again with lineage_rule={opts.lineage_rule!r}"
         )
+    scopes = [None if m.id in SCOPE_NOT_APPLIED else scope_ for m, *_ in chosen]
     specs = [
         ts.memo(
-            ("spec", m.id, lv, p, b, opts),
-            lambda m=m, lv=lv, p=p, b=b: RECIPES[m.id](Ctx(ts, p, lv, b, opts)),  # type: ignore[misc]
+            ("spec", m.id, lv, p, b, opts, sc),
+            lambda m=m, lv=lv, p=p, b=b, sc=sc: RECIPES[m.id](  # type: ignore[misc]
+                Ctx(ts, p, lv, b, opts, sc)
+            ),
         )
-        for m, lv, p, b in chosen
+        for (m, lv, p, b), sc in zip(chosen, scopes, strict=True)
     ]
-    frame, labels = _run(ts, specs, chosen[0][1])
+    frame, labels = _run(ts, specs, chosen[0][1], [sc is not None for sc in scopes])
     parts: dict[str, pd.DataFrame] = {
         str(name): sub.drop(columns="part").reset_index(drop=True)
         for name, sub in frame.groupby("part", sort=False)
@@ -463,8 +584,15 @@ def compute_many(
         ts.lineage.rule + " Measures are computed on canonical URNs (records of a predecessor "
         "URN count for the school's latest URN)."
     )
+    coverages: dict[str, PeriodCoverage] = {}
+    for m, *_ in chosen:
+        coverages[m.id] = ts.memo(
+            ("measure_coverage", m.id, opts), partial(measure_coverage, ts, m, opts)
+        )
     results: dict[str, MeasureResult] = {}
-    for (measure, level_, period_, by_), spec, lab in zip(chosen, specs, labels, strict=True):
+    for (measure, level_, period_, by_), spec, lab, sc in zip(
+        chosen, specs, labels, scopes, strict=True
+    ):
         out, accounting = _assemble(measure, spec, parts, lab)
         out["measure_id"] = measure.id
         out["unit_level"] = level_
@@ -485,7 +613,13 @@ def compute_many(
             lineage_rule=lineage_rule,
             urn_changes=len(ts.lineage.changes),
             accounting=accounting,
-            notes=measure.notes,
+            notes=measure.notes + (
+                (f"programme scope not applied: {SCOPE_NOT_APPLIED[measure.id]}",)
+                if scope_ is not None and sc is None else ()
+            ),
+            scope=sc,
+            not_served=_not_served(parts, lab["not_served"]),
+            coverage=coverages[measure.id],
         )
     return results
 
@@ -500,6 +634,7 @@ def rollout_panel(
     engine: object = "duckdb",
     options: MeasureOptions | None = None,
     drop_missing: bool = True,
+    scope: ProgrammeScope | None = DEFAULT_SCOPE,
 ) -> pd.DataFrame:
     """Build a unit x period panel of one measure with rollout timing, ready for ``att_gt``.
 
@@ -520,6 +655,10 @@ def rollout_panel(
     drop_missing : bool
         Drop unit-periods whose outcome is undefined (zero denominator); their number is in
         ``attrs["rows_dropped"]``.
+    scope : ProgrammeScope or None
+        Schools the programme serves (default :data:`~eah_eval.measures.programme.
+        DEFAULT_SCOPE`, mainstream primary and secondary schools): only their records enter
+        the panel, at school and at cluster level. None keeps every school.
 
     Returns
     -------
@@ -528,12 +667,29 @@ def rollout_panel(
         numerator, denominator``; ``first_treated`` is the first treated period index, 0 when
         the cluster goes live after the panel's last period (never treated in the window).
         ``attrs`` carries ``measure_id``, ``rollout_rule``, ``lineage_rule``, ``options``,
-        ``period``, ``level``, ``rows_dropped`` and ``accounting``.
+        ``period``, ``level``, ``rows_dropped`` and ``accounting`` (rows read and excluded
+        per table and reason, including ``"not served by the programme (special schools)"``
+        and the like), and:
+
+        * ``scope``: the scope's ``to_dict()`` (None without one); ``scope_text``: its
+          sentence;
+        * ``excluded_not_served``: ``{reason: number of schools}`` left out by the scope (for
+          example ``{"not served by the programme (special schools)": 5}``), counting
+          schools with records in the measure's tables once across URN changes;
+          ``rows_not_served``: ``{reason: rows}`` of those schools' records, summed over the
+          measure's tables; ``not_served_urns``: their canonical URNs;
+        * ``partial_periods``: labels (as in the ``period`` column) of the panel's periods
+          that the data cover only in part, and ``partial_period_indexes`` their indexes
+          (rule: :mod:`eah_eval.measures.coverage`); ``coverage``: the
+          :class:`~eah_eval.measures.coverage.PeriodCoverage` behind them, read by
+          :func:`~eah_eval.measures.coverage.period_completeness`.
 
     Raises
     ------
     OptionError
         For a level other than school or cluster, or an unknown rule.
+    OptionTypeError
+        If ``scope`` is not a ProgrammeScope or None.
 
     Examples
     --------
@@ -549,8 +705,10 @@ def rollout_panel(
             f"got {mid_period_rule!r}"
         )
     opts = options if options is not None else MeasureOptions()
+    scope_ = check_scope(scope)
     ts = open_tables(data, engine=engine, lineage_rule=opts.lineage_rule)
-    res = compute(ts, measure_id, level=level, period=period, engine=engine, options=opts)
+    res = compute(ts, measure_id, level=level, period=period, engine=engine, options=opts,
+                  scope=scope_)
     frame = res.frame
     clusters = ts.raw("clusters").to_pandas()
     timing = cluster_rollout(clusters, res.period, rule=mid_period_rule)
@@ -583,6 +741,12 @@ def rollout_panel(
         "denominator",
     ]
     panel = panel[cols].reset_index(drop=True)
+    completeness = res.period_completeness
+    completeness = completeness[
+        ~completeness["complete"] & completeness["period_index"].isin(panel["period_index"])
+    ]
+    acc = res.accounting
+    not_served_rows = acc[acc["reason"].astype(str).str.startswith(NOT_SERVED_PREFIX)]
     meta: dict[str, Any] = {
         "measure_id": res.measure.id,
         "level": level,
@@ -594,6 +758,19 @@ def rollout_panel(
         "rows_dropped": n_before - len(panel),
         "accounting": res.accounting,
         "never_treated_value": 0,
+        "scope": res.scope.to_dict() if res.scope is not None else None,
+        "scope_text": (res.scope.describe() if res.scope is not None
+                       else "every school (no programme scope)"),
+        "excluded_not_served": res.excluded_not_served,
+        "rows_not_served": {
+            str(k): int(v)
+            for k, v in not_served_rows.groupby("reason", sort=True)["rows"].sum().items()
+        },
+        "not_served_urns": sorted(res.not_served["urn"].astype(str).unique().tolist()),
+        "partial_periods": completeness["period"].astype(str).tolist(),
+        "partial_period_indexes": completeness["period_index"].astype(int).tolist(),
+        "partial_rule": PARTIAL_RULE,
+        "coverage": res.coverage,
     }
     panel.attrs.update(meta)
     return panel

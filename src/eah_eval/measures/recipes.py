@@ -17,8 +17,9 @@ backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import ibis
@@ -29,15 +30,18 @@ from eah_eval.data.periods import academic_year_label
 from eah_eval.measures.definitions import MeasureOptions
 from eah_eval.measures.engine import (
     EXCLUSION_CALENDAR_YEARS,
-    NON_MAINSTREAM_PHASES,
-    NON_MAINSTREAM_TYPES,
-    SPECIAL_TYPES,
     TableSet,
     period_bounds,
     period_index_expr,
 )
+from eah_eval.measures.programme import (
+    ALTERNATIVE_PROVISION_TYPES,
+    SPECIAL_TYPES,
+    ProgrammeScope,
+)
 
 Agg = Literal["sum", "nunique", "median"]
+Reason = tuple[ir.BooleanValue, str | ir.StringValue]
 
 R_URN = "URN not in the schools table"
 R_CLUSTER = "cluster not in the clusters table"
@@ -96,21 +100,50 @@ class Spec:
 
 @dataclass(frozen=True)
 class Ctx:
-    """What a recipe needs: the tables, the period grain, level, breakdown and options."""
+    """What a recipe needs: the tables, the period grain, level, breakdown and options.
+
+    ``scope`` (None = every school) keeps the records of schools the programme serves; the
+    others are excluded with a reason naming their setting.
+    """
 
     ts: TableSet
     period: str
     level: str
     by: str | None
     options: MeasureOptions
+    scope: ProgrammeScope | None = None
+
+
+#: Measures a programme scope does not apply to, and why (they cover every school).
+SCOPE_NOT_APPLIED: Mapping[str, str] = MappingProxyType({
+    "ehc_special_placement_pct": (
+        "the measure counts EHC plans placed in special settings, so it covers every school"
+    ),
+    "ehc_independent_special_placement_pct": (
+        "the measure counts EHC plans placed in independent special settings, so it covers "
+        "every school"
+    ),
+    "eah_fte_in_post_pct": "workforce records belong to clusters, not to schools",
+    "eah_cost_per_expert_day": (
+        "costs are recorded per cluster, not per school, so expert days of every school count"
+    ),
+})
 
 
 def _null() -> ir.StringValue:
     return ibis.literal(None, type="string")
 
 
-def _reasons(*pairs: tuple[ir.BooleanValue, str]) -> ir.StringValue:
+def _reasons(*pairs: Reason) -> ir.StringValue:
     return ibis.cases(*pairs, else_=_null())
+
+
+def _scope_reasons(ctx: Ctx, t: ir.Table) -> list[Reason]:
+    """Exclude the records of schools outside the programme scope (nothing without one)."""
+    if ctx.scope is None:
+        return []
+    return [(~ctx.scope.served_expr(t.phase, t.establishment_type),
+             ctx.scope.reason_expr(t.phase, t.establishment_type))]
 
 
 def _one() -> ir.IntegerValue:
@@ -175,9 +208,7 @@ def _academic_year(date: ir.DateValue) -> ir.IntegerValue:
 # ---------------------------------------------------------------------------- census
 
 
-def _census(
-    ctx: Ctx, extra: tuple[tuple[ir.BooleanValue, str], ...] = ()
-) -> tuple[ir.Table, ir.Table]:
+def _census(ctx: Ctx, extra: tuple[Reason, ...] = ()) -> tuple[ir.Table, ir.Table]:
     """January census rows: (accounting relation, used rows with period_index and group).
 
     For ``term`` the period index is the academic-year start (fanned out to its terms later).
@@ -185,6 +216,7 @@ def _census(
     t = ctx.ts.school_table("pupil_census")
     pairs = (
         (t.cluster_id.isnull(), R_URN),
+        *_scope_reasons(ctx, t),
         (t.census_date.month() != 1, R_NOT_JANUARY),
         *extra,
     )
@@ -235,7 +267,7 @@ def _ehc(
     def recipe(ctx: Ctx) -> Spec:
         t = ctx.ts.school_table("ehc_requests")
         date = t[date_col]
-        pairs: list[tuple[ir.BooleanValue, str]] = [(t.cluster_id.isnull(), R_URN)]
+        pairs: list[Reason] = [(t.cluster_id.isnull(), R_URN), *_scope_reasons(ctx, t)]
         if kind == "6wk":
             undecided = ~t.decision.isin(("assess", "not_assess"))
             pairs.append((undecided, "no decision (pending or withdrawn)"))
@@ -274,6 +306,7 @@ def _absence(kind: Literal["overall", "persistent", "severe"]) -> Callable[[Ctx]
         acc = t.mutate(
             _reason=_reasons(
                 (t.cluster_id.isnull(), R_URN),
+                *_scope_reasons(ctx, t),
                 ((t.age < 5) | (t.age > 15), R_AGE),
                 (t.possible_sessions <= 0, R_ZERO),
             )
@@ -404,8 +437,11 @@ def _suspension(category: str, distinct: bool) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         t = ctx.ts.school_table("suspensions")
         other = "permanent exclusion" if category == "suspension" else "suspension"
-        pairs: list[tuple[ir.BooleanValue, str]] = [(t.cluster_id.isnull(), R_URN)]
+        pairs: list[Reason] = [(t.cluster_id.isnull(), R_URN)]
         keep = t.cluster_id.notnull()
+        if ctx.scope is not None:
+            pairs += _scope_reasons(ctx, t)
+            keep = keep & ctx.scope.served_expr(t.phase, t.establishment_type)
         outside = _outside_exclusion_calendar(ctx, t.start_date)
         if outside is not None:
             pairs.append((outside, R_OUTSIDE_EXCLUSION_CALENDAR))
@@ -440,8 +476,9 @@ def _ks2(sen_only: bool) -> Callable[[Ctx], Spec]:
         t = t.mutate(_ay=t.academic_year.substr(0, 4).cast("int64"))
         if sen_only or _needs_chars(ctx.by):
             t = _with_chars(ctx, t, t._ay)
-        pairs: list[tuple[ir.BooleanValue, str]] = [
+        pairs: list[Reason] = [
             (t.cluster_id.isnull(), R_URN),
+            *_scope_reasons(ctx, t),
             (t.academic_year.isin(_NO_KS2), "no KS2 assessments that year (COVID-19)"),
         ]
         if sen_only:
@@ -460,7 +497,24 @@ def _ks2(sen_only: bool) -> Callable[[Ctx], Spec]:
 
 
 def _mainstream(t: ir.Table) -> ir.BooleanValue:
-    return ~t.establishment_type.isin(NON_MAINSTREAM_TYPES) & ~t.phase.isin(NON_MAINSTREAM_PHASES)
+    non_mainstream = (*SPECIAL_TYPES, *ALTERNATIVE_PROVISION_TYPES)
+    return ~t.establishment_type.isin(non_mainstream) & ~t.phase.isin(
+        ("special", "alternative_provision")
+    )
+
+
+def _served(ctx: Ctx, t: ir.Table) -> ir.BooleanValue:
+    """Schools counted by the per-school process measures: the scope's, else mainstream."""
+    if ctx.scope is None:
+        return _mainstream(t)
+    return ctx.scope.served_expr(t.phase, t.establishment_type)
+
+
+def _not_served(ctx: Ctx, t: ir.Table) -> list[Reason]:
+    """Exclusion of schools the per-school process measures do not count."""
+    if ctx.scope is None:
+        return [(~_mainstream(t), R_NOT_MAINSTREAM)]
+    return _scope_reasons(ctx, t)
 
 
 def _period_range(rel: ir.Table) -> tuple[int, int] | None:
@@ -494,10 +548,13 @@ def _open_schools(ctx: Ctx, rng: tuple[int, int] | None, weight: str) -> Part:
     o = open_.inner_join(a, open_.urn == a._a_urn).drop("_a_urn")
     o = o.mutate(group=_event_group(o, ctx.by) if ctx.by == "phase" else ibis.literal("all"))
     if weight == "school":
-        o = o.filter(_mainstream(o))
+        o = o.filter(_served(ctx, o))
         x: ir.Value = ibis.literal(1).cast("int64")
     else:
-        o = o.filter(o.phase.isin(("primary", "secondary")))
+        yardstick = o.phase.isin(("primary", "secondary"))
+        if ctx.scope is not None:
+            yardstick = yardstick & ctx.scope.served_expr(o.phase, o.establishment_type)
+        o = o.filter(yardstick)
         x = ibis.ifelse(o.phase == "primary", 40, 160).cast("int64")
     return Part(o, x)
 
@@ -507,15 +564,17 @@ def _eah_requests(
 ) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         t = ctx.ts.school_table("eah_requests")
-        pairs: list[tuple[ir.BooleanValue, str]] = [(t.cluster_id.isnull(), R_URN)]
+        pairs: list[Reason] = [(t.cluster_id.isnull(), R_URN)]
         date = t.received_date
         if kind == "per_school":
-            pairs.append((~_mainstream(t), R_NOT_MAINSTREAM))
-        elif kind == "triage":
+            pairs += _not_served(ctx, t)
+        else:
+            pairs += _scope_reasons(ctx, t)
+        if kind == "triage":
             pairs.append((t.triaged_date.isnull(), "not yet triaged"))
         elif kind == "support":
             pairs.append((t.first_support_date.isnull(), "no first support yet"))
-        else:
+        elif kind == "no_escalation":
             pairs.append((t.closed_date.isnull(), "request still open"))
             date = t.closed_date
         acc = t.mutate(_reason=_reasons(*pairs), _date=date)
@@ -538,16 +597,17 @@ def _eah_requests(
 
 
 def _activity(
-    ctx: Ctx, scope: Literal["mainstream", "yardstick", "all"]
+    ctx: Ctx, schools: Literal["mainstream", "yardstick", "all"]
 ) -> tuple[ir.Table, ir.Table]:
     t = ctx.ts.school_table("eah_activity")
-    pairs: list[tuple[ir.BooleanValue, str]] = [
+    pairs: list[Reason] = [
         (t.cluster_id.isnull(), R_URN),
         (t.activity_type == "statutory_assessment", R_STATUTORY),
     ]
-    if scope == "mainstream":
-        pairs.append((~_mainstream(t), R_NOT_MAINSTREAM))
-    elif scope == "yardstick":
+    if schools == "mainstream":
+        pairs += _not_served(ctx, t)
+    elif schools == "yardstick":
+        pairs += _scope_reasons(ctx, t)
         pairs.append((~t.phase.isin(("primary", "secondary")), "no yardstick for this phase"))
     acc = t.mutate(_reason=_reasons(*pairs))
     used = _split(acc)
@@ -586,9 +646,7 @@ def _fte(ctx: Ctx) -> Spec:
 def _cost_per_day(ctx: Ctx) -> Spec:
     t = ctx.ts.cluster_table("finance")
     central = t.wave.isnull()
-    pairs: list[tuple[ir.BooleanValue, str]] = [
-        (t.cost_line == "statutory_assessment", R_STATUTORY)
-    ]
+    pairs: list[Reason] = [(t.cost_line == "statutory_assessment", R_STATUTORY)]
     la = ctx.ts.single_la() if ctx.level == "la" else None
     if la is None:
         pairs.append((central, "central or unknown cluster (counted at LA level only)"))

@@ -1,7 +1,9 @@
 """Monitoring: control charts in the Making Data Count style (XmR, Laney p' and u').
 
 Results are data first (:class:`ControlChart` with a points table and series-level variation and
-assurance); :func:`plot` draws them.
+assurance); :func:`plot` draws them. This is a chart library: it knows no measure and no report.
+The monitoring report that charts the programme's measures is
+:mod:`eah_eval.reporting.monitoring`.
 """
 
 from __future__ import annotations

@@ -123,3 +123,15 @@ def with_unit(title: str, unit: str) -> str:
     if "(" in title or not unit:
         return title
     return f"{title} ({unit})"
+
+
+def fmt_estimate(value: float | None, digits: int = 2) -> str:
+    """Format a number for a table cell (thousands separators; ``x`` when not finite)."""
+    if value is None or not math.isfinite(float(value)):
+        return "x"
+    return f"{float(value):,.{digits}f}"
+
+
+def unit_words(unit: str) -> str:
+    """Return the unit of a *change* in words: a change in a percentage is in percentage points."""
+    return "percentage points" if unit == "%" else unit

@@ -1,13 +1,13 @@
 """Typed parameter schemas for report notebooks, checked before any kernel starts.
 
-A report's parameters are declared once, here, as a frozen dataclass. The runner turns the
-user's YAML file and ``--set key=value`` pairs into that dataclass with :func:`parse_params`,
-which stops with a message naming the parameter when one is unknown, missing or of the wrong
+Each report declares its parameters once, as a frozen dataclass in its own package (the
+impact report in :mod:`eah_eval.reporting.impact.params`, the monitoring report in
+:mod:`eah_eval.reporting.monitoring.params`); this module holds what they share. The runner
+turns the user's YAML file and ``--set key=value`` pairs into that dataclass with
+:func:`parse_params`, which stops with a message naming the parameter when one is unknown, missing or of the wrong
 type. The notebook receives the validated values as one dictionary (``report_parameters``)
 and rebuilds the dataclass, so no default is typed twice.
 
-Other notebooks (for example the monitoring report) declare their own dataclass and reuse
-:func:`parse_params`, :func:`params_to_dict` and the runner unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import difflib
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -25,25 +24,10 @@ import yaml
 
 from eah_eval.errors import OptionError, OptionTypeError
 
+#: Who a report is written for (every report shares this vocabulary).
 Audience = Literal["board", "technical"]
-Estimator = Literal["callaway_santanna", "imputation", "twfe", "sun_abraham"]
-ComparisonGroup = Literal["not_yet_treated", "never_treated"]
-InferenceMethod = Literal[
-    "restricted_wild_bootstrap", "wild_cluster_bootstrap", "multiplier_bootstrap", "analytic"
-]
+#: Primary disclosure rule (see :class:`eah_eval.reporting.suppression.DisclosurePolicy`).
 DisclosureRule = Literal["threshold", "suppress_1_2"]
-Level = Literal["school", "cluster"]
-
-#: Default outcome measures of the impact report (ids in the measures registry).
-DEFAULT_MEASURES: tuple[str, ...] = (
-    "sen_support_pct",
-    "ehc_plan_pct",
-    "ehc_requests_per_1000",
-    "absence_overall_pct",
-    "absence_persistent_pct",
-    "suspension_rate",
-    "ks2_rwm_expected_pct",
-)
 
 P = TypeVar("P")
 
@@ -54,157 +38,6 @@ class ParameterError(OptionError):
 
 class ParameterTypeError(OptionTypeError):
     """A report parameter has the wrong type."""
-
-
-@dataclass(frozen=True)
-class ReportParams:
-    """Parameters of the governance impact report (``analyses/impact_report.ipynb``).
-
-    Parameters
-    ----------
-    data : str
-        Folder holding the council's input tables (one CSV per table). Required.
-    title : str
-        Report title.
-    council : str
-        Council name shown on the cover.
-    measures : tuple of str
-        Outcome measures to report, by registry id.
-    comparison_group : {"not_yet_treated", "never_treated"}
-        Comparison group for the group-time estimator.
-    estimator : {"callaway_santanna", "imputation", "twfe", "sun_abraham"}
-        Headline estimator (the others appear under robustness).
-    inference : {"restricted_wild_bootstrap", "wild_cluster_bootstrap", "multiplier_bootstrap", \
-"analytic"}
-        Method for intervals. The default, ``restricted_wild_bootstrap`` (null imposed, interval
-        by test inversion; :data:`eah_eval.inference.DEFAULT_FEW_CLUSTER_INFERENCE`), is the one
-        whose 95% intervals kept 93-97% coverage at 8-12 clusters in the coverage study
-        (docs/inference.md). ``wild_cluster_bootstrap`` (unrestricted score bootstrap),
-        ``multiplier_bootstrap`` and ``analytic`` under-cover with so few clusters and are kept
-        for comparison only.
-    level : {"school", "cluster"}
-        Unit of the estimation panel.
-    first_year, last_year : str or None
-        Academic years ``"YYYY/YY"`` bounding the analysis (inclusive); ``None`` = all.
-    clusters : tuple of str
-        Cluster ids to include; empty = all.
-    waves : tuple of int
-        Rollout waves to include; empty = all.
-    subgroups : tuple of str
-        Pupil characteristics for equality breakdowns (``fsm``, ``sen_need``, ``ethnicity``,
-        ``sex``).
-    disclosure_rule : {"threshold", "suppress_1_2"}
-        Primary suppression rule.
-    disclosure_threshold : int
-        Smallest count shown under ``disclosure_rule="threshold"``.
-    audience : {"board", "technical"}
-        Board reports hide technical detail; technical ones add diagnostics.
-    commissioner, analyst, assurer, approver : str
-        AQuA roles. The assurer must not be the analyst. Empty = not recorded (the QA record
-        then says the report has not been assured).
-    seed : int
-        Seed for every random draw (bootstrap), recorded in the output.
-    bootstrap_reps : int
-        Bootstrap replications.
-    power_sims : int
-        Simulated rollouts behind the minimum detectable effect of each measure (few, seeded
-        with ``seed``, stated in the report; 0 switches the simulation off).
-    randomization_measures : tuple of str
-        Measures that get randomisation inference over rollout order as a robustness row
-        (ids among ``measures``; others are ignored with a note).
-    randomization_draws : int
-        Assignments of clusters to waves sampled for randomisation inference (all of them are
-        enumerated when there are no more than this).
-    equality_measures : tuple of str
-        Measures broken down by pupil group (``subgroups``) in the equality section.
-    equality_min_pupils : int
-        Fewest pupils of a group, on average per period, in every rollout wave for that
-        group's change to be estimated; smaller groups are described, not estimated.
-    alpha : float
-        One minus the confidence level of intervals (0.05 gives 95% intervals).
-    unit_costs : dict of str -> float
-        Unit costs in pounds used by the value-for-money section, by name (stated in the
-        report), for example ``{"ehc_needs_assessment": 6000.0}``.
-    pdf : bool
-        Also print a PDF of the HTML (needs headless Chromium).
-    """
-
-    data: str
-    title: str = "Experts at Hand: impact report"
-    council: str = "Synthetic council (demonstration data)"
-    measures: tuple[str, ...] = DEFAULT_MEASURES
-    comparison_group: ComparisonGroup = "not_yet_treated"
-    estimator: Estimator = "callaway_santanna"
-    inference: InferenceMethod = "restricted_wild_bootstrap"
-    level: Level = "school"
-    first_year: str | None = None
-    last_year: str | None = None
-    clusters: tuple[str, ...] = ()
-    waves: tuple[int, ...] = ()
-    subgroups: tuple[str, ...] = ("fsm", "sen_need", "ethnicity", "sex")
-    disclosure_rule: DisclosureRule = "threshold"
-    disclosure_threshold: int = 10
-    audience: Audience = "board"
-    commissioner: str = ""
-    analyst: str = ""
-    assurer: str = ""
-    approver: str = ""
-    seed: int = 20261130
-    bootstrap_reps: int = 9999
-    power_sims: int = 50
-    randomization_measures: tuple[str, ...] = ("absence_persistent_pct",)
-    randomization_draws: int = 199
-    equality_measures: tuple[str, ...] = ("absence_persistent_pct", "suspension_rate")
-    equality_min_pupils: int = 100
-    alpha: float = 0.05
-    unit_costs: dict[str, float] = field(
-        default_factory=lambda: {"ehc_needs_assessment": 6000.0, "persistent_absence_case": 0.0}
-    )
-    pdf: bool = False
-
-    def __post_init__(self) -> None:
-        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
-            raise ParameterError(
-                "report parameter 'assurer' must not be the analyst (AQuA); "
-                f"both are {self.analyst!r}"
-            )
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"report parameter 'alpha' must be in (0, 1); got {self.alpha}")
-        if self.disclosure_threshold < 1:
-            raise ParameterError(
-                "report parameter 'disclosure_threshold' must be at least 1; got "
-                f"{self.disclosure_threshold}"
-            )
-        if self.bootstrap_reps < 1:
-            raise ParameterError(
-                f"report parameter 'bootstrap_reps' must be positive; got {self.bootstrap_reps}"
-            )
-        if self.estimator != "callaway_santanna":
-            raise ParameterError(
-                "report parameter 'estimator': only 'callaway_santanna' is implemented as the "
-                "headline estimator (imputation and two-way fixed effects are shown under "
-                f"robustness); got {self.estimator!r}"
-            )
-        for name in ("power_sims", "randomization_draws", "equality_min_pupils"):
-            if getattr(self, name) < 0:
-                raise ParameterError(
-                    f"report parameter {name!r} must not be negative; got {getattr(self, name)}"
-                )
-        for name in ("first_year", "last_year"):
-            value = getattr(self, name)
-            if value is not None:
-                from eah_eval.data.periods import academic_year_start
-
-                try:
-                    academic_year_start(value)
-                except OptionError as exc:
-                    raise ParameterError(f"report parameter {name!r}: {exc}") from None
-        bad = [s for s in self.subgroups if s not in ("fsm", "sen_need", "ethnicity", "sex")]
-        if bad:
-            raise ParameterError(
-                "report parameter 'subgroups' allows 'fsm', 'sen_need', 'ethnicity', 'sex'; "
-                f"got {bad}"
-            )
 
 
 def _type_name(tp: Any) -> str:

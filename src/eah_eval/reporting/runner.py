@@ -35,17 +35,13 @@ from eah_eval.errors import EahEvalError, NotebookExecutionError, OptionError
 from eah_eval.reporting.html import page
 from eah_eval.reporting.params import (
     ParameterError,
-    ReportParams,
     load_params_file,
     params_to_dict,
     parse_params,
 )
 
 KERNEL_NAME = "eah-eval-python"
-IMPACT_NOTEBOOK = "impact_report.ipynb"
-
-
-def notebook_path(name: str = IMPACT_NOTEBOOK) -> Path:
+def notebook_path(name: str) -> Path:
     """Locate a report notebook in the source tree or in the installed package.
 
     Parameters
@@ -313,19 +309,6 @@ def run_notebook(
     )
 
 
-def run_report(params: ReportParams, out_dir: str | Path, *, timeout: int = 600) -> ReportOutputs:
-    """Run the governance impact report (``analyses/impact_report.ipynb``)."""
-    return run_notebook(
-        notebook_path(IMPACT_NOTEBOOK),
-        params,
-        out_dir,
-        stem="impact_report",
-        title=params.title,
-        pdf=params.pdf,
-        timeout=timeout,
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Batch runs
 
@@ -424,8 +407,9 @@ def run_batch(
     config: str | Path,
     out_dir: str | Path,
     *,
+    schema: type[Any],
+    notebook: str | Path,
     base: Mapping[str, Any] | None = None,
-    notebook: str | Path | None = None,
     progress: Callable[[str], None] | None = print,
     timeout: int = 600,
 ) -> BatchResult:
@@ -439,8 +423,10 @@ def run_batch(
         Each report goes to ``out_dir/<name>/``; the index to ``out_dir/index.html``.
     base : mapping, optional
         Parameters applied before the config's defaults (e.g. ``data`` from the command line).
-    notebook : path, optional
-        Notebook to run (default: the impact report).
+    schema : dataclass type
+        The report's parameter schema (each member's parameters are validated against it).
+    notebook : path
+        Notebook to run.
     progress : callable, optional
         Receives one line per step (``None`` for silence).
     timeout : int
@@ -454,14 +440,14 @@ def run_batch(
     defaults, members = read_batch_config(config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    nb_path = Path(notebook) if notebook is not None else notebook_path(IMPACT_NOTEBOOK)
+    nb_path = Path(notebook)
     outcomes: list[BatchOutcome] = []
     for k, member in enumerate(members, start=1):
         start = time.perf_counter()
         if progress:
             progress(f"[{k}/{len(members)}] {member.name} ...")
         try:
-            params = parse_params(ReportParams, {**(base or {}), **defaults, **member.overrides})
+            params = parse_params(schema, {**(base or {}), **defaults, **member.overrides})
             res = run_notebook(
                 nb_path,
                 params,

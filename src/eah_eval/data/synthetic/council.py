@@ -27,10 +27,14 @@ from eah_eval.data.synthetic.programme import make_programme
 from eah_eval.data.synthetic.tables import build_tables
 from eah_eval.data.synthetic.truth import (
     EVENT_RULE,
+    POPULATION_RULE,
     SIMPLE_RULE,
+    ServedSchools,
     all_truth,
     measure_truth,
     rollout_truth,
+    scope_record,
+    served_lineages,
 )
 from eah_eval.errors import OptionError, OptionTypeError
 
@@ -139,6 +143,7 @@ def make_council(
     la_code: str = "839",
     cluster_sd: float = 0.05,
     small: bool = False,
+    scope: ServedSchools | None = None,
 ) -> SyntheticCouncil:
     r"""Generate a synthetic council whose true Experts at Hand effects are known.
 
@@ -178,6 +183,15 @@ def make_council(
     small : bool
         Tiny council for tests (4 clusters, 12 schools, primary roll 30) unless the sizes are
         given explicitly.
+    scope : ProgrammeScope, optional
+        Which schools the programme serves, for the truth (an
+        :class:`eah_eval.measures.programme.ProgrammeScope`, the object the estimation panels
+        take): ``simple``, ``by_wave``, ``by_event_time`` and ``by_wave_event_time`` average
+        over its schools, read from each school's latest URN, so truth describes the
+        population the estimates use. Default: the schools the generator treats, mainstream
+        primary and secondary schools, which are the schools ``ProgrammeScope()`` serves. The
+        tables do not depend on it (special schools are never treated). Recorded in
+        ``truth.json`` under ``conventions.scope`` with the schools served and not served.
 
     Returns
     -------
@@ -187,7 +201,8 @@ def make_council(
     Raises
     ------
     OptionError, OptionTypeError
-        For a parameter outside its allowed values (the message names it).
+        For a parameter outside its allowed values (the message names it), or a ``scope``
+        without ``serves`` and ``to_dict`` methods.
 
     Notes
     -----
@@ -203,10 +218,11 @@ def make_council(
 
     ``truth.json`` reports, per measure, the expected shift averaged over cells: per wave and
     event time, per event time, per wave, and overall (the ``simple`` figure: all post-go-live
-    school-period cells of mainstream schools weighted equally; other populations, windows and
-    weightings are listed under ``overall``). Termly measures use term cells; SEN support, KS2
-    and EHC requests use academic-year cells, and EHC requests also carry a calendar-year
-    version (SEN2's grain) under ``alternative_grains``.
+    school-period cells of the schools served weighted equally; other populations (served,
+    mainstream, all schools), windows and weightings are listed under ``overall``). Termly
+    measures use term cells; SEN support, KS2 and EHC requests use academic-year cells, and
+    EHC requests also carry a calendar-year version (SEN2's grain) under
+    ``alternative_grains``.
 
     Examples
     --------
@@ -221,6 +237,12 @@ def make_council(
         raise OptionTypeError(f"seed must be an integer; got {type(seed).__name__} {seed!r}")
     if not isinstance(small, bool):
         raise OptionTypeError(f"small must be True or False; got {small!r}")
+    if scope is not None and not (callable(getattr(scope, "serves", None))
+                                  and callable(getattr(scope, "to_dict", None))):
+        raise OptionTypeError(
+            "scope must be a ProgrammeScope (eah_eval.measures.programme) or None; got "
+            f"{type(scope).__name__} {scope!r}"
+        )
     n_clusters = _check_int("n_clusters", SMALL["n_clusters"] if small and n_clusters is None
                             else 10 if n_clusters is None else n_clusters, 1)
     n_schools = _check_int("n_schools", SMALL["n_schools"] if small and n_schools is None
@@ -281,6 +303,9 @@ def make_council(
         "cluster_sd": float(cluster_sd), "small": small,
         "effects": {k: v.to_dict() for k, v in sorted(effect_specs.items())},
     }
+    if scope is not None:
+        parameters["scope"] = scope.to_dict()
+    served = served_lineages(layout, scope)
     s = layout.schools
     conversions = [
         {"old_urn": str(r["urn"]), "new_urn": str(r["urn_new"]),
@@ -308,16 +333,19 @@ def make_council(
                            "on through later SEN status (fewer plans after fewer requests) "
                            "are not counted",
             "simple": SIMPLE_RULE,
+            "populations": POPULATION_RULE,
+            "scope": scope_record(layout, scope),
         },
         "rollout": rollout_truth(cal, layout),
         "conversions": conversions,
-        "measures": all_truth(cells, effect_specs, cal, layout),
+        "measures": all_truth(cells, effect_specs, cal, layout, served=served),
     }
     # SEN2 counts requests by calendar year: the same truth on that grain
     truth["measures"]["ehc_requests_per_1000"]["alternative_grains"] = {
         "calendar_year": measure_truth(
             "ehc_requests_per_1000", ehc_calendar,
             effect_specs.get("ehc_requests_per_1000"), cal, layout, grain="calendar_year",
+            served=served,
         ) | {"definition": (
             "school-calendar-year rate: requests received in the calendar year / pupils on "
             "roll at the January census of that year x 1000 (years with a January census in "

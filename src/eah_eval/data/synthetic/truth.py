@@ -4,12 +4,16 @@ For every measure the generator keeps one row per school-period *cell* (school l
 or x academic year for annual measures) with the cell's size and the *expected* shift of its
 measure caused by the programme (expectation over the outcome draws, given the pupils on roll
 and their latent propensities). This module averages those shifts the way the estimators'
-targets average group-time effects.
+targets average group-time effects, over the schools the programme *serves*: the programme
+scope given to :func:`~eah_eval.data.synthetic.make_council` (an
+:class:`eah_eval.measures.programme.ProgrammeScope`, the object the estimation panels use), by
+default the schools the generator treats, mainstream primary and secondary schools, which are
+the schools ``ProgrammeScope()`` serves.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,17 +21,92 @@ import pandas as pd
 from eah_eval.data.periods import academic_year_label, term_label
 from eah_eval.data.synthetic.effects import MEASURES, EffectSpec
 from eah_eval.data.synthetic.layout import Calendar, Layout, to_date
+from eah_eval.errors import OptionError
 
 #: measures whose cell effect equals the nominal size x build-up x wave multiplier when absolute
 _NOMINAL = ("absence_overall_pct", "sen_support_pct", "ks2_rwm_expected_pct")
 
 SIMPLE_RULE = (
-    "simple = mean of the cell effects over all school-period cells of mainstream schools "
-    "(school lineages: a school followed across URN changes) at or after their cluster's "
-    "go-live, inside the window, each cell weighted equally; this is what a group-time "
-    "estimator's 'simple' aggregation targets when every treated school counts once per "
-    "post-go-live period (cohort weights proportional to the number of schools)"
+    "simple = mean of the cell effects over all school-period cells of the schools the "
+    "programme serves (conventions.scope; by default mainstream primary and secondary "
+    "schools; school lineages: a school followed across URN changes, its setting read from "
+    "its latest URN) at or after their cluster's go-live, inside the window, each cell "
+    "weighted equally; this is what a group-time estimator's 'simple' aggregation targets "
+    "when every treated school counts once per post-go-live period (cohort weights "
+    "proportional to the number of schools)"
 )
+POPULATION_RULE = (
+    "overall populations: 'served' = the schools of conventions.scope (the population of "
+    "'simple', by_wave and by_event_time); 'mainstream' = the schools the generator treats "
+    "(every school but special schools); 'all_schools' = every school, special schools "
+    "contributing zero effects"
+)
+#: What the default (``scope=None``) serves: the schools the generator treats.
+GENERATOR_SCOPE_TEXT = (
+    "the schools the generator treats: mainstream primary and secondary schools (special "
+    "schools are never treated), the schools eah_eval.measures.programme.ProgrammeScope() "
+    "serves"
+)
+
+
+class ServedSchools(Protocol):
+    """What truth needs of a programme scope (an ``eah_eval.measures`` ``ProgrammeScope``)."""
+
+    def serves(self, schools: pd.DataFrame) -> pd.Series:
+        """Mark the served schools of a schools table (``phase``, ``establishment_type``)."""
+        ...  # pragma: no cover
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form, recorded in ``truth.json``."""
+        ...  # pragma: no cover
+
+
+def lineage_schools(layout: Layout) -> pd.DataFrame:
+    """One schools-table row per school lineage: the latest URN's phase and type.
+
+    Measures follow a school across URN changes to its latest (canonical) URN and read its
+    setting from that row, so truth does the same.
+    """
+    s = layout.schools
+    converted = s["conv_tp"].to_numpy() >= 0
+    special = s["phase"].to_numpy() == "special"
+    etype = np.where(converted, np.where(special, "academy_special", "academy"),
+                     s["etype"].to_numpy())
+    urn = np.where(converted, s["urn_new"].to_numpy(), s["urn"].to_numpy())
+    return pd.DataFrame({"urn": urn.astype(object), "phase": s["phase"].to_numpy(),
+                         "establishment_type": etype.astype(object)})
+
+
+def served_lineages(layout: Layout, scope: ServedSchools | None) -> np.ndarray:
+    """Boolean per school lineage: served by ``scope`` (None: the schools the generator treats)."""
+    if scope is None:
+        return np.asarray(layout.schools["phase"].to_numpy() != "special", dtype=bool)
+    frame = lineage_schools(layout)
+    served = np.asarray(scope.serves(frame), dtype=bool)
+    if served.shape != (len(frame),):
+        raise OptionError(
+            f"scope.serves() must return one flag per school ({len(frame)}); got shape "
+            f"{served.shape}"
+        )
+    return served
+
+
+def scope_record(layout: Layout, scope: ServedSchools | None) -> dict[str, Any]:
+    """Return the scope as recorded in ``truth.json`` (``conventions.scope``), with its schools."""
+    served = served_lineages(layout, scope)
+    frame = lineage_schools(layout)
+    if scope is None:
+        phases = sorted(set(frame.loc[served, "phase"]), key=["primary", "secondary"].index)
+        head: dict[str, Any] = {"phases": phases, "description": GENERATOR_SCOPE_TEXT,
+                                "given": False}
+    else:
+        head = {**scope.to_dict(), "given": True}
+    return head | {
+        "schools_served": int(served.sum()),
+        "schools_not_served": int((~served).sum()),
+        "urns_not_served": sorted(frame.loc[~served, "urn"].astype(str)),
+    }
+
 EVENT_RULE = (
     "termly measures: event_time = term index of the cell - term index of the cluster's first "
     "treated term (the term starting on the go-live date, which is a term start); annual "
@@ -62,11 +141,14 @@ def measure_truth(
     layout: Layout,
     *,
     grain: str | None = None,
+    served: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Truth block of one measure (see the module docstring and ``truth.json``).
 
     ``cells`` has columns ``lin``, ``tp`` (a term position inside the cell's period), ``n`` and
     ``shift``; for ``grain="calendar_year"`` ``tp`` is replaced by ``year`` (calendar year).
+    ``served`` flags the school lineages the programme serves (:func:`served_lineages`;
+    default the schools the generator treats).
     """
     info = MEASURES[measure]
     grain = grain or info.grain
@@ -97,10 +179,12 @@ def measure_truth(
         g_all = g_tp
         t_cell = tp
     e = t_cell - g_all[c]
-    main = s["phase"].to_numpy()[lin] != "special"
+    treated = s["phase"].to_numpy() != "special"
+    main = treated[lin]
+    srv = (treated if served is None else np.asarray(served, dtype=bool))[lin]
     g_last = int(g_all.max())
     post = e >= 0
-    pm = post & main
+    pm = post & srv
 
     rows = []
     pairs = sorted({(int(a), int(b)) for a, b in zip(wave[pm], e[pm], strict=True)})
@@ -132,7 +216,7 @@ def measure_truth(
     by_w = [{"wave": int(v), **_summ(n[pm & (wave == v)], sh[pm & (wave == v)])}
             for v in np.unique(wave[pm])]
     overall = []
-    for population, base in (("mainstream", pm), ("all_schools", post)):
+    for population, base in (("served", pm), ("mainstream", post & main), ("all_schools", post)):
         for window, sel in (("all_post", base), ("before_last_wave", base & (t_cell < g_last))):
             res = _summ(n[sel], sh[sel])
             for weighting, key in (("equal", "effect"), ("pupils", "effect_pupil_weighted")):
@@ -140,7 +224,7 @@ def measure_truth(
                     "population": population, "window": window, "weighting": weighting,
                     "effect": res[key], "n_cells": res["n_cells"],
                 })
-    pre = (e < 0) & main
+    pre = (e < 0) & srv
     return {
         "title": info.title,
         "unit": info.unit,
@@ -150,6 +234,7 @@ def measure_truth(
         "parameter": spec.to_dict() if spec is not None else None,
         "simple": _summ(n[pm], sh[pm])["effect"],
         "simple_rule": SIMPLE_RULE,
+        "population_rule": POPULATION_RULE,
         "max_abs_effect_before_go_live": _r(np.abs(sh[pre]).max()) if pre.any() else 0.0,
         "overall": overall,
         "by_wave": by_w,
@@ -183,13 +268,16 @@ def all_truth(
     effects: dict[str, EffectSpec],
     cal: Calendar,
     layout: Layout,
+    *,
+    served: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Truth blocks of every measure, in :data:`MEASURES` order."""
+    """Truth blocks of every measure, in :data:`MEASURES` order, over the ``served`` schools."""
     out: dict[str, Any] = {}
     for measure in MEASURES:
         frame = cells.get(measure)
         if frame is None:
             frame = pd.DataFrame({"lin": np.zeros(0, np.int64), "tp": np.zeros(0, np.int64),
                                   "n": np.zeros(0), "shift": np.zeros(0)})
-        out[measure] = measure_truth(measure, frame, effects.get(measure), cal, layout)
+        out[measure] = measure_truth(measure, frame, effects.get(measure), cal, layout,
+                                     served=served)
     return out

@@ -1,26 +1,22 @@
-"""Report sections that describe the design, the data and the method (from the data).
+"""Sections that frame the impact report.
 
-Everything here is generated from the loaded tables, the parameters and the results; fixed
-text is limited to explaining methods and the theory of change.
+Cover, summary, rollout design, data quality, methods and the QA record. Each renders from
+the frozen evaluation and computes nothing.
 """
 
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from eah_eval.reporting.html import bullet_list, paragraph, section
-from eah_eval.reporting.params import ReportParams
+from eah_eval.reporting.impact.model import Evaluation
+from eah_eval.reporting.impact.params import ReportParams
+from eah_eval.reporting.impact.robustness import PRETREND_RI_ASSUMPTION
 from eah_eval.reporting.qa import QARecord
-from eah_eval.reporting.robustness import PRETREND_RI_ASSUMPTION
 from eah_eval.reporting.tables import html_table
-
-if TYPE_CHECKING:  # pragma: no cover
-    from eah_eval.reporting.estimates import Estimates
-    from eah_eval.reporting.impact import _Context
 
 
 def cover(params: ReportParams, qa: QARecord) -> str:
@@ -32,7 +28,7 @@ def cover(params: ReportParams, qa: QARecord) -> str:
         "(see the QA record at the end)."
     )
     return (
-        f"<header><h1>{escape(params.title)}</h1>"
+        f'<header id="cover"><h1>{escape(params.title)}</h1>'
         f"<p>{escape(params.council)}. Prepared for: "
         f"{'the board' if params.audience == 'board' else 'technical readers'}. "
         f"Generated {escape(qa.started[:10])}.</p>"
@@ -40,65 +36,86 @@ def cover(params: ReportParams, qa: QARecord) -> str:
     )
 
 
-def summary(ctx: _Context, est: Estimates) -> str:
+def summary(ev: Evaluation) -> str:
     """One-page plain-English summary: what was done, what changed, how sure, what it means."""
-    p = ctx.params
-    n_clusters = len(ctx.design)
-    waves = sorted(ctx.design["rollout_wave"].unique())
-    first = pd.Timestamp(ctx.design["go_live_date"].min()).strftime("%B %Y")
-    last = pd.Timestamp(ctx.design["go_live_date"].max()).strftime("%B %Y")
+    design = ev.design
+    n_clusters = len(design)
+    waves = sorted(design["rollout_wave"].unique())
+    first = pd.Timestamp(design["go_live_date"].min()).strftime("%B %Y")
+    last = pd.Timestamp(design["go_live_date"].max()).strftime("%B %Y")
     did = (
         f"We compared {n_clusters} clusters that started Experts at Hand in {len(waves)} "
         f"wave{'s' if len(waves) != 1 else ''} between {first} and {last}. For each measure "
         "we compared the change in clusters after they started with the change, over the "
         "same periods, in clusters that had not started yet (a staggered difference-in-"
-        "differences design)."
+        f"differences design). Schools covered: {ev.scope.get('description', '')}"
     )
-    items = [f.headline for f in est.findings] or [
+    items = [m.finding.headline for m in ev.measures.values()] or [
         "Estimates of change are not available in this report; only the trends over time "
         "are shown, which cannot by themselves show what the programme changed."
     ]
-    sure = est.certainty_text
-    means = _meaning(est.results.get("measures", {}), ctx.params.alpha)
     body = (
         '<div class="summary-box">'
         + section("What was done", paragraph(did), level=3)
         + section("What changed", bullet_list(items), level=3)
-        + section("How sure we are", paragraph(sure), level=3)
-        + section("What it means for the board", bullet_list(means), level=3)
+        + section("How sure we are", paragraph(certainty(ev)), level=3)
+        + section("What it means for the board", bullet_list(meaning(ev)), level=3)
         + "</div>"
         + paragraph(
-            f"Small numbers are protected: {ctx.policy.describe()} Symbols: c = suppressed, "
-            "x = not available, z = not applicable, low = rounds to zero."
+            f"Small numbers are protected: {ev.disclosure.get('description', '')} Symbols: "
+            "c = suppressed, x = not available, z = not applicable, low = rounds to zero."
         )
     )
-    del p
     return section("Summary", body, anchor="summary")
 
 
-def _meaning(measures: dict[str, Any], alpha: float) -> list[str]:
-    """Say what the results mean, worded by rule from the estimates and their checks."""
-    from eah_eval.measures import get_measure
+def certainty(ev: Evaluation) -> str:
+    """How sure we are, from the ratings and the one inference method."""
+    done = list(ev.measures.values())
+    if not done:
+        return "We cannot say how sure we are: no estimates could be computed."
+    levels = sorted({e.rating.maryland_level for e in done})
+    text = (
+        f"The strength of evidence ranges from level {levels[0]} to {levels[-1]} on the "
+        "Maryland Scientific Methods Scale (1 = weakest, 5 = a randomised trial); each "
+        "result's rating and the reasons are under the headline table. Every interval in this "
+        f"report comes from one method: {ev.inference.get('text', '')}. The robustness "
+        "section compares other estimators and tests how far the conclusions depend on the "
+        "comparison clusters having followed the same trends."
+    )
+    for e in done:
+        ri = e.checks.get("randomization")
+        if ri is not None and ri.ok and ri.value is not None:
+            text += (
+                f" Re-running the analysis for {e.title} with every cluster's start date "
+                f"shuffled gives p = {ri.value:.3f} (valid if the order in which "
+                "clusters started was as good as random)."
+            )
+    return text
 
+
+def meaning(ev: Evaluation) -> list[str]:
+    """Say what the results mean, worded by rule from the estimates and their checks."""
+    alpha = ev.params.alpha
     better, worse, unjudged, unclear, fragile, pretrend = [], [], [], [], [], []
-    for mid, e in measures.items():
-        title = e["title"]
-        clear = e["ci_lower"] > 0 or e["ci_upper"] < 0
-        direction = get_measure(mid).direction
+    for e in ev.measures.values():
+        title = e.title
+        clear = e.headline.clear
+        direction = e.direction
         if clear:
-            up = e["ci_lower"] > 0
+            up = e.headline.ci_low > 0
             if direction == "none":
                 unjudged.append(title)
             elif (direction == "higher_better") == up:
                 better.append(title)
             else:
                 worse.append(title)
-            bd = e.get("checks", {}).get("breakdown", {}).get("value")
+            bd = e.checks["breakdown"].value
             if bd is not None and bd < 1:
                 fragile.append(title)
         else:
             unclear.append(title)
-        p = e.get("pretrend_p")
+        p = e.checks["pretrend"].value
         if p is not None and p < alpha:
             pretrend.append(title)
     out = []
@@ -126,10 +143,10 @@ def _meaning(measures: dict[str, Any], alpha: float) -> list[str]:
     return out
 
 
-def design_records(ctx: _Context) -> list[dict[str, Any]]:
-    """Cluster, wave, go-live date and number of schools (schools are not people)."""
+def design_records(design: pd.DataFrame) -> list[dict[str, Any]]:
+    """Cluster, wave, go-live date and number of schools served (schools are not people)."""
     out = []
-    for r in ctx.design.to_dict(orient="records"):
+    for r in design.to_dict(orient="records"):
         row: dict[Any, Any] = dict(r)
         out.append(
             {
@@ -143,9 +160,9 @@ def design_records(ctx: _Context) -> list[dict[str, Any]]:
     return out
 
 
-def design_section(ctx: _Context) -> str:
-    """Rollout table: cluster, wave, go-live and number of schools."""
-    recs = design_records(ctx)
+def design_section(ev: Evaluation) -> str:
+    """Rollout table: cluster, wave, go-live and number of schools served."""
+    recs = design_records(ev.design)
     disp = pd.DataFrame(
         {
             "Wave": [str(r["wave"]) for r in recs],
@@ -156,102 +173,26 @@ def design_section(ctx: _Context) -> str:
     )
     text = paragraph(
         "Experts at Hand started cluster by cluster. Until a cluster starts, its schools "
-        "serve as part of the comparison for clusters that have started."
+        "serve as part of the comparison for clusters that have started. "
+        f"First period counted as started: {ev.rollout_rule}."
     )
     return section(
         "How the programme was rolled out",
         text
         + html_table(
             disp,
-            caption="Clusters in this report, their rollout wave, go-live date and schools",
+            caption="Clusters in this report, their rollout wave, go-live date and the schools "
+            "the programme serves in each",
             numeric_columns=["Wave", "Schools"],
+            notes=[f"Schools: {ev.scope.get('description', '')}"],
         ),
         anchor="design",
     )
 
 
-def data_quality_records(ctx: _Context) -> dict[str, Any]:
-    """Row accounting, URN changes followed and periods missing, for results.json."""
-    cached: dict[str, Any] | None = getattr(ctx, "_data_quality", None)
-    if cached is not None:
-        return cached
-    acc = getattr(ctx.council, "accounting", None)
-    rows = []
-    if isinstance(acc, pd.DataFrame) and len(acc):
-        acc = _protect_accounting(acc, ctx)
-        for r in acc.to_dict(orient="records"):
-            row = {k: (None if pd.isna(v) else v) for k, v in r.items()}
-            row["describes_people"] = str(row.get("table")) in PEOPLE_TABLES
-            rows.append(row)
-    changes = 0
-    rule = ""
-    try:
-        from eah_eval.data.lineage import resolve_lineage
-
-        links = ctx.tables.get("school_links")
-        if links is not None:
-            lin = resolve_lineage(ctx.tables["schools"], links)
-            changes = len(lin.changes)
-            rule = lin.rule
-    except ImportError:  # pragma: no cover - the lineage module ships with the data layer
-        rule = "URN lineage not available"
-    missing: list[str] = []
-    for mid, data in ctx.measures.items():
-        if data:
-            periods = sorted({r["period"] for r in data.get("by_cluster", [])})
-            clusters = {r["cluster"] for r in data.get("by_cluster", [])}
-            have = {(r["cluster"], r["period"]) for r in data.get("by_cluster", [])}
-            n_missing = sum((c, p) not in have for c in clusters for p in periods)
-            if n_missing:
-                missing.append(f"{mid}: {n_missing} cluster-period(s) with no data")
-    out = {"accounting": rows, "urn_changes_followed": changes, "lineage_rule": rule,
-           "periods_missing": missing}
-    ctx._data_quality = out
-    return out
-
-
-#: Input tables whose records describe people (pupils, their requests, staff): their record
-#: counts get disclosure control. Records of schools, clusters, links, money and activity do
-#: not describe people and are shown as they are.
-PEOPLE_TABLES: frozenset[str] = frozenset({
-    "pupil_census", "attendance", "suspensions", "ehc_requests", "eah_requests", "workforce",
-    "attainment",
-})
-
-
-def _protect_accounting(acc: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
-    """Suppress small record counts: rows read = kept + excluded, so both parts are protected.
-
-    Records of the tables in :data:`PEOPLE_TABLES` describe people, so a small count is treated
-    like any other small count (primary suppression) and the row relation read = kept +
-    excluded gets secondary suppression.
-    """
-    from eah_eval.reporting.suppression import suppress_table
-
-    need = {"rows_read", "rows_kept", "rows_excluded"}
-    if not need <= set(acc.columns):
-        return acc
-    out = acc.copy()
-    people = out["table"].isin(PEOPLE_TABLES).to_numpy() if "table" in out else np.ones(
-        len(out), dtype=bool)
-    if people.any():
-        counts = out.loc[people, ["rows_kept", "rows_excluded"]].astype(float)
-        st = suppress_table(counts, policy=ctx.policy, name="row accounting", margins=True)
-        ctx.records.append(st.record)
-        inner = st.values.iloc[: len(counts)]
-        out["rows_kept"] = out["rows_kept"].astype(float)
-        out["rows_excluded"] = out["rows_excluded"].astype(float)
-        out["rows_read"] = out["rows_read"].astype(float)
-        out.loc[people, "rows_kept"] = inner["rows_kept"].to_numpy()
-        out.loc[people, "rows_excluded"] = inner["rows_excluded"].to_numpy()
-        out.loc[people, "rows_read"] = inner["Total"].to_numpy()
-    keep = [c for c in ("table", "rows_read", "rows_kept", "rows_excluded", "reason") if c in out]
-    return out[keep]
-
-
-def data_quality(ctx: _Context) -> str:
-    """Rows read, used and excluded with reasons; URN changes; periods missing."""
-    rec = data_quality_records(ctx)
+def data_quality(ev: Evaluation) -> str:
+    """Rows read, used and excluded with reasons; URN changes; gaps; partial periods."""
+    rec = ev.data_quality
     parts = []
     if rec["accounting"]:
         full = pd.DataFrame(rec["accounting"])
@@ -301,12 +242,23 @@ def data_quality(ctx: _Context) -> str:
         parts.append(paragraph("Periods with no data:") + bullet_list(rec["periods_missing"]))
     else:
         parts.append(paragraph("No cluster is missing a period for the measures shown."))
+    ns = rec.get("schools_not_served", {})
+    if ns.get("by_phase"):
+        parts.append(paragraph(
+            "Schools left out because the programme does not serve them ("
+            + escape(str(ns.get("scope", ""))) + "): "
+            + ", ".join(f"{k} {v}" for k, v in ns["by_phase"].items()) + "."))
+    if rec.get("partial_periods"):
+        parts.append(paragraph(
+            "Partial periods (data for only part of the period): flagged in every table and "
+            "chart and left out of before/after descriptions:")
+            + bullet_list([f"{k}: {', '.join(v)}" for k, v in rec["partial_periods"].items()]))
     return section("Data quality", "\n".join(parts), anchor="data-quality")
 
 
-def methods(ctx: _Context) -> str:
+def methods(ev: Evaluation) -> str:
     """Methods appendix and theory of change."""
-    p = ctx.params
+    p = ev.params
     toc = bullet_list(
         [
             "Inputs: specialist practitioners (educational psychologists, speech and language "
@@ -329,9 +281,16 @@ def methods(ctx: _Context) -> str:
             "weighted by each school's count (pupils, enrolments or sessions); overall change = "
             "the 'simple' average of the group-time estimates after go-live; event study with "
             "a universal base period (the period before go-live).",
-            f"Intervals: {p.inference.replace('_', ' ')} with {p.bootstrap_reps} replications, "
-            f"seed {p.seed}, {round(100 * (1 - p.alpha))}% level, clustered by cluster "
-            "(the few-cluster default).",
+            f"Intervals: every interval in this report (headline, event study, waves, pupil "
+            f"groups) comes from one method: {ev.inference.get('text', '')}; "
+            f"{round(100 * (1 - p.alpha))}% level, clustered by cluster. Where the method "
+            "cannot apply to an estimate, the table says which method was used instead and "
+            "why. Cluster estimates are points without intervals (one cluster is too few).",
+            f"Pupil-group families: p-values adjusted with the {p.family_adjustment} method "
+            "within each measure and characteristic, and a group's change is called clear "
+            "only when its adjusted p-value is below the test level.",
+            f"Programme scope: {ev.scope.get('description', '')} First period counted as "
+            f"started: {ev.rollout_rule}.",
             "Pre-trend test: joint Wald test of the event-study coefficients from five to two "
             "periods before go-live. Its p-value, which drives the evidence rating, comes from "
             f"re-assigning clusters to the observed wave sizes (up to {p.randomization_draws} "
@@ -345,11 +304,11 @@ def methods(ctx: _Context) -> str:
             "could show before the interval for the average change over the first periods "
             "after go-live includes zero (conditional least-favourable hybrid interval, 200 "
             f"simulated draws, seed {p.seed}).",
-            f"Smallest detectable change: {p.power_sims} simulated rollouts on the council's "
-            "own panel (estimated change removed, clusters re-assigned at random to the "
-            "observed waves, an effect added, the headline estimator re-run, tested with the "
-            "cluster-robust t on clusters - 1 degrees of freedom); the change detected with 80% "
-            f"power at the {100 * p.alpha:g}% level; seed {p.seed}.",
+            f"Smallest detectable change: (z(1 - alpha/2) + z(power)) times the standard error "
+            "implied by the headline interval (its half-width divided by z(1 - alpha/2)), "
+            f"about 2.8 standard errors at {round(100 * p.power)}% power and the "
+            f"{100 * p.alpha:g}% level, so it describes the headline estimate with the "
+            "headline test (Bloom 1995).",
             f"Randomisation inference ({', '.join(p.randomization_measures) or 'none'}): the "
             f"headline estimator re-run over {p.randomization_draws} re-orderings of which "
             "clusters went live in which wave (all of them when there are no more); valid if "
@@ -368,9 +327,12 @@ def methods(ctx: _Context) -> str:
             "padlock scale; downgrades for failed pre-trend tests, thin comparison groups, and "
             "conclusions that change under small departures from parallel trends.",
             "Months' progress is reported for attainment only, from the EEF conversion table.",
-            f"Disclosure control: {ctx.policy.describe()} Secondary suppression is checked "
-            "so that no hidden value can be worked out exactly from published totals; it does "
-            "not minimise the cells hidden.",
+            f"Disclosure control: {ev.disclosure.get('description', '')} Secondary "
+            "suppression is checked so that no hidden value can be worked out exactly from "
+            "published totals, within a table and across tables (a wave's estimate is hidden "
+            "when it would reveal a hidden cluster's); rates about fewer pupils than the "
+            "threshold are hidden whatever their denominator counts; it does not minimise the "
+            "cells hidden.",
             "Limitations: clusters that started early may differ from later ones (selection "
             "into early waves); effects may spill over between neighbouring schools; other "
             "programmes ran at the same time; some data arrive with a lag.",

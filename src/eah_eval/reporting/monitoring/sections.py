@@ -1,8 +1,8 @@
 """HTML of the monitoring report's sections: cover, summary, IPR, measures, methods, QA.
 
-Each function takes disclosure-controlled inputs (:mod:`eah_eval.reporting.monitoring_disclosure`)
-and returns the HTML of one section; :func:`eah_eval.reporting.monitoring.build_monitoring_report`
-puts them in reading order.
+Each function takes disclosure-controlled inputs (:mod:`eah_eval.reporting.monitoring.disclosure`)
+and returns the HTML of one section;
+:func:`eah_eval.reporting.monitoring.build.build_monitoring_report` puts them in reading order.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from html import escape
 
 import pandas as pd
 
-from eah_eval.monitor.report import SECTIONS, MonitoringData
 from eah_eval.monitor.summary import matrix_legend
 from eah_eval.reporting.document import Section
 from eah_eval.reporting.html import bullet_list, paragraph, section
-from eah_eval.reporting.monitoring_disclosure import MIN_CHART_POINTS, ControlledData
-from eah_eval.reporting.monitoring_items import item_block
-from eah_eval.reporting.monitoring_params import MonitoringReportParams
-from eah_eval.reporting.monitoring_tables import (
+from eah_eval.reporting.monitoring.data import SECTIONS, MonitoringData
+from eah_eval.reporting.monitoring.disclosure import MIN_CHART_POINTS, ControlledData
+from eah_eval.reporting.monitoring.items import item_block
+from eah_eval.reporting.monitoring.params import MonitoringReportParams
+from eah_eval.reporting.monitoring.tables import (
     assurance_matrix,
     headline,
     ipr_table,
@@ -57,7 +57,7 @@ def cover_section(params: MonitoringReportParams, started: str, assured: bool) -
 
 
 def summary_section(status: pd.DataFrame, data: MonitoringData) -> str:
-    """Summary: headline, variation and assurance matrices, symbol key and go-live terms."""
+    """Summary: headline, variation and assurance matrices, symbol key and first treated terms."""
     legend = matrix_legend().set_index("symbol")[["kind", "code", "meaning"]]
     assurance = assurance_matrix(status)
     body = (
@@ -142,15 +142,19 @@ def _go_live_table(data: MonitoringData) -> str:
     gl = data.go_live
     if data.params.clusters:
         gl = gl.loc[gl["cluster_id"].isin(data.params.clusters)]
-    gl = gl.set_index("cluster_id")[["cluster_name", "rollout_wave", "go_live_term"]]
+    gl = gl.set_index("cluster_id")[
+        ["cluster_name", "rollout_wave", "go_live_date", "first_treated_term"]
+    ]
     gl.index.name = "Cluster"
-    gl.columns = pd.Index(["Name", "Rollout wave", "Go-live term"])
+    gl.columns = pd.Index(["Name", "Rollout wave", "Go-live date", "First treated term"])
     restart = (
-        " (outcome limits restart at go-live)" if data.params.rebase_at_go_live else ""
+        " (outcome limits restart at the first treated term)"
+        if data.params.rebase_at_go_live else ""
     )
     return html_table(
         gl.astype(str),
-        caption=f"Clusters in the tables above: name, rollout wave and go-live term{restart}",
+        caption="Clusters in the tables above: name, rollout wave, go-live date and first "
+        f"treated term{restart}",
         numeric_columns=[],
     )
 
@@ -158,7 +162,7 @@ def _go_live_table(data: MonitoringData) -> str:
 def measure_sections(
     data: MonitoringData, controlled: ControlledData, status: pd.DataFrame
 ) -> list[Section]:
-    """One section per monitoring area (:data:`eah_eval.monitor.report.SECTIONS`)."""
+    """One section per monitoring area (:data:`eah_eval.reporting.monitoring.data.SECTIONS`)."""
     out = []
     for key, heading in SECTIONS.items():
         body = "".join(
@@ -170,9 +174,10 @@ def measure_sections(
             body += _delivery_extras(data)
         if key == "outcomes" and data.params.rebase_at_go_live:
             body = paragraph(
-                "Each cluster's outcome limits restart at its go-live term (dashed-dotted "
-                "line, 'limits recalculated'), so that the period with Experts at Hand is "
-                "judged against itself; the clusters table in the summary gives the terms."
+                "Each cluster's outcome limits restart at its first treated term, the first "
+                "term with Experts at Hand (dashed-dotted line, 'limits recalculated'), so "
+                "that the period with Experts at Hand is judged against itself; the clusters "
+                "table in the summary gives the terms."
             ) + body
         out.append(Section(key, heading, section(heading, body, anchor=key)))
     return out
@@ -180,6 +185,12 @@ def measure_sections(
 
 def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
     """Methods and conventions: chart rules, icons, segments and disclosure control."""
+    segments = (
+        "Rules are checked within each segment: from a cluster's first treated term its "
+        "outcome limits restart and runs and trends do not continue across it."
+        if data.params.rebase_at_go_live
+        else "Limits are not recalculated at go-live: each series is one segment."
+    )
     items = bullet_list([
         "Control charts (Making Data Count): " + data.chart_settings + ".",
         "Process measures and spend use XmR charts; proportions with varying denominators use "
@@ -189,8 +200,8 @@ def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
         "latest process limits (consistently met / missed when the target lies outside them "
         "on the good / bad side, hit and miss between). No assurance without a target or a "
         "direction.",
-        "Rules are checked within each segment: after a cluster's go-live the limits restart "
-        "and runs and trends do not continue across it.",
+        f"{segments} Go-live to term (mid-period rule '{data.params.mid_period_rule}', as in "
+        f"the impact evaluation): {data.rollout_rule}.",
         "Disclosure control: " + policy.describe() + " A unit's chart starts after its last "
         f"hidden value (so no point or limit reveals one); a unit left with fewer than "
         f"{MIN_CHART_POINTS} terms is not charted (c in the matrix).",

@@ -1,14 +1,16 @@
-"""The monitoring report's publishing layer (eah_eval.reporting.monitoring) and thin notebook.
+"""The monitoring report package (eah_eval.reporting.monitoring) and its thin notebook.
 
-Parameters (schema shared with the monitoring layer, report checks), disclosure control before
+Parameters (chart conventions from the chart library, report checks), disclosure control before
 any chart, the summary matrix and headline, active titles, the yardstick table, the built
-report on a small synthetic council, and the notebook holding nothing but package calls.
+report on a small synthetic council, the layering (the chart library imports no report), and
+the notebook holding nothing but package calls.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import html as html_text
 import json
 import math
 import re
@@ -18,37 +20,43 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eah_eval.monitor.params import MonitorParams
-from eah_eval.monitor.report import LA_UNIT, MonitoringData, MonitorItem
+from eah_eval.measures.rollout import RULE_TEXT
+from eah_eval.monitor.params import ChartConventions
 from eah_eval.monitor.summary import charts_by_unit
-from eah_eval.reporting.monitoring import (
-    SECTION_IDS,
-    MonitoringReportParams,
-    active_title,
+from eah_eval.reporting.monitoring.build import SECTION_IDS, build_monitoring_report
+from eah_eval.reporting.monitoring.data import (
+    LA_UNIT,
+    MonitoringData,
+    MonitorItem,
+    seasonal_note,
+)
+from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
+from eah_eval.reporting.monitoring.items import active_title
+from eah_eval.reporting.monitoring.params import MonitoringDataParams, MonitoringReportParams
+from eah_eval.reporting.monitoring.tables import (
     assurance_matrix,
-    build_monitoring_report,
-    control_disclosure,
     headline,
     ipr_table,
-    status_of,
     summary_matrix,
     yardstick_table,
 )
 from eah_eval.reporting.params import ParameterError, ParameterTypeError, parse_params
 from eah_eval.reporting.suppression import DisclosurePolicy
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "analyses" / "monitoring_report.ipynb"
 
 
 # ------------------------------------------------------------------ parameters
-def test_report_params_extend_the_monitor_schema_without_retyping_it() -> None:
-    monitor = {f.name for f in dataclasses.fields(MonitorParams)}
+def test_report_params_extend_the_chart_conventions_without_retyping_them() -> None:
+    charts = {f.name for f in dataclasses.fields(ChartConventions)}
+    data = {f.name for f in dataclasses.fields(MonitoringDataParams)}
     report = {f.name for f in dataclasses.fields(MonitoringReportParams)}
-    assert monitor < report
-    # publishing parameters live with the report, not in the monitoring layer
-    assert {"title", "disclosure_rule", "analyst", "assurer"} <= report - monitor
-    assert not {"title", "disclosure_rule", "analyst"} & monitor
+    assert charts < data < report
+    assert charts == {"run_length", "two_of_three", "screen_outliers"}
+    # the chart library knows no data, measure or cluster; publishing lives with the report
+    assert {"data", "clusters", "outcome_measures", "targets", "mid_period_rule"} <= data - charts
+    assert {"title", "disclosure_rule", "analyst", "assurer"} <= report - data
 
 
 def test_every_field_parses_from_yaml_like_values() -> None:
@@ -57,6 +65,7 @@ def test_every_field_parses_from_yaml_like_values() -> None:
         "outcome_measures": ["absence_overall_pct"], "equality_measure": "absence_overall_pct",
         "equality_groups": ["fsm"], "run_length": 6, "two_of_three": "nhsr",
         "screen_outliers": True, "rebase_at_go_live": False,
+        "mid_period_rule": "majority_of_period",
         "targets": {"eah_fte_in_post_pct": 90}, "title": "T", "council": "C",
         "disclosure_rule": "suppress_1_2", "disclosure_threshold": 5, "commissioner": "Co",
         "analyst": "An", "assurer": "As", "approver": "Ap",
@@ -66,6 +75,10 @@ def test_every_field_parses_from_yaml_like_values() -> None:
     assert p.clusters == ("C01",) and p.targets == {"eah_fte_in_post_pct": 90.0}
     assert isinstance(p.targets["eah_fte_in_post_pct"], float)
     assert p.policy == DisclosurePolicy(rule="suppress_1_2", threshold=5)
+    assert p.mid_period_rule == "majority_of_period"
+    assert parse_params(MonitoringReportParams, {"data": "d"}).mid_period_rule == (
+        "next_full_period"
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,6 +94,11 @@ def test_every_field_parses_from_yaml_like_values() -> None:
         ({"data": "d", "titel": "x"}, ParameterError, "did you mean 'title'"),
         ({"title": "x"}, ParameterError, "missing required report parameter.*'data'"),
         ({"data": "d", "run_length": 8}, ParameterError, "'run_length' must be 7 or 6; got 8"),
+        ({"data": "d", "mid_period_rule": "term_containing"}, ParameterError,
+         "'mid_period_rule' must be one of 'next_full_period', 'period_containing', "
+         "'majority_of_period'; got 'term_containing'"),
+        ({"data": "d", "mid_period_rule": 1}, ParameterTypeError,
+         "'mid_period_rule' must be one of"),
     ],
 )
 def test_bad_report_parameters_are_refused_by_name(raw, error, match) -> None:
@@ -88,7 +106,7 @@ def test_bad_report_parameters_are_refused_by_name(raw, error, match) -> None:
         parse_params(MonitoringReportParams, raw)
 
 
-def test_the_monitoring_layer_never_imports_reporting() -> None:
+def test_the_chart_library_imports_no_measure_and_no_report() -> None:
     src = REPO / "src" / "eah_eval" / "monitor"
     offenders = []
     for path in sorted(src.glob("*.py")):
@@ -99,8 +117,15 @@ def test_the_monitoring_layer_never_imports_reporting() -> None:
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             offenders += [f"{path.name}: {n}" for n in names
-                          if n.startswith(("eah_eval.reporting", "eah_eval.cli"))]
+                          if n.startswith(("eah_eval.reporting", "eah_eval.cli",
+                                           "eah_eval.measures"))]
     assert offenders == []
+
+
+def test_the_report_package_init_re_exports_nothing() -> None:
+    init = REPO / "src" / "eah_eval" / "reporting" / "monitoring" / "__init__.py"
+    body = ast.parse(init.read_text(encoding="utf-8")).body
+    assert len(body) == 1 and isinstance(body[0], ast.Expr)  # the docstring only
 
 
 # ------------------------------------------------------------------ disclosure control
@@ -133,14 +158,14 @@ def _item(key: str = "k", section: str = "demand", title: str = "Requests",
 def _data(*items: MonitorItem) -> MonitoringData:
     go_live = pd.DataFrame({
         "cluster_id": ["C01", "C02"], "cluster_name": ["North", "South"],
-        "go_live_date": [None, None], "go_live_term": ["2024/25 autumn", "2025/26 autumn"],
-        "rollout_wave": [1, 2],
+        "go_live_date": [None, None], "first_treated": [6072, 6075],
+        "first_treated_term": ["2024/25 autumn", "2025/26 autumn"], "rollout_wave": [1, 2],
     })
     yard = pd.DataFrame({"unit": ["C01", "C01", "C02", "C02"],
                          "period": ["2024/25", "2025/26", "2024/25", "2025/26"],
                          "value": [40.0, 55.0, 0.0, 61.0]})
     return MonitoringData(
-        params=MonitorParams(data="x"), items=items, go_live=go_live,
+        params=MonitoringDataParams(data="x"), items=items, go_live=go_live,
         activity_mix=pd.DataFrame(columns=["unit", "academic_year", "activity_type", "hours",
                                            "share_pct"]),
         yardstick=yard, chart_settings="settings",
@@ -284,6 +309,10 @@ def test_built_report_sections_and_results(built) -> None:
     assert res["qa"]["data_fingerprint"] in report.html("qa")
     assert res["disclosure"]["policy"]["threshold"] == 10
     assert len(res["status"]) == len(report.status)
+    # the go-live rule is the package's one rollout rule, stated where the rebasing is
+    assert res["rollout_rule"] == RULE_TEXT["next_full_period"]
+    assert RULE_TEXT["next_full_period"] in html_text.unescape(report.html("methods"))
+    assert "First treated term" in report.html("summary")
 
 
 def test_built_report_publishes_nothing_that_disclosure_control_hid(built) -> None:
@@ -320,7 +349,7 @@ def test_notebook_holds_only_parameters_and_package_calls() -> None:
             continue
         for node in ast.parse("".join(cell["source"])).body:
             if isinstance(node, ast.ImportFrom):
-                assert node.module == "eah_eval.reporting.monitoring"
+                assert node.module == "eah_eval.reporting.monitoring.build"
                 continue
             if isinstance(node, ast.Assign):
                 assert isinstance(node.value, ast.Call)
@@ -349,13 +378,11 @@ def test_equality_groups_are_named_in_words_from_the_schema(built) -> None:
 
 
 def test_a_clear_seasonal_pattern_is_pointed_out() -> None:
-    from eah_eval.monitor.report import _seasonal_note
-
     terms = ("autumn", "spring", "summer")
     rows = [{"unit": LA_UNIT, "period": f"20{20 + y}/{21 + y} {t}", "value": v + 0.1 * y}
             for y in range(5) for t, v in zip(terms, (15.0, 21.0, 21.5), strict=True)]
-    note = _seasonal_note(pd.DataFrame(rows))
+    note = seasonal_note(pd.DataFrame(rows))
     assert len(note) == 1 and "autumn 15.2, spring 21.2, summer 21.7" in note[0]
     flat = pd.DataFrame(rows).assign(value=lambda f: 20 + 0.3 * np.sin(np.arange(len(f))))
-    assert _seasonal_note(flat) == ()
-    assert _seasonal_note(pd.DataFrame(rows).assign(unit="C01")) == ()  # all clusters only
+    assert seasonal_note(flat) == ()
+    assert seasonal_note(pd.DataFrame(rows).assign(unit="C01")) == ()  # all clusters only

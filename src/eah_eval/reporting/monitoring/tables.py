@@ -1,8 +1,9 @@
 """Tables of the monitoring report as display strings: status matrices, IPR, headline, yardstick.
 
-Every function here works on disclosure-controlled output (:func:`status_of` of the controlled
-items, or the monitoring data's already-aggregated yardstick) and returns plain frames or
-sentences; the HTML is made in :mod:`eah_eval.reporting.monitoring_sections`.
+Every function here works on disclosure-controlled output
+(:func:`~eah_eval.reporting.monitoring.disclosure.status_of` of the controlled items, or the
+monitoring data's already-aggregated yardstick) and returns plain frames or sentences; the HTML
+is made in :mod:`eah_eval.reporting.monitoring.sections`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from eah_eval.monitor.icons import assurance_icon
-from eah_eval.monitor.report import LA_UNIT, MonitoringData
 from eah_eval.monitor.summary import status_matrix
+from eah_eval.reporting.monitoring.data import LA_UNIT, MonitoringData
 
 __all__ = [
     "assurance_matrix",
@@ -195,14 +196,15 @@ def percent_table(wide: pd.DataFrame) -> pd.DataFrame:
 def yardstick_table(data: MonitoringData) -> pd.DataFrame:
     """Expert days as a share of the 40/160 yardstick by cluster and academic year (strings).
 
-    Academic years before the one in which a cluster went live read ``not live``.
+    Academic years before the one holding a cluster's first treated term (its go-live placed
+    by the rollout rule, :attr:`MonitoringData.rollout_rule`) read ``not live``.
     """
     ys = data.yardstick.pivot(index="unit", columns="period", values="value")
     shown = percent_table(ys)
     live = {
-        str(r.cluster_id): str(r.go_live_term)[:7]
+        str(r.cluster_id): str(r.first_treated_term)[:7]
         for r in data.go_live.itertuples()
-        if r.go_live_term
+        if r.first_treated_term
     }
     for unit in shown.index:
         first = live.get(str(unit))

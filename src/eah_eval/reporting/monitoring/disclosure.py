@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from eah_eval.monitor.report import LA_UNIT, MonitoringData, MonitorItem
 from eah_eval.monitor.summary import status_table
+from eah_eval.reporting.monitoring.data import LA_UNIT, MonitoringData, MonitorItem
 from eah_eval.reporting.suppression import DisclosurePolicy, SuppressionRecord, suppress_rows
 
 __all__ = [
@@ -66,7 +66,7 @@ def control_disclosure(data: MonitoringData, policy: DisclosurePolicy) -> Contro
     Parameters
     ----------
     data : MonitoringData
-        Output of :func:`eah_eval.monitor.report.monitoring_data`.
+        Output of :func:`eah_eval.reporting.monitoring.data.monitoring_data`.
     policy : DisclosurePolicy
         Suppression rules.
 

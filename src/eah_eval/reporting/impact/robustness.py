@@ -1,4 +1,4 @@
-"""Robustness of each headline estimate: other estimators, sensitivity, power, randomisation.
+"""Robustness of each headline estimate: other estimators, sensitivity, randomisation.
 
 Each check returns a :class:`Check`: a value when it could be computed, and always a plain
 statement of what was done or why it could not be done. A check that fails never disappears
@@ -10,17 +10,13 @@ from the report; the reason is shown in the robustness table and kept in ``resul
   period (event time -1), the largest relative departure from parallel trends, as a multiple of
   the largest departure seen before go-live, under which the interval for the average change
   over the first post-go-live periods still excludes zero.
-* **Minimum detectable effect**, by simulated rollouts on the council's own panel
-  (:func:`eah_eval.sensitivity.simulate_power`): the estimated effect is removed, clusters are
-  re-assigned at random to the observed waves, an effect is added, and the headline estimator
-  is re-run; the MDE is the smallest effect found with 80% power.
 * **Randomisation inference** over rollout order
   (:func:`eah_eval.inference.randomization_inference`), with its design-based assumption.
 
 Re-running the estimator under many assignments is the slow part. :class:`RolloutFits` keeps
 one fit per assignment and outcome and reuses it: for a given assignment the group-time
-estimator and its influence function are linear in the outcome, so the fits needed by the
-power simulation (``y - tau D_obs + delta D_a``) follow from fits the randomisation test has
+estimator and its influence function are linear in the outcome, so the fit of
+``y - tau D_obs`` (the pre-trend test with the headline estimate removed) follows from fits
 already made, and a constant effect added to treated cells (``D_a``) is recovered exactly with
 no sampling variation (checked on the first assignment, not assumed).
 """
@@ -37,7 +33,10 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from eah_eval.did import aggregate, att_gt, bacon, imputation, twfe
 from eah_eval.errors import EahEvalError
+from eah_eval.inference import randomization_inference
+from eah_eval.sensitivity import breakdown_value, event_study_inputs, pretrend_test
 
 #: Event times either side of go-live used by the breakdown value.
 BREAKDOWN_WINDOW = 4
@@ -88,8 +87,6 @@ def fit_group_time(panel: pd.DataFrame, comparison_group: Any, *, outcome: str =
     those of the varying base period; the pre-go-live ones are each measured against the
     period before go-live, which is what the pre-trend test and the breakdown value need.
     """
-    from eah_eval.did import att_gt
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return att_gt(panel, outcome, "unit", "period_index", cohort,
@@ -98,7 +95,6 @@ def fit_group_time(panel: pd.DataFrame, comparison_group: Any, *, outcome: str =
 
 
 def _simple(gt: Any) -> Any:
-    from eah_eval.did import aggregate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -128,7 +124,7 @@ class RolloutFits:
     comparison_group : str
         As for the headline fit.
     estimate : float
-        Headline estimate (removed from treated cells for the power simulation).
+        Headline estimate (removed from treated cells for the re-assignment pre-trend test).
     """
 
     def __init__(self, panel: pd.DataFrame, comparison_group: str, estimate: float) -> None:
@@ -210,84 +206,17 @@ class RolloutFits:
                 return self.component(a, tag)[0]
         return self._fit(a, yy)[0]
 
-    def power_pvalue(self, frame: pd.DataFrame) -> float:
-        """p-value for the power simulation: outcome ``y - tau d_obs + delta d_a``.
-
-        The cluster-robust t statistic on ``G - 1`` degrees of freedom, a fast stand-in for
-        the wild cluster bootstrap of the headline intervals.
-        """
-        a = self._per_cluster(frame["first_treated"].to_numpy(dtype=float))
-        d_a = self._treat(a)
-        resid = frame["y"].to_numpy(dtype=float) - (self.y - self.tau * self.d_obs)
-        delta = float(resid[d_a > 0].mean()) if (d_a > 0).any() else 0.0
-        if not np.allclose(resid, delta * d_a, atol=1e-9 * (1 + abs(delta))):
-            est, s = self._fit(a, frame["y"].to_numpy(dtype=float))
-        else:
-            e0, s0 = self.component(a, "y0")
-            e1, s1 = self.component(a, "d_a")
-            est, s = e0 + delta * e1, s0 + delta * s1
-        se = math.sqrt(float(s @ s)) / self.n_units
-        if not se > 0:
-            return 1.0
-        return float(2 * stats.t.sf(abs(est) / se, max(self.n_clusters - 1, 1)))
-
-
-def minimum_detectable_effect(fits: RolloutFits, *, n_sims: int, alpha: float, seed: int,
-                              scale: float) -> Check:
-    """Return the simulated minimum detectable effect (80% power) of the rollout design.
-
-    Parameters
-    ----------
-    fits : RolloutFits
-        The measure's fits (shared with randomisation inference).
-    n_sims : int
-        Simulated rollouts (0 switches the simulation off).
-    alpha : float
-        Test level.
-    seed : int
-        Seed of the simulated assignments.
-    scale : float
-        A scale for the search (the headline standard error): the search runs up to 20 times
-        it, to a tolerance of 1% of it.
-    """
-    if n_sims <= 0:
-        return Check("mde", None, "not computed: the power simulation was switched off "
-                     "(power_sims = 0).", False)
-    try:
-        from eah_eval.sensitivity import simulate_power
-
-        data = fits.panel.assign(y=fits.y - fits.tau * fits.d_obs)
-        waves = list(fits.observed)
-        res = simulate_power(
-            data, fits.power_pvalue, outcome="y", time="period_index", cluster="cluster",
-            waves=waves, cohort="first_treated", never_treated_value=0, n_sims=n_sims,
-            alpha=alpha, target_power=0.8, mde_max=20 * scale, mde_tol=0.01 * scale, rng=seed,
-        )
-    except (EahEvalError, ValueError, np.linalg.LinAlgError) as exc:
-        return Check("mde", None, f"could not be computed: {exc}", False)
-    how = (f"{n_sims} simulated rollouts (seed {seed}) on this council's data with the "
-           "estimated change removed, clusters re-assigned at random to the observed waves; "
-           f"test: cluster-robust t on {fits.n_clusters - 1} degrees of freedom at the "
-           f"{100 * alpha:g}% level")
-    detail = {"n_sims": n_sims, "seed": seed, "target_power": 0.8, "alpha": alpha,
-              "method": how}
-    if math.isinf(res.mde):
-        return Check("mde", None, f"80% power was not reached for changes up to "
-                     f"{20 * scale:.3g} ({how}).", True, detail)
-    return Check("mde", float(res.mde), how, True, detail)
-
 
 def randomization_check(fits: RolloutFits, *, draws: int, alpha: float, seed: int) -> Check:
     """Randomisation inference over rollout order for the headline estimate."""
     try:
-        from eah_eval.inference import randomization_inference
 
         res = randomization_inference(
             fits.panel, fits.estimate, outcome="y", time="period_index", cohort="first_treated",
             cluster="cluster", never_treated_value=0, level=1 - alpha, max_exact=draws,
             draws=draws, rng=seed,
         )
-    except (EahEvalError, ValueError, np.linalg.LinAlgError) as exc:
+    except (EahEvalError, np.linalg.LinAlgError) as exc:
         return Check("randomization", None, f"could not be computed: {exc}", False)
     how = (f"all {res.total_assignments:,} assignments enumerated" if res.exact else
            f"{res.n_assignments - 1:,} of {res.total_assignments:,} possible assignments "
@@ -307,8 +236,6 @@ def randomization_check(fits: RolloutFits, *, draws: int, alpha: float, seed: in
 
 def _pretrend_wald(event: Any, window: int) -> Any:
     """Wald pre-trend test of the event-study coefficients at ``-window-1 .. -2``."""
-    from eah_eval.sensitivity import event_study_inputs, pretrend_test
-
     e, b, v = event_study_inputs(event)
     keep = (e < -1) & (e >= -window - 1) & np.isfinite(b) & (np.diag(v) > 0)
     if not keep.any():
@@ -325,15 +252,13 @@ def pretrend_statistic(panel: pd.DataFrame, comparison_group: Any, *,
     estimable period before go-live): under randomisation inference such an assignment then
     counts as at least as extreme as the observed one, which keeps the p-value conservative.
     """
-    from eah_eval.did import aggregate
-
     try:
         gt = fit_group_time(panel, comparison_group, method=method)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             event = aggregate(gt, "event")
         return float(_pretrend_wald(event, window).statistic)
-    except (EahEvalError, ValueError, np.linalg.LinAlgError, AttributeError):
+    except (EahEvalError, np.linalg.LinAlgError):
         return math.inf
 
 
@@ -381,8 +306,6 @@ def pretrend_randomization(fits: RolloutFits, *, draws: int, seed: int,
         ``(p_value, detail)`` with the assignments used, whether they were all enumerated,
         the seed and the observed statistic.
     """
-    from eah_eval.inference import randomization_inference
-
     data = fits.panel.assign(y=fits.y - fits.tau * fits.d_obs)
 
     def statistic(frame: pd.DataFrame) -> float:
@@ -420,7 +343,7 @@ def pretrend_check(event: Any, *, n_clusters: int, window: int = BREAKDOWN_WINDO
         res = _pretrend_wald(event, window)
         df2 = max(int(n_clusters) - 1, 1)
         p_f = float(stats.f.sf(res.statistic / res.df, res.df, df2))
-    except (EahEvalError, ValueError, np.linalg.LinAlgError, AttributeError) as exc:
+    except (EahEvalError, np.linalg.LinAlgError) as exc:
         return Check("pretrend", None, f"could not be run: {exc}", False)
     wald = (f"joint Wald test of the {len(res.terms)} coefficients before go-live "
             f"({', '.join(res.terms)}; W = {res.statistic:.2f}, df = {res.df})")
@@ -432,7 +355,7 @@ def pretrend_check(event: Any, *, n_clusters: int, window: int = BREAKDOWN_WINDO
     if fits is not None and draws > 0:
         try:
             p_ri, ri = pretrend_randomization(fits, draws=draws, seed=seed, window=window)
-        except (EahEvalError, ValueError, np.linalg.LinAlgError) as exc:
+        except (EahEvalError, np.linalg.LinAlgError) as exc:
             return Check("pretrend", p_f, f"{wald}; {f_ref}. The randomisation p-value could "
                          f"not be computed ({exc}), so the F-reference p-value is used. "
                          f"{res.note}", True, detail)
@@ -460,7 +383,6 @@ def breakdown_check(event: Any, *, alpha: float, seed: int,
     draws, grid of 200 points) still excludes zero, found to within 0.02.
     """
     try:
-        from eah_eval.sensitivity import breakdown_value, event_study_inputs
 
         meta = dict(getattr(event, "metadata", {}) or {})
         if meta.get("base_period", "universal") != "universal":
@@ -485,7 +407,7 @@ def breakdown_check(event: Any, *, alpha: float, seed: int,
                 b, v, num_pre_periods=int(pre.size), num_post_periods=int(post.size),
                 l_vec=lv, alpha=alpha, tol=0.02, grid_points=200, lf_sims=200, seed=seed,
             )
-    except (EahEvalError, ValueError, np.linalg.LinAlgError, AttributeError) as exc:
+    except (EahEvalError, np.linalg.LinAlgError) as exc:
         return Check("breakdown", None, f"could not be computed: {exc}", False)
     target = (f"average change over periods 0 to {int(post.max())} after go-live, departures "
               f"bounded by the {int(pre.size)} period(s) before")
@@ -508,17 +430,15 @@ def comparators(panel: pd.DataFrame, headline: float) -> dict[str, Any]:
     """Imputation, two-way fixed effects and the Bacon decomposition beside the headline."""
     out: dict[str, Any] = {"headline": headline}
     try:
-        from eah_eval.did import twfe
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tw = twfe(panel, "y", "unit", "period_index", "first_treated", cluster="cluster")
         out["twfe"] = float(np.asarray(tw.estimates)[0])
         out["twfe_se"] = float(np.asarray(tw.std_errors)[0])
-    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
+    except EahEvalError as exc:
         out["twfe_unavailable"] = str(exc)
     try:
-        from eah_eval.did import imputation
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -526,10 +446,9 @@ def comparators(panel: pd.DataFrame, headline: float) -> dict[str, Any]:
                              cluster="cluster", weights="weight")
         out["imputation"] = float(np.asarray(imp.overall.estimates)[0])
         out["imputation_se"] = float(np.asarray(imp.overall.std_errors)[0])
-    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
+    except EahEvalError as exc:
         out["imputation_unavailable"] = str(exc)
     try:
-        from eah_eval.did import bacon
 
         counts = panel.groupby("unit")["period_index"].nunique()
         full = counts[counts == panel["period_index"].nunique()].index
@@ -537,14 +456,11 @@ def comparators(panel: pd.DataFrame, headline: float) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             bd = bacon(panel[panel["unit"].isin(full)], "y", "unit", "period_index",
                        "first_treated")
-        frame = getattr(bd, "by_type", None)
-        frame = frame() if callable(frame) else frame
-        if isinstance(frame, pd.DataFrame):
-            rows = frame.reset_index().to_dict(orient="records")
-            for r in rows:
-                r["weight_pct"] = 100 * float(r.get("weight", float("nan")))
-            out["bacon"] = rows
-        out["bacon_twfe"] = float(getattr(bd, "twfe_estimate", getattr(bd, "estimate", np.nan)))
-    except (ImportError, EahEvalError, AttributeError, ValueError) as exc:
+        rows = bd.by_type().reset_index().to_dict(orient="records")
+        for r in rows:
+            r["weight_pct"] = 100 * float(r["weight"])
+        out["bacon"] = rows
+        out["bacon_twfe"] = float(bd.twfe_estimate)
+    except EahEvalError as exc:
         out["bacon_unavailable"] = str(exc)
     return out

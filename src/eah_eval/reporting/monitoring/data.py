@@ -3,8 +3,10 @@
 :func:`monitoring_data` computes the report's measures by cluster and term (through
 :mod:`eah_eval.measures`), makes a control chart per cluster (and for the whole local authority)
 and returns them with the columns that hold counts of people, so that the report can apply
-disclosure control (:mod:`eah_eval.reporting.suppression`) before anything is shown. Nothing
-here formats or publishes.
+disclosure control (:mod:`eah_eval.reporting.monitoring.disclosure`) before anything is shown.
+Each cluster's go-live is placed in a term by the one rollout rule of the package
+(:func:`eah_eval.measures.rollout.first_treated_period`), the rule the impact evaluation uses.
+Nothing here formats or publishes.
 """
 
 from __future__ import annotations
@@ -20,13 +22,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eah_eval.data.periods import academic_year_label, academic_year_start, term_of
+from eah_eval.data.periods import academic_year_label, academic_year_start, term_label
 from eah_eval.errors import TrialLimitsWarning
 from eah_eval.measures import compute, get_measure, open_tables
 from eah_eval.measures.definitions import PERIOD_TEXT
-from eah_eval.monitor.params import MonitorParams
-from eah_eval.monitor.settings import make_settings
+from eah_eval.measures.rollout import RULE_TEXT, first_treated_period
 from eah_eval.monitor.summary import ChartSet, charts_by_unit, status_table
+from eah_eval.reporting.monitoring.params import COST_PER_REQUEST, MonitoringDataParams
+
+__all__ = [
+    "GEOGRAPHY",
+    "LA_UNIT",
+    "SECTIONS",
+    "MonitorItem",
+    "MonitoringData",
+    "monitoring_data",
+    "seasonal_note",
+]
 
 LA_UNIT = "All clusters"
 GEOGRAPHY = "Experts at Hand clusters and the whole local authority"
@@ -188,12 +200,15 @@ class MonitoringData:
 
     Attributes
     ----------
-    params : MonitorParams
+    params : MonitoringDataParams
         Parameters used.
     items : tuple of MonitorItem
         Monitored measures in report order (equality gaps included, section ``equality``).
     go_live : pandas.DataFrame
-        ``cluster_id``, ``cluster_name``, ``go_live_date``, ``go_live_term``, ``rollout_wave``.
+        ``cluster_id``, ``cluster_name``, ``go_live_date``, ``first_treated`` (term index,
+        :func:`eah_eval.measures.rollout.first_treated_period` under
+        ``params.mid_period_rule``), ``first_treated_term`` (its label, e.g.
+        ``"2023/24 spring"``) and ``rollout_wave``.
     activity_mix : pandas.DataFrame
         Hours of Experts at Hand activity by cluster, academic year and activity type, with the
         share of the cluster's hours (statutory assessment excluded).
@@ -207,7 +222,7 @@ class MonitoringData:
         SHA-256 fingerprint of the input files (empty when read from Parquet).
     """
 
-    params: MonitorParams
+    params: MonitoringDataParams
     items: tuple[MonitorItem, ...]
     go_live: pd.DataFrame
     activity_mix: pd.DataFrame
@@ -215,6 +230,11 @@ class MonitoringData:
     chart_settings: str
     notes: tuple[str, ...] = field(default=())
     data_fingerprint: str = ""
+
+    @property
+    def rollout_rule(self) -> str:
+        """The rule placing each cluster's go-live in a term, in words (for methods notes)."""
+        return RULE_TEXT[self.params.mid_period_rule]
 
     def status(self) -> pd.DataFrame:
         """Integrated-performance status table of every item (see :func:`status_table`)."""
@@ -235,7 +255,7 @@ def _period_ok(label: str, first_year: str | None) -> bool:
 
 
 def _tidy(
-    frames: list[pd.DataFrame], params: MonitorParams, *, clusters: bool = True
+    frames: list[pd.DataFrame], params: MonitoringDataParams, *, clusters: bool = True
 ) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     cols = ["unit", "period", "period_index", "numerator", "denominator", "value"]
@@ -280,16 +300,20 @@ def _open(data: str) -> tuple[Any, str]:
     return open_tables(data), ""
 
 
-def _go_live(ts: Any) -> pd.DataFrame:
+def _go_live(ts: Any, rule: str) -> pd.DataFrame:
+    """Each cluster's go-live date and first treated term under the package's rollout rule."""
     clusters = ts.raw("clusters").to_pandas()
     dates = pd.to_datetime(clusters["go_live_date"])
-    terms = [" ".join(term_of(d.date())) if not pd.isna(d) else None for d in dates]
+    first = [
+        None if pd.isna(d) else first_treated_period(d, "term", rule=rule) for d in dates
+    ]
     return pd.DataFrame(
         {
             "cluster_id": clusters["cluster_id"].astype(str),
             "cluster_name": clusters["cluster_name"].astype(str),
             "go_live_date": dates.dt.date,
-            "go_live_term": terms,
+            "first_treated": pd.array(first, dtype="Int64"),
+            "first_treated_term": [None if f is None else term_label(f) for f in first],
             "rollout_wave": clusters["rollout_wave"],
         }
     ).sort_values(["rollout_wave", "cluster_id"]).reset_index(drop=True)
@@ -349,12 +373,26 @@ def _group_labels(group: str) -> dict[str, str]:
     return labels
 
 
-def _seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
+def seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
     """Return a note when the all-clusters values differ clearly by term of the year.
 
     Seasonal swings widen the limits of a termly chart (the moving ranges carry them), so a
-    special cause is harder to see; the reader is told, with the average of each term. The
-    pattern counts as clear when the spread of the term averages exceeds three times the
+    special cause is harder to see; the reader is told, with the average of each term.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy rows with ``unit``, ``period`` (labels ending in the term name) and ``value``;
+        only the all-clusters rows (:data:`LA_UNIT`) are used.
+
+    Returns
+    -------
+    tuple of str
+        One note, or none when the pattern is not clear or there are fewer than six terms.
+
+    Notes
+    -----
+    The pattern counts as clear when the spread of the term averages exceeds three times the
     standard deviation of the values around their own term's average.
     """
     la = frame.loc[(frame["unit"] == LA_UNIT) & frame["value"].notna()]
@@ -377,14 +415,6 @@ def _seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
     )
 
 
-def _chart_options(params: MonitorParams) -> dict[str, Any]:
-    return {
-        "run_length": params.run_length,
-        "two_of_three": params.two_of_three,
-        "screen_outliers": params.screen_outliers,
-    }
-
-
 def _make_item(
     *,
     key: str,
@@ -397,7 +427,7 @@ def _make_item(
     chart: str,
     multiplier: float,
     people: tuple[str, ...],
-    params: MonitorParams,
+    params: MonitoringDataParams,
     rebase: Mapping[str, list[str]] | None,
     source: tuple[str, ...],
     population: str,
@@ -406,7 +436,7 @@ def _make_item(
 ) -> MonitorItem:
     target = params.targets.get(key)
     opts: dict[str, Any] = {
-        **_chart_options(params),
+        **params.options(),
         "chart": chart,
         "rebase": rebase,
         "improvement_direction": direction,
@@ -430,12 +460,12 @@ def _make_item(
         people_counts=people,
         charts=charts,
         caption=_caption(title, unit_text, source, population, frame, geography),
-        notes=(*notes, *_seasonal_note(frame)),
+        notes=(*notes, *seasonal_note(frame)),
         chart_options=opts,
     )
 
 
-def _activity_mix(ts: Any, params: MonitorParams) -> pd.DataFrame:
+def _activity_mix(ts: Any, params: MonitoringDataParams) -> pd.DataFrame:
     act = ts.raw("eah_activity").to_pandas()
     schools = ts.raw("schools").to_pandas()[["urn", "cluster_id"]]
     act = act.loc[act["activity_type"] != "statutory_assessment"]
@@ -454,38 +484,48 @@ def _activity_mix(ts: Any, params: MonitorParams) -> pd.DataFrame:
     return hours.assign(share_pct=100.0 * hours["hours"] / total)
 
 
-def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData:
+def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> MonitoringData:
     """Compute every series, chart and status of the monitoring report.
 
     Parameters
     ----------
-    params : MonitorParams or mapping
-        Report parameters (a mapping is turned into :class:`MonitorParams`).
+    params : MonitoringDataParams or mapping
+        Report parameters (a mapping is turned into :class:`MonitoringDataParams`).
 
     Returns
     -------
     MonitoringData
 
+    Raises
+    ------
+    ParameterError
+        For bad parameters given as a mapping.
+    DataValidationError
+        When the input data fail validation.
+
     Notes
     -----
     Process measures are charted per cluster from its first term of Experts at Hand activity;
-    outcome measures per cluster with limits recalculated from the cluster's go-live term (when
-    ``rebase_at_go_live``), so that the post-rollout period is judged against itself. The
-    local-authority series (``All clusters``) is never rebased: clusters go live at different
-    times. Cost per request divides the spend of the cost-per-expert-day measure by the
-    requests of the requests-per-school measure for the same cluster and term.
+    outcome measures per cluster with limits recalculated from the cluster's first treated term
+    (when ``rebase_at_go_live``), so that the post-rollout period is judged against itself. The
+    first treated term is :func:`eah_eval.measures.rollout.first_treated_period` of the
+    cluster's go-live date under ``mid_period_rule`` (by default the first term starting on or
+    after go-live), the same term :func:`eah_eval.measures.rollout_panel` gives the impact
+    evaluation. The local-authority series (``All clusters``) is never rebased: clusters go
+    live at different times. Cost per request divides the spend of the cost-per-expert-day
+    measure by the requests of the requests-per-school measure for the same cluster and term.
     """
-    if not isinstance(params, MonitorParams):
-        params = MonitorParams(**dict(params))
+    if not isinstance(params, MonitoringDataParams):
+        params = MonitoringDataParams(**dict(params))
     ts, fingerprint = _open(params.data)
     frames = _Frames(ts)
-    go_live = _go_live(ts)
+    go_live = _go_live(ts, params.mid_period_rule)
     rebase: dict[str, list[str]] | None = None
     if params.rebase_at_go_live:
         rebase = {
-            str(r.cluster_id): [str(r.go_live_term)]
+            str(r.cluster_id): [str(r.first_treated_term)]
             for r in go_live.itertuples()
-            if r.go_live_term
+            if r.first_treated_term
         }
     items: list[MonitorItem] = []
     process_frames: dict[str, pd.DataFrame] = {}
@@ -512,7 +552,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
                                     cpr["numerator"] / cpr["denominator"], np.nan))
     items.append(
         _make_item(
-            key="eah_cost_per_request", section="spend", title="Cost per request (£)",
+            key=COST_PER_REQUEST, section="spend", title="Cost per request (£)",
             unit_text="£", direction="lower",
             direction_reason=(
                 "Lower is better for value for money provided quality and reach hold."
@@ -571,10 +611,7 @@ def monitoring_data(params: MonitorParams | Mapping[str, Any]) -> MonitoringData
     ys = ys.assign(unit=ys["unit"].astype(str))
     if params.clusters:
         ys = ys.loc[ys["unit"].isin(params.clusters)]
-    settings_text = make_settings(
-        chart="xmr", improvement_direction="none", target=None, rebase=None,
-        fix_after_n_points=None, trial_threshold=13, **_chart_options(params),
-    ).describe(series=False)
+    settings_text = params.describe()
     return MonitoringData(
         params=params,
         items=tuple(items),

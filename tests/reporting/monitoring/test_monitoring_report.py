@@ -14,10 +14,10 @@ import pytest
 
 from eah_eval.cli import main
 from eah_eval.errors import OptionError
-from eah_eval.monitor.params import MonitorParams
-from eah_eval.monitor.report import MonitorItem
 from eah_eval.monitor.summary import charts_by_unit
 from eah_eval.reporting.accessibility import check_accessibility, find_axe, find_chromium
+from eah_eval.reporting.monitoring.data import MonitorItem
+from eah_eval.reporting.monitoring.params import MonitoringDataParams
 
 THRESHOLD = 10
 
@@ -30,6 +30,7 @@ THRESHOLD = 10
         (["--set", "run_length=seven"], "'run_length' must be int"),
         (["--set", "run_length=5"], "'run_length' must be 7 or 6"),
         (["--set", "two_of_three=western"], "'two_of_three' must be one of"),
+        (["--set", "mid_period_rule=whole_term"], "'mid_period_rule' must be one of"),
         (["--set", "outcome_measures=[nope]"], "unknown measure"),
         (["--set", "analyst=A", "--set", "assurer=A"], "must not be the analyst"),
     ],
@@ -50,9 +51,11 @@ def test_missing_data_parameter(tmp_path: Path, capsys) -> None:
 
 def test_params_validate_in_one_place() -> None:
     with pytest.raises(OptionError, match="'equality_groups' allows"):
-        MonitorParams(data="x", equality_groups=("height",))
+        MonitoringDataParams(data="x", equality_groups=("height",))
     with pytest.raises(OptionError, match="first_year"):
-        MonitorParams(data="x", first_year="2024")
+        MonitoringDataParams(data="x", first_year="2024")
+    with pytest.raises(OptionError, match="'mid_period_rule' must be one of 'next_full_period'"):
+        MonitoringDataParams(data="x", mid_period_rule="whole_term")
 
 
 # ------------------------------------------------------------------ disclosure re-charting

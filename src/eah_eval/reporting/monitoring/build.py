@@ -1,14 +1,15 @@
 """Build the monitoring report from the data: control charts by cluster, disclosure-controlled.
 
 :func:`build_monitoring_report` is the one call ``analyses/monitoring_report.ipynb`` makes. It
-validates the parameters (:class:`MonitoringReportParams`), computes every series and chart
-with :func:`eah_eval.monitor.report.monitoring_data`, applies disclosure control to every
-series before anything is drawn or tabulated (:func:`control_disclosure`), and returns a
+validates the parameters
+(:class:`~eah_eval.reporting.monitoring.params.MonitoringReportParams`), computes every series
+and chart with :func:`~eah_eval.reporting.monitoring.data.monitoring_data`, applies disclosure
+control to every series before anything is drawn or tabulated
+(:func:`~eah_eval.reporting.monitoring.disclosure.control_disclosure`), and returns a
 :class:`MonitoringReport` whose sections the notebook displays and whose ``results``
 dictionary is written to ``results.json``.
 
-The monitoring layer computes; this module only publishes. It may import
-:mod:`eah_eval.monitor`; the monitoring layer never imports it.
+The control charts come from :mod:`eah_eval.monitor`, which never imports the report.
 """
 
 from __future__ import annotations
@@ -22,18 +23,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from eah_eval.monitor.report import SECTIONS, monitoring_data
 from eah_eval.reporting.document import Section, SectionedReport
-from eah_eval.reporting.monitoring_disclosure import (
-    HIDDEN_FLAGS,
-    MIN_CHART_POINTS,
-    ControlledData,
-    control_disclosure,
-    status_of,
-)
-from eah_eval.reporting.monitoring_items import active_title, item_block
-from eah_eval.reporting.monitoring_params import MonitoringReportParams
-from eah_eval.reporting.monitoring_sections import (
+from eah_eval.reporting.monitoring.data import SECTIONS, monitoring_data
+from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
+from eah_eval.reporting.monitoring.params import MonitoringReportParams
+from eah_eval.reporting.monitoring.sections import (
     cover_section,
     ipr_section,
     measure_sections,
@@ -41,35 +35,10 @@ from eah_eval.reporting.monitoring_sections import (
     qa_section,
     summary_section,
 )
-from eah_eval.reporting.monitoring_tables import (
-    assurance_matrix,
-    headline,
-    ipr_table,
-    summary_matrix,
-    yardstick_table,
-)
 from eah_eval.reporting.params import params_to_dict, parse_params
 from eah_eval.reporting.qa import QARecord, now_iso
 
-__all__ = [
-    "HIDDEN_FLAGS",
-    "MIN_CHART_POINTS",
-    "SECTION_IDS",
-    "ControlledData",
-    "MonitoringReport",
-    "MonitoringReportParams",
-    "Section",
-    "active_title",
-    "assurance_matrix",
-    "build_monitoring_report",
-    "control_disclosure",
-    "headline",
-    "ipr_table",
-    "item_block",
-    "status_of",
-    "summary_matrix",
-    "yardstick_table",
-]
+__all__ = ["SECTION_IDS", "MonitoringReport", "build_monitoring_report"]
 
 #: Section ids in reading order.
 SECTION_IDS: tuple[str, ...] = ("cover", "summary", "ipr", *SECTIONS, "methods", "qa")
@@ -182,6 +151,7 @@ def build_monitoring_report(
         "generated": started,
         "parameters": parameters,
         "chart_settings": data.chart_settings,
+        "rollout_rule": data.rollout_rule,
         "disclosure": {
             "policy": policy.to_dict(),
             "records": [r.to_dict() for r in controlled.records],

@@ -1,0 +1,120 @@
+"""Build the governance impact report: evaluate once, then render every section from the result.
+
+:func:`build_impact_report` is the one call the notebook makes. It computes the
+:class:`~eah_eval.reporting.impact.model.Evaluation` (with
+:func:`eah_eval.reporting.impact.evaluate.evaluate`), renders the sections from it in
+reading order, and returns an :class:`ImpactReport` whose ``results`` dictionary (the
+evaluation's serialisation plus parameters, QA record and versions) is written to ``results.json``. Sections compute nothing, so a number is the same
+wherever it appears; :func:`eah_eval.reporting.impact.check.check_report` verifies that on the
+written files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eah_eval.reporting.document import Section, SectionedReport
+from eah_eval.reporting.impact.evaluate import evaluate
+from eah_eval.reporting.impact.model import Evaluation
+from eah_eval.reporting.impact.params import ReportParams
+from eah_eval.reporting.impact.sections import equality, estimates, front, trends
+from eah_eval.reporting.impact.sections.value_for_money import value_for_money
+from eah_eval.reporting.params import params_to_dict, parse_params
+from eah_eval.reporting.qa import QARecord, now_iso
+
+#: Section ids of the impact report in reading order, with their headings. Every one is in
+#: the report, or listed in ``results.json`` as unavailable with its reason.
+SECTIONS: dict[str, str] = {
+    "cover": "Cover",
+    "summary": "Summary",
+    "headline": "Headline results",
+    "design": "How the programme was rolled out",
+    "trends": "Measures over time around go-live",
+    "estimates": "Results by wave and cluster",
+    "equality": "Equality breakdowns",
+    "robustness": "Robustness",
+    "vfm": "Value for money",
+    "data_quality": "Data quality",
+    "methods": "Methods and theory of change",
+    "qa": "Quality assurance record",
+}
+
+
+@dataclass(frozen=True)
+class ImpactReport(SectionedReport):
+    """The built report: parameters, the evaluation, sections in reading order, results."""
+
+    params: ReportParams
+    evaluation: Evaluation
+    sections: tuple[Section, ...]
+    results: dict[str, Any]
+
+
+def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
+    """Build the impact report from parameters (a mapping or :class:`ReportParams`).
+
+    Parameters
+    ----------
+    raw : mapping or ReportParams
+        Report parameters; a mapping is validated with
+        :func:`eah_eval.reporting.params.parse_params`.
+
+    Returns
+    -------
+    ImpactReport
+        Sections in reading order and the results dictionary for ``results.json``.
+
+    Raises
+    ------
+    ParameterError, ParameterTypeError
+        For bad parameters.
+    DataValidationError
+        When the input data fail validation.
+    """
+    started = now_iso()
+    t0 = time.perf_counter()
+    params = raw if isinstance(raw, ReportParams) else parse_params(ReportParams, raw)
+    ev = evaluate(params)
+    qa = QARecord(
+        commissioner=params.commissioner,
+        analyst=params.analyst,
+        assurer=params.assurer,
+        approver=params.approver,
+        data_fingerprint=str(ev.data_quality.get("fingerprint", "")),
+        data_source=str(params.data),
+        parameters=params_to_dict(params),
+        seeds={"seed": params.seed, "bootstrap_reps": params.bootstrap_reps,
+               "randomization_draws": params.randomization_draws},
+        started=started,
+        seconds=time.perf_counter() - t0,
+    )
+    qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
+    html = {
+        "cover": front.cover(params, qa),
+        "summary": front.summary(ev),
+        "headline": estimates.headline(ev),
+        "design": front.design_section(ev),
+        "trends": trends.trends(ev),
+        "estimates": estimates.detail(ev),
+        "equality": equality.equality(ev),
+        "robustness": estimates.robustness(ev),
+        "vfm": value_for_money(ev),
+        "data_quality": front.data_quality(ev),
+        "methods": front.methods(ev),
+        "qa": front.qa_section(qa),
+    }
+    sections = tuple(Section(k, SECTIONS[k], html[k]) for k in SECTIONS)
+    results: dict[str, Any] = {
+        "report": {"title": params.title, "council": params.council, "generated": started,
+                   "sections": list(SECTIONS)},
+        "parameters": params_to_dict(params),
+        **ev.to_dict(),
+        "measures": {k: dict(v) for k, v in ev.trends.items()},
+        "qa": qa.to_dict(),
+        "versions": qa.versions,
+    }
+    return ImpactReport(params=params, evaluation=ev, sections=sections, results=results)

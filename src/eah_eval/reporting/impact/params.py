@@ -1,0 +1,202 @@
+"""Parameters of the governance impact report (``analyses/impact_report.ipynb``).
+
+Declared once, here; validated by :func:`eah_eval.reporting.params.parse_params` before any
+kernel starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from eah_eval.errors import OptionError
+from eah_eval.inference.methods import InferenceMethod
+from eah_eval.measures.rollout import MidPeriodRule
+from eah_eval.reporting.params import Audience, DisclosureRule, ParameterError
+
+Estimator = Literal["callaway_santanna", "imputation", "twfe", "sun_abraham"]
+ComparisonGroup = Literal["not_yet_treated", "never_treated"]
+Level = Literal["school", "cluster"]
+FamilyAdjustment = Literal["holm", "bonferroni", "none"]
+
+#: Default outcome measures of the impact report (ids in the measures registry).
+DEFAULT_MEASURES: tuple[str, ...] = (
+    "sen_support_pct",
+    "ehc_plan_pct",
+    "ehc_requests_per_1000",
+    "absence_overall_pct",
+    "absence_persistent_pct",
+    "suspension_rate",
+    "ks2_rwm_expected_pct",
+)
+
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """Parameters of the governance impact report (``analyses/impact_report.ipynb``).
+
+    Parameters
+    ----------
+    data : str
+        Folder holding the council's input tables (one CSV per table). Required.
+    title : str
+        Report title.
+    council : str
+        Council name shown on the cover.
+    measures : tuple of str
+        Outcome measures to report, by registry id.
+    comparison_group : {"not_yet_treated", "never_treated"}
+        Comparison group for the group-time estimator.
+    estimator : {"callaway_santanna", "imputation", "twfe", "sun_abraham"}
+        Headline estimator (the others appear under robustness).
+    inference : {"wcr", "wild", "multiplier", "cr2", "randomization", "analytic"}
+        Method behind *every* interval of the report (headline, event study, waves, pupil
+        groups), in the package's one inference vocabulary (:mod:`eah_eval.inference`). The
+        default, ``"wcr"`` (restricted wild cluster bootstrap, null imposed, interval by test
+        inversion), is the one whose 95% intervals kept 93-97% coverage at 8-12 clusters in the
+        coverage study (docs/inference.md); the others under-cover with so few clusters and are
+        kept for comparison. Where the chosen method cannot apply to an estimate, the table
+        that shows it names the fallback and why.
+    family_adjustment : {"holm", "bonferroni", "none"}
+        Multiplicity adjustment of the p-values of each family of pupil-group estimates (one
+        family per measure and pupil characteristic); stated under each equality table.
+    power : float
+        Power at which the minimum detectable change is stated (with ``alpha``).
+    programme_phases : tuple of str
+        School phases the programme serves (default mainstream primary and secondary);
+        applied alike to estimation, counts, charts and the synthetic truth.
+    mid_period_rule : {"next_full_period", "period_containing", "majority_of_period"}
+        Which period is the first treated one when go-live falls inside a period
+        (:mod:`eah_eval.measures.rollout`, the one rollout rule).
+    allow_draft : bool
+        When the consistency check (:func:`eah_eval.reporting.impact.check.check_report`)
+        fails, write the report marked "DRAFT - FAILED CHECKS" with the reasons instead of
+        stopping with an error.
+    level : {"school", "cluster"}
+        Unit of the estimation panel.
+    first_year, last_year : str or None
+        Academic years ``"YYYY/YY"`` bounding the analysis (inclusive); ``None`` = all.
+    clusters : tuple of str
+        Cluster ids to include; empty = all.
+    waves : tuple of int
+        Rollout waves to include; empty = all.
+    subgroups : tuple of str
+        Pupil characteristics for equality breakdowns (``fsm``, ``sen_need``, ``ethnicity``,
+        ``sex``).
+    disclosure_rule : {"threshold", "suppress_1_2"}
+        Primary suppression rule.
+    disclosure_threshold : int
+        Smallest count shown under ``disclosure_rule="threshold"``.
+    audience : {"board", "technical"}
+        Board reports hide technical detail; technical ones add diagnostics.
+    commissioner, analyst, assurer, approver : str
+        AQuA roles. The assurer must not be the analyst. Empty = not recorded (the QA record
+        then says the report has not been assured).
+    seed : int
+        Seed for every random draw (bootstrap), recorded in the output.
+    bootstrap_reps : int
+        Bootstrap replications.
+    randomization_measures : tuple of str
+        Measures that get randomisation inference over rollout order as a robustness row
+        (ids among ``measures``; others are ignored with a note).
+    randomization_draws : int
+        Assignments of clusters to waves sampled for randomisation inference (all of them are
+        enumerated when there are no more than this).
+    equality_measures : tuple of str
+        Measures broken down by pupil group (``subgroups``) in the equality section.
+    equality_min_pupils : int
+        Fewest pupils of a group, on average per period, in every rollout wave for that
+        group's change to be estimated; smaller groups are described, not estimated.
+    alpha : float
+        One minus the confidence level of intervals (0.05 gives 95% intervals).
+    unit_costs : dict of str -> float
+        Unit costs in pounds used by the value-for-money section, by name (stated in the
+        report), for example ``{"ehc_needs_assessment": 6000.0}``.
+    pdf : bool
+        Also print a PDF of the HTML (needs headless Chromium).
+    """
+
+    data: str
+    title: str = "Experts at Hand: impact report"
+    council: str = "Synthetic council (demonstration data)"
+    measures: tuple[str, ...] = DEFAULT_MEASURES
+    comparison_group: ComparisonGroup = "not_yet_treated"
+    estimator: Estimator = "callaway_santanna"
+    inference: InferenceMethod = "wcr"
+    family_adjustment: FamilyAdjustment = "holm"
+    power: float = 0.8
+    programme_phases: tuple[str, ...] = ("primary", "secondary")
+    mid_period_rule: MidPeriodRule = "next_full_period"
+    allow_draft: bool = False
+    level: Level = "school"
+    first_year: str | None = None
+    last_year: str | None = None
+    clusters: tuple[str, ...] = ()
+    waves: tuple[int, ...] = ()
+    subgroups: tuple[str, ...] = ("fsm", "sen_need", "ethnicity", "sex")
+    disclosure_rule: DisclosureRule = "threshold"
+    disclosure_threshold: int = 10
+    audience: Audience = "board"
+    commissioner: str = ""
+    analyst: str = ""
+    assurer: str = ""
+    approver: str = ""
+    seed: int = 20261130
+    bootstrap_reps: int = 9999
+    randomization_measures: tuple[str, ...] = ("absence_persistent_pct",)
+    randomization_draws: int = 199
+    equality_measures: tuple[str, ...] = ("absence_persistent_pct", "suspension_rate")
+    equality_min_pupils: int = 100
+    alpha: float = 0.05
+    unit_costs: dict[str, float] = field(
+        default_factory=lambda: {"ehc_needs_assessment": 6000.0, "persistent_absence_case": 0.0}
+    )
+    pdf: bool = False
+
+    def __post_init__(self) -> None:
+        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
+            raise ParameterError(
+                "report parameter 'assurer' must not be the analyst (AQuA); "
+                f"both are {self.analyst!r}"
+            )
+        if not 0 < self.power < 1:
+            raise ParameterError(f"report parameter 'power' must be in (0, 1); got {self.power}")
+        if not 0 < self.alpha < 1:
+            raise ParameterError(f"report parameter 'alpha' must be in (0, 1); got {self.alpha}")
+        if self.disclosure_threshold < 1:
+            raise ParameterError(
+                "report parameter 'disclosure_threshold' must be at least 1; got "
+                f"{self.disclosure_threshold}"
+            )
+        if self.bootstrap_reps < 1:
+            raise ParameterError(
+                f"report parameter 'bootstrap_reps' must be positive; got {self.bootstrap_reps}"
+            )
+        if self.estimator != "callaway_santanna":
+            raise ParameterError(
+                "report parameter 'estimator': only 'callaway_santanna' is implemented as the "
+                "headline estimator (imputation and two-way fixed effects are shown under "
+                f"robustness); got {self.estimator!r}"
+            )
+        for name in ("randomization_draws", "equality_min_pupils"):
+            if getattr(self, name) < 0:
+                raise ParameterError(
+                    f"report parameter {name!r} must not be negative; got {getattr(self, name)}"
+                )
+        for name in ("first_year", "last_year"):
+            value = getattr(self, name)
+            if value is not None:
+                from eah_eval.data.periods import academic_year_start
+
+                try:
+                    academic_year_start(value)
+                except OptionError as exc:
+                    raise ParameterError(f"report parameter {name!r}: {exc}") from None
+        bad = [s for s in self.subgroups if s not in ("fsm", "sen_need", "ethnicity", "sex")]
+        if bad:
+            raise ParameterError(
+                "report parameter 'subgroups' allows 'fsm', 'sen_need', 'ethnicity', 'sex'; "
+                f"got {bad}"
+            )
+

@@ -1,0 +1,1 @@
+"""HTML sections of the impact report, each rendered from the frozen evaluation."""

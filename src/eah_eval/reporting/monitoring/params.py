@@ -1,0 +1,192 @@
+"""Parameters of the monitoring report, declared once: data, scope, charts, rollout, publishing.
+
+:class:`MonitoringDataParams` holds what
+:func:`eah_eval.reporting.monitoring.data.monitoring_data` needs: the input folder, the
+clusters, terms and measures charted, the chart conventions
+(:class:`eah_eval.monitor.params.ChartConventions`, extended rather than retyped) and the
+rollout rule placing each cluster's go-live in a term. :class:`MonitoringReportParams` adds
+what publishing needs (title, disclosure control, AQuA roles). The command line validates raw
+values against it with :func:`eah_eval.reporting.params.parse_params` before any kernel starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eah_eval.errors import OptionError
+from eah_eval.measures.rollout import MID_PERIOD_RULES, MidPeriodRule
+from eah_eval.monitor.params import ChartConventions
+from eah_eval.monitor.settings import TwoOfThree
+from eah_eval.reporting.params import DisclosureRule, ParameterError
+from eah_eval.reporting.suppression import DisclosurePolicy
+
+__all__ = [
+    "COST_PER_REQUEST",
+    "DEFAULT_OUTCOMES",
+    "EQUALITY_GROUPS",
+    "MonitoringDataParams",
+    "MonitoringReportParams",
+]
+
+# parse_params resolves every annotation of the schema, inherited ones included, in this
+# module's namespace; keep the names the base class uses importable here.
+_ANNOTATION_NAMES = (TwoOfThree,)
+
+#: Outcome measures charted by cluster by default (termly, so that charts have enough points).
+DEFAULT_OUTCOMES: tuple[str, ...] = (
+    "absence_overall_pct",
+    "absence_persistent_pct",
+    "suspension_rate",
+)
+#: Pupil breakdowns whose gaps can be monitored (pupil census columns).
+EQUALITY_GROUPS: tuple[str, ...] = ("fsm", "sen_provision", "ethnicity_group", "sex")
+#: The derived spend series (not a registry measure) that may have a target.
+COST_PER_REQUEST = "eah_cost_per_request"
+
+
+def _default_targets() -> dict[str, float]:
+    return {
+        "eah_median_days_to_triage": 10.0,
+        "eah_median_days_to_first_support": 30.0,
+        "eah_fte_in_post_pct": 95.0,
+        "eah_met_without_escalation_pct": 90.0,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitoringDataParams(ChartConventions):
+    """Parameters of the monitoring data: input folder, scope, chart and rollout conventions.
+
+    The chart conventions ``run_length``, ``two_of_three`` and ``screen_outliers`` are those of
+    :class:`eah_eval.monitor.params.ChartConventions` (declared once, there).
+
+    Parameters
+    ----------
+    data : str
+        Folder with the council's input tables. Required.
+    clusters : tuple of str
+        Cluster ids to include; empty = all.
+    first_year : str or None
+        First academic year ``"YYYY/YY"`` charted; None = all.
+    outcome_measures : tuple of str
+        Termly outcome measures charted by cluster (registry ids).
+    equality_measure : str
+        Outcome measure whose gaps between pupil groups are monitored.
+    equality_groups : tuple of str
+        Breakdowns for the equality gaps (``fsm``, ``sen_provision``, ``ethnicity_group``,
+        ``sex``).
+    rebase_at_go_live : bool
+        Recalculate each cluster's outcome limits from its first treated term.
+    mid_period_rule : {"next_full_period", "period_containing", "majority_of_period"}
+        Which term is a cluster's first treated one when its go-live falls inside a term
+        (:func:`eah_eval.measures.rollout.first_treated_period`, the rule the impact
+        evaluation uses).
+    targets : dict of str -> float
+        Targets by measure id (on the measure's scale) for the assurance icons.
+
+    Raises
+    ------
+    ParameterError
+        For a run length other than 7 or 6, a malformed ``first_year``, an unknown measure, an
+        unknown equality breakdown or an unknown mid-period rule (the message lists the
+        allowed values).
+    """
+
+    data: str
+    clusters: tuple[str, ...] = ()
+    first_year: str | None = None
+    outcome_measures: tuple[str, ...] = DEFAULT_OUTCOMES
+    equality_measure: str = "absence_persistent_pct"
+    equality_groups: tuple[str, ...] = EQUALITY_GROUPS
+    rebase_at_go_live: bool = True
+    mid_period_rule: MidPeriodRule = "next_full_period"
+    targets: dict[str, float] = field(default_factory=_default_targets)
+
+    def __post_init__(self) -> None:
+        from eah_eval.data.periods import academic_year_start
+        from eah_eval.measures import REGISTRY
+
+        try:
+            super().__post_init__()
+        except OptionError as exc:
+            # one error type for every report parameter, whichever layer checked it
+            raise ParameterError(f"report {exc}") from None
+        if self.mid_period_rule not in MID_PERIOD_RULES:
+            raise ParameterError(
+                "report parameter 'mid_period_rule' must be one of "
+                f"{', '.join(map(repr, MID_PERIOD_RULES))}; got {self.mid_period_rule!r}"
+            )
+        if self.first_year is not None:
+            try:
+                academic_year_start(self.first_year)
+            except OptionError as exc:
+                raise ParameterError(f"report parameter 'first_year': {exc}") from None
+        unknown = [m for m in (*self.outcome_measures, self.equality_measure) if m not in REGISTRY]
+        unknown += [m for m in self.targets if m not in REGISTRY and m != COST_PER_REQUEST]
+        if unknown:
+            raise ParameterError(
+                f"report parameters name unknown measure(s) {unknown}; known: "
+                f"{', '.join(REGISTRY)}"
+            )
+        bad = [g for g in self.equality_groups if g not in EQUALITY_GROUPS]
+        if bad:
+            raise ParameterError(
+                f"report parameter 'equality_groups' allows {', '.join(EQUALITY_GROUPS)}; "
+                f"got {bad}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitoringReportParams(MonitoringDataParams):
+    """Parameters of the monitoring report (``analyses/monitoring_report.ipynb``).
+
+    The data, scope, chart and rollout parameters are those of :class:`MonitoringDataParams`
+    (declared once, there); this class adds what publishing needs.
+
+    Parameters
+    ----------
+    title : str
+        Report title.
+    council : str
+        Council name shown on the cover.
+    disclosure_rule : {"threshold", "suppress_1_2"}
+        Primary suppression rule.
+    disclosure_threshold : int
+        Smallest count shown under ``disclosure_rule="threshold"``.
+    commissioner, analyst, assurer, approver : str
+        AQuA roles (the assurer must not be the analyst). Empty = not recorded, and the report
+        then says it has not been quality assured.
+
+    Raises
+    ------
+    ParameterError
+        When the assurer is the analyst or the disclosure threshold is below 1, and for the
+        errors of :class:`MonitoringDataParams`.
+    """
+
+    title: str = "Experts at Hand: monitoring report"
+    council: str = "Synthetic council (demonstration data)"
+    disclosure_rule: DisclosureRule = "threshold"
+    disclosure_threshold: int = 10
+    commissioner: str = ""
+    analyst: str = ""
+    assurer: str = ""
+    approver: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
+            raise ParameterError(
+                "report parameter 'assurer' must not be the analyst (AQuA); "
+                f"both are {self.analyst!r}"
+            )
+        if self.disclosure_threshold < 1:
+            raise ParameterError(
+                "report parameter 'disclosure_threshold' must be at least 1; got "
+                f"{self.disclosure_threshold}"
+            )
+
+    @property
+    def policy(self) -> DisclosurePolicy:
+        """The disclosure policy these parameters ask for."""
+        return DisclosurePolicy(rule=self.disclosure_rule, threshold=self.disclosure_threshold)
