@@ -41,7 +41,8 @@ BASE = ["did", "--outcome", "y", "--unit", "unit", "--time", "t", "--cohort", "g
         "--cluster", "cluster", "--json"]
 
 
-@pytest.mark.parametrize("method", ["analytic", "multiplier", "wild", "wcr", "randomization"])
+@pytest.mark.parametrize("method", ["analytic", "multiplier", "wild", "wcr", "randomization",
+                                    "small_sample_t"])
 def test_inference_adds_intervals_and_record(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              method: str) -> None:
     data = _panel(tmp_path)
@@ -66,6 +67,15 @@ def test_inference_adds_intervals_and_record(tmp_path: Path, capsys: pytest.Capt
     if method == "randomization":
         # 6 clusters in waves of 2, 2 (and 2 never treated): 6!/(2!2!2!) = 90 assignments
         assert record["total_assignments"] == 90
+    if method == "small_sample_t":
+        assert record["df"] == 5 and record["seed"] is None
+    if method in ("wcr", "randomization"):
+        # pre-treatment event times are not tested by these methods: they say so
+        for row in obj["aggregations"]["event"]["by"]:
+            assert (row["p"] is None) == (row["event_time"] < 0)
+            if row["event_time"] < 0:
+                assert row["fallback"]["method"] == "small_sample_t"
+    assert record["note"].endswith(".") or "as good as random" in record["note"]
 
 
 def test_seeded_wild_inference_reproduces(tmp_path: Path,
@@ -94,3 +104,11 @@ def test_bad_inference_method_is_one_line_error(tmp_path: Path,
     err = capsys.readouterr().err
     assert "invalid choice: 'bayes'" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_cr2_is_refused_with_the_reason(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    data = _panel(tmp_path)
+    status, _, err = _run(capsys, [*BASE, "--data", str(data), "--inference", "cr2"])
+    assert status == 1
+    assert "inference 'cr2' needs a linear model design" in err

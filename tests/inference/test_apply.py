@@ -104,6 +104,13 @@ def test_wcr_method_all_aggregations() -> None:
     ev = aggs["event"].table.to_frame()["event_time"].to_numpy()
     for e, row in zip(ev, out["aggregations"]["event"]["by"], strict=True):
         assert (row["p"] is None) == (e < 0)
+        # ... and say which fallback they got instead, and why
+        assert ("fallback" in row) == (e < 0)
+        if e < 0:
+            assert row["fallback"]["method"] == "small_sample_t"
+            assert "pre-treatment (placebo) row" in row["fallback"]["reason"]
+            assert row["fallback"]["ci_low"] < row["fallback"]["ci_high"]
+    assert info["fallback_rows"] == int((ev < 0).sum())
     with pytest.raises(OptionError, match="missing"):
         inference_json(aggs, method="wcr", data=data, reestimate=lambda f: _fit(f)[0],
                        columns={k: v for k, v in cols.items() if k != "unit"})

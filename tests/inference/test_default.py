@@ -114,3 +114,24 @@ def test_never_treated_comparison_warns() -> None:
                                  control_group="never_treated"), "simple")
     with pytest.warns(EstimationWarning, match="not-yet-treated"):
         few_cluster_inference(cs_nt, method="small_sample_t")
+
+
+def test_one_vocabulary_and_the_note() -> None:
+    df = _council(7)
+    imp, cs = _fits(df)
+    with pytest.raises(OptionError, match="method for an imputation fit must be one of 'wcr', "
+                                          "'cr2', 'small_sample_t', 'analytic', 'wild'; got "
+                                          "'multiplier'"):
+        few_cluster_inference(imp, method="multiplier")
+    w = few_cluster_inference(imp, method="wild", draws=999, rng=2)
+    direct = inf.wild_imputation(imp, draws=999, rng=2)
+    assert (w.ci_low, w.ci_high, w.pvalue) == (direct.ci_low[0], direct.ci_high[0],
+                                               direct.pvalues[0])
+    assert w.record["note"] == inf.describe_method(w.record)
+    assert w.record["note"].startswith("wild cluster score bootstrap")
+    # a CS simple aggregation goes through the dispatcher: identical numbers
+    m = few_cluster_inference(cs, method="multiplier", draws=199, rng=4)
+    tab = inf.infer(cs, method="multiplier", draws=199, rng=4)
+    assert (m.ci_low, m.ci_high, m.pvalue) == (tab.overall.ci_low, tab.overall.ci_high,
+                                               tab.overall.p_value)
+    assert m.record["seed"] == 4 and m.record["method"] == "multiplier"

@@ -219,7 +219,7 @@ def test_results_are_immutable(council: tuple) -> None:
 
 
 def test_analytic_and_small_sample_t_rows(council: tuple) -> None:
-    df, aggs = council
+    _, aggs = council
     agg = aggs["calendar"]
     frame = infer(agg, method="analytic", level=0.9).to_frame()
     z = stats.norm.ppf(0.95)

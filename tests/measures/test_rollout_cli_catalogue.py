@@ -69,10 +69,14 @@ def test_rollout_panel_never_treated_and_cluster_level(frames) -> None:  # type:
     )
     ft = panel.groupby("unit")["first_treated"].first().to_dict()
     assert ft == {"C1": 3 * 2024, "C2": 0}  # C2 goes live after the window: never treated
-    # zero-denominator unit-periods are dropped and counted
-    school = rollout_panel(late, "suspension_rate")
+    # zero-denominator unit-periods are dropped and counted: the independent special school's
+    # suspension of 2023/24, before its first census (every school, no programme scope)
+    school = rollout_panel(late, "suspension_rate", scope=None)
     assert school.attrs["rows_dropped"] >= 1
     assert school["y"].notna().all()
+    # the default scope leaves the special school out before any row is formed
+    served = rollout_panel(late, "suspension_rate")
+    assert served.attrs["rows_dropped"] == 0 and "100007" not in set(served["unit"])
     with pytest.raises(OptionError, match="rollout_panel level must be one of 'school', 'cluster'"):
         rollout_panel(late, "suspension_rate", level="la")
 

@@ -64,10 +64,23 @@ def test_breakdown_failure_says_why_no_pre_periods() -> None:
     assert "no estimated periods before go-live other than the reference" in chk.note
 
 
-def test_breakdown_on_a_wrong_object_raises_rather_than_hiding_the_defect() -> None:
-    # A defect in our own code must stop the report, not become a sentence in it.
-    with pytest.raises(AttributeError):
-        R.breakdown_check(object(), alpha=0.05, seed=1)
+def test_breakdown_on_a_wrong_object_says_what_was_expected() -> None:
+    # the sensitivity layer refuses the input with a typed error, which the check reports
+    chk = R.breakdown_check(object(), alpha=0.05, seed=1)
+    assert not chk.ok
+    assert chk.note == ("could not be computed: expected an event-study aggregation "
+                        "(kind='event')")
+
+
+def test_a_defect_in_a_comparator_stops_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No silent failure: an AttributeError from our own code is not turned into a sentence."""
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise AttributeError("'TwfeResult' object has no attribute 'estimates'")
+
+    monkeypatch.setattr(R, "twfe", broken)
+    with pytest.raises(AttributeError, match="has no attribute 'estimates'"):
+        R.comparators(_panel(), 0.5)
 
 
 def test_breakdown_not_applicable_when_interval_includes_zero() -> None:
@@ -80,8 +93,8 @@ def test_pretrend_check_uses_f_reference_and_reports_failure() -> None:
     chk = R.pretrend_check(_event(_panel()), n_clusters=8)
     assert chk.ok and 0 <= chk.value <= 1
     assert chk.to_dict()["df_denominator"] == 7
-    with pytest.raises(AttributeError):
-        R.pretrend_check(object(), n_clusters=8)
+    bad = R.pretrend_check(object(), n_clusters=8)
+    assert not bad.ok and bad.note.startswith("could not be run: expected an event-study")
 
 
 def _fits(panel: pd.DataFrame) -> R.RolloutFits:

@@ -90,7 +90,7 @@ def test_cli_stops_before_kernel_on_bad_parameter(tmp_path: Path,
 def test_impact_notebook_is_found_and_thin() -> None:
     import nbformat
 
-    path = notebook_path()
+    path = notebook_path("impact_report.ipynb")
     nb = nbformat.read(path, as_version=4)
     from eah_eval.reporting.runner import check_parameters_cell
 

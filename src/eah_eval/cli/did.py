@@ -34,6 +34,7 @@ from eah_eval.errors import DataFileNotFoundError, EstimationError
 from eah_eval.inference import (
     INFERENCE_METHODS,
     WILD_WEIGHTS,
+    WildWeights,
     infer_many,
     inference_tables_json,
     merge_inference,
@@ -198,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
 def _inference(args: argparse.Namespace, data: pd.DataFrame,
                aggs: dict[str, AggregateResult]) -> dict[str, Any]:
     """Apply ``--inference`` to every aggregation (one call of the dispatcher)."""
-    weights = args.wild_weights or ("rademacher" if args.inference == "wcr" else "webb")
+    weights: WildWeights = args.wild_weights or (
+        "rademacher" if args.inference == "wcr" else "webb")
     tables = infer_many(
         aggs, data, method=args.inference, outcome=args.outcome, unit=args.unit,
         time=args.time, cohort=args.cohort, cluster=args.cluster or args.unit,

@@ -265,10 +265,11 @@ def _cs_simple(result: Any, data: pd.DataFrame | None, chosen: InferenceMethod, 
             EstimationWarning,
             stacklevel=3,
         )
-    names = {k: v for k, v in (("outcome", outcome), ("unit", unit), ("time", time),
-                               ("cohort", cohort), ("cluster", cluster)) if v is not None}
-    table = infer(result, data, method=chosen, draws=draws, rng=rng, level=level, null=null,
-                  wild_weights=weight_type, **names)
+    # the column names matter only to the methods that re-estimate, which checked them
+    table = infer(result, data, method=chosen, outcome=outcome or "y", unit=unit or "unit",
+                  time=time or "period_index", cohort=cohort or "first_treated",
+                  cluster=cluster or "cluster", draws=draws, rng=rng, level=level, null=null,
+                  wild_weights=weight_type)
     row = table.overall
     if row.fallback_reason:
         raise EstimationError(

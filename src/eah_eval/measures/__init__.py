@@ -2,11 +2,14 @@
 
 Definitions are declarative (:mod:`~eah_eval.measures.registry`); computations are written once
 in Ibis (:mod:`~eah_eval.measures.recipes`) and run on DuckDB by default, on PySpark, or on any
-Ibis backend where a council's data live.
+Ibis backend where a council's data live. :class:`ProgrammeScope` says which schools the
+programme serves (panels keep those by default); :func:`partial_periods` flags periods whose
+data cover only some of their terms.
 """
 
 from __future__ import annotations
 
+from eah_eval.measures.coverage import PeriodCoverage, partial_periods, period_completeness
 from eah_eval.measures.definitions import (
     GROUPS,
     LEVELS,
@@ -22,10 +25,12 @@ from eah_eval.measures.panel import (
     compute_many,
     rollout_panel,
 )
+from eah_eval.measures.programme import DEFAULT_SCOPE, ProgrammeScope
 from eah_eval.measures.registry import REGISTRY, get_measure, list_measures
 from eah_eval.measures.rollout import MID_PERIOD_RULES, first_treated_period
 
 __all__ = [
+    "DEFAULT_SCOPE",
     "FRAME_COLUMNS",
     "GROUPS",
     "LEVELS",
@@ -35,6 +40,8 @@ __all__ = [
     "Measure",
     "MeasureOptions",
     "MeasureResult",
+    "PeriodCoverage",
+    "ProgrammeScope",
     "TableSet",
     "compute",
     "compute_many",
@@ -42,5 +49,7 @@ __all__ = [
     "get_measure",
     "list_measures",
     "open_tables",
+    "partial_periods",
+    "period_completeness",
     "rollout_panel",
 ]

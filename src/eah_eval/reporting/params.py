@@ -4,9 +4,9 @@ Each report declares its parameters once, as a frozen dataclass in its own packa
 impact report in :mod:`eah_eval.reporting.impact.params`, the monitoring report in
 :mod:`eah_eval.reporting.monitoring.params`); this module holds what they share. The runner
 turns the user's YAML file and ``--set key=value`` pairs into that dataclass with
-:func:`parse_params`, which stops with a message naming the parameter when one is unknown, missing or of the wrong
-type. The notebook receives the validated values as one dictionary (``report_parameters``)
-and rebuilds the dataclass, so no default is typed twice.
+:func:`parse_params`, which stops with a message naming the parameter when one is unknown,
+missing or of the wrong type. The notebook receives the validated values as one dictionary
+(``report_parameters``) and rebuilds the dataclass, so no default is typed twice.
 
 """
 
