@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from eah_eval.data.synthetic import write_council
-from eah_eval.reporting.params import ReportParams
-from eah_eval.reporting.runner import run_report
+from eah_eval.reporting.impact.params import ReportParams
+from eah_eval.reporting.impact.run import run_report
 
 TARGET_S = 60.0
 
