@@ -296,5 +296,12 @@ def test_describe_method_words_each_record() -> None:
     ri = describe_method({"method": "randomization", "draws": 199, "exact": False,
                           "total_assignments": 113400, "seed": 3, "n_clusters": 10})
     assert "199 of 113400 assignments of clusters to waves sampled, seed 3" in ri
+    # a table's record with the method replaced by a row's fallback words that row
+    tab_record = {"method": "small_sample_t", "weights": "rademacher", "draws": 1024,
+                  "enumerated": True, "seed": None, "n_clusters": 10, "level": 0.95,
+                  "fallback": "small_sample_t", "fallback_rows": 5}
+    assert describe_method(tab_record) == (
+        "clustered standard error times sqrt(G/(G-1)), t interval with G-1 degrees of "
+        "freedom; 10 clusters; 95% intervals.")
     with pytest.raises(OptionError, match=r"record\['method'\] must be one of"):
         describe_method({"method": "restricted_wild_bootstrap"})

@@ -54,9 +54,10 @@ def inference_tables_json(tables: Mapping[str, InferenceTable]) -> dict[str, Any
     dict
         ``{"aggregations": {kind: {"ci_low", "ci_high", "p", "by": [{"ci_low", "ci_high",
         "p"}, ...]}}, "inference": {"method", "weights", "draws", "seed", "n_clusters", ...}}``.
-        ``by`` follows the rows of each aggregation (absent for ``simple``); NaN becomes None.
-        Where the requested method did not apply to a row its ``ci_low``, ``ci_high`` and ``p``
-        are None and ``fallback`` gives ``{"method", "reason", "ci_low", "ci_high", "p"}``.
+        ``by`` follows the rows of each aggregation (absent for ``simple``); NaN and an
+        unbounded end (``-inf``/``inf``, then ``p`` is not None) become None. Where the
+        requested method did not apply to a row its ``ci_low``, ``ci_high`` and ``p`` are None
+        and ``fallback`` gives ``{"method", "reason", "ci_low", "ci_high", "p"}``.
 
     Raises
     ------

@@ -55,6 +55,7 @@ METHOD_DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
 })
 """Plain words for each method, for table captions and method notes."""
 
+_RESAMPLING = ("wcr", "wild", "multiplier", "randomization")
 _WITH_WEIGHTS = {
     "wcr": "restricted wild cluster bootstrap (null imposed, {w} weights, interval by test "
            "inversion)",
@@ -130,7 +131,8 @@ def describe_method(record: Mapping[str, Any]) -> str:
     str
         One sentence, e.g. "restricted wild cluster bootstrap (null imposed, Rademacher
         weights, interval by test inversion); all 2^10 = 1024 sign patterns; 10 clusters; 95%
-        intervals."
+        intervals." Weights and draws are worded only for the methods that use them, so a
+        table's record with ``method`` replaced by a row's fallback words that row.
 
     Raises
     ------
@@ -144,7 +146,7 @@ def describe_method(record: Mapping[str, Any]) -> str:
     else:
         words = METHOD_DESCRIPTIONS[method]
     parts = [words]
-    draws = _draws_phrase(record)
+    draws = _draws_phrase(record) if method in _RESAMPLING else ""
     if draws:
         parts.append(draws)
     if record.get("df") is not None and method == "cr2":
@@ -156,7 +158,7 @@ def describe_method(record: Mapping[str, Any]) -> str:
     text = "; ".join(parts) + "."
     n_fallback = int(record.get("fallback_rows") or 0)
     fallback = record.get("fallback")
-    if n_fallback and fallback in METHOD_DESCRIPTIONS:
+    if n_fallback and fallback in METHOD_DESCRIPTIONS and fallback != method:
         rows = "1 row uses" if n_fallback == 1 else f"{n_fallback} rows use"
         text += (f" {rows} {METHOD_DESCRIPTIONS[str(fallback)]} instead, where the method "
                  "does not apply (the table says why).")
