@@ -135,3 +135,20 @@ def test_exclusion_calendars_identical_on_duckdb_and_spark(  # type: ignore[no-u
         compute(duck_ts, "suspension_rate", by="sen_provision", options=options),
         compute(spark_ts, "suspension_rate", by="sen_provision", options=options),
     )
+
+
+def test_programme_scope_and_coverage_identical_on_duckdb_and_spark(  # type: ignore[no-untyped-def]
+    duck_tables, spark_tables
+) -> None:
+    from eah_eval.measures import ProgrammeScope
+
+    ids = ["sen_support_pct", "suspension_rate", "ehc_requests_per_1000",
+           "eah_requests_per_school", "eah_cost_per_expert_day"]
+    duck = compute_many(duck_tables, ids, level="cluster", scope=ProgrammeScope())
+    spark = compute_many(spark_tables, ids, level="cluster", scope=ProgrammeScope())
+    for mid in ids:
+        _assert_same(duck[mid], spark[mid])
+        pd.testing.assert_frame_equal(duck[mid].not_served, spark[mid].not_served)
+        assert duck[mid].coverage == spark[mid].coverage, mid
+    assert duck["suspension_rate"].excluded_not_served == {
+        "not served by the programme (special schools)": 2}

@@ -250,3 +250,27 @@ def test_truth_and_panels_use_one_scope() -> None:
     every = {(r["population"], r["window"], r["weighting"]): r["effect"] for r in m["overall"]}
     assert wide.truth["measures"]["absence_overall_pct"]["simple"] == \
         every[("all_schools", "all_post", "equal")]
+
+
+def test_school_scope_counts_each_school_once(frames) -> None:  # type: ignore[no-untyped-def]
+    from eah_eval.measures.programme import school_scope
+
+    table = school_scope(frames)
+    # 100002 became 100003: six schools, not seven
+    assert table["urn"].tolist() == ["100001", "100003", "100004", "100005", "100006",
+                                     "100007"]
+    assert table["served"].tolist() == [True, True, True, False, True, False]
+    assert table.loc[~table["served"], "reason"].unique().tolist() == [SPECIAL]
+    assert table["setting"].tolist()[3] == "special"
+    assert school_scope(frames, None)["served"].all()
+    assert school_scope(frames, WITH_SPECIAL)["served"].all()
+
+
+def test_settings_are_the_schema_vocabulary() -> None:
+    from eah_eval.data.schema import fields
+    from eah_eval.measures.programme import ALTERNATIVE_PROVISION_TYPES, SPECIAL_TYPES
+
+    spec = {f["name"]: f for f in fields("schools")}
+    assert SETTINGS == tuple(spec["phase"]["constraints"]["enum"])
+    types = set(spec["establishment_type"]["constraints"]["enum"])
+    assert set(SPECIAL_TYPES) | set(ALTERNATIVE_PROVISION_TYPES) <= types

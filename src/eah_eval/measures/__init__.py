@@ -25,7 +25,7 @@ from eah_eval.measures.panel import (
     compute_many,
     rollout_panel,
 )
-from eah_eval.measures.programme import DEFAULT_SCOPE, ProgrammeScope
+from eah_eval.measures.programme import DEFAULT_SCOPE, ProgrammeScope, school_scope
 from eah_eval.measures.registry import REGISTRY, get_measure, list_measures
 from eah_eval.measures.rollout import MID_PERIOD_RULES, first_treated_period
 
@@ -52,4 +52,5 @@ __all__ = [
     "partial_periods",
     "period_completeness",
     "rollout_panel",
+    "school_scope",
 ]

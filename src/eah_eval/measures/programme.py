@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from eah_eval.errors import OptionError, OptionTypeError, check_option
+from eah_eval.measures.engine import open_tables
 
 Setting = Literal[
     "nursery", "primary", "middle", "secondary", "all_through", "special", "alternative_provision"
@@ -166,12 +167,11 @@ class ProgrammeScope:
 
     Examples
     --------
-    >>> ProgrammeScope().describe()
-    'Experts at Hand serves primary and secondary schools; not served: nursery schools, \
-middle schools, all-through schools, special schools and alternative provision (including \
-pupil referral units).'
-    >>> ProgrammeScope(phases=("primary", "secondary", "special")).phases
+    >>> scope = ProgrammeScope(phases=("special", "secondary", "primary"))
+    >>> scope.phases
     ('primary', 'secondary', 'special')
+    >>> scope.describe().split(";")[0]
+    'Experts at Hand serves primary, secondary and special schools'
     """
 
     phases: tuple[str, ...] = DEFAULT_PHASES
@@ -286,3 +286,49 @@ def check_scope(scope: object) -> ProgrammeScope | None:
         "scope must be a ProgrammeScope (e.g. ProgrammeScope(phases=('primary', 'secondary')))"
         f" or None for every school; got {type(scope).__name__} {scope!r}"
     )
+
+
+def school_scope(
+    data: object,
+    scope: ProgrammeScope | None = DEFAULT_SCOPE,
+    *,
+    lineage_rule: str = "chain_successors",
+) -> pd.DataFrame:
+    """List the council's schools once across URN changes, with setting and served flag.
+
+    Use it for counts of schools served and not served that agree with the panels: a school
+    that changed URN is one school, read from its canonical (latest) URN's row.
+
+    Parameters
+    ----------
+    data : Council, dict of DataFrame, TableSet, str or Path
+        The council's tables, as for :func:`eah_eval.measures.compute`.
+    scope : ProgrammeScope or None
+        Scope deciding ``served`` (None: every school is served).
+    lineage_rule : {"chain_successors", "none"}
+        URN lineage rule (as in :class:`eah_eval.measures.MeasureOptions`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per canonical URN, sorted by URN: the ``schools`` columns plus ``setting``,
+        ``served`` (bool) and ``reason`` (:func:`not_served_reason`, empty when served).
+
+    Raises
+    ------
+    OptionTypeError
+        If ``scope`` is not a ProgrammeScope or None.
+    """
+    scope_ = check_scope(scope)
+    ts = open_tables(data, lineage_rule=lineage_rule)
+    schools = ts.raw("schools").to_pandas()
+    canonical = set(ts.lineage.mapping["canonical_urn"].astype(str))
+    keep = schools["urn"].astype(str).isin(canonical) if canonical else schools["urn"].notna()
+    out = schools[keep].sort_values("urn", kind="stable").reset_index(drop=True)
+    out["setting"] = school_settings(out)
+    out["served"] = True if scope_ is None else scope_.serves(out).to_numpy()
+    out["reason"] = [
+        "" if ok else not_served_reason(str(s))
+        for ok, s in zip(out["served"], out["setting"], strict=True)
+    ]
+    return out

@@ -335,7 +335,7 @@ def evaluate(raw: ReportParams) -> Evaluation:
     first = next(iter(done.values()), None)
     inference = {
         "method": params.inference,
-        "text": first.headline.method_text if first else "",
+        "text": first.headline.method_text.rstrip(".") if first else "",
         "applies_to": "every interval: headline, event study, waves and pupil groups",
         "family_adjustment": params.family_adjustment,
     }

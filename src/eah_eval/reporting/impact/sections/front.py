@@ -79,7 +79,8 @@ def certainty(ev: Evaluation) -> str:
         f"The strength of evidence ranges from level {levels[0]} to {levels[-1]} on the "
         "Maryland Scientific Methods Scale (1 = weakest, 5 = a randomised trial); each "
         "result's rating and the reasons are under the headline table. Every interval in this "
-        f"report comes from one method: {ev.inference.get('text', '')}. The robustness "
+        f"report comes from one method: {str(ev.inference.get('text', '')).rstrip('.')}. "
+        "The robustness "
         "section compares other estimators and tests how far the conclusions depend on the "
         "comparison clusters having followed the same trends."
     )
