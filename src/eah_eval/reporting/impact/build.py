@@ -5,8 +5,8 @@
 :func:`eah_eval.reporting.impact.evaluate.evaluate`), renders the sections from it in
 reading order, and returns an :class:`ImpactReport` whose ``results`` dictionary (the
 evaluation's serialisation plus parameters, QA record and versions) is written to
-``results.json``. Sections compute nothing, so a number is the same wherever it appears; :func:`eah_eval.reporting.impact.check.check_report` verifies that on the
-written files.
+``results.json``. Sections compute nothing, so a number is the same wherever it appears;
+:func:`eah_eval.reporting.impact.check.check_report` verifies that on the written files.
 """
 
 from __future__ import annotations
