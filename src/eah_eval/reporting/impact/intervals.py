@@ -54,7 +54,7 @@ def estimates_from_table(table: Any, labels: list[str]) -> list[Estimate]:
             ci_low=bound(float(r["ci_low"]), float(r["estimate"]), -1),
             ci_high=bound(float(r["ci_high"]), float(r["estimate"]), 1),
             p_value=float(r["p_value"]), method=method,
-            method_text=describe_method({**dict(table.record), "method": method}),
+            method_text=describe_method({**dict(table.record), "method": method}).rstrip("."),
             fallback_reason=str(r.get("fallback_reason", "") or ""),
         ))
     return out
@@ -70,7 +70,7 @@ def overall_estimate(table: Any, label: str = "overall") -> Estimate:
         ci_low=bound(float(r["ci_low"]), float(r["estimate"]), -1),
         ci_high=bound(float(r["ci_high"]), float(r["estimate"]), 1),
         p_value=float(r["p_value"]), method=method,
-        method_text=describe_method({**dict(table.record), "method": method}),
+        method_text=describe_method({**dict(table.record), "method": method}).rstrip("."),
         fallback_reason=str(r.get("fallback_reason", "") or ""),
     )
 
