@@ -48,7 +48,7 @@ from eah_eval.reporting.impact.trends import evaluate_trend
 from eah_eval.reporting.impact.value_for_money import evaluate_value_for_money
 from eah_eval.reporting.narrative import describe_effect
 from eah_eval.reporting.suppression import DisclosurePolicy
-from eah_eval.sensitivity.power import mde_from_interval
+from eah_eval.sensitivity.power import mde_from_interval, se_from_interval
 
 #: Measures on the attainment scale (months' progress applies).
 ATTAINMENT: frozenset[str] = frozenset({"ks2_rwm_expected_pct", "ks2_rwm_expected_sen_pct"})
@@ -214,8 +214,7 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
         ledger.link((f"{measure_id} by wave", w.label),
                     [(f"{measure_id} by cluster", c) for c in members])
 
-    se = (headline.ci_high - headline.ci_low) / (2 * _z(p.alpha)) if np.isfinite(
-        headline.ci_high - headline.ci_low) else float("inf")
+    se = se_from_interval(headline.ci_low, headline.ci_high, level=1 - p.alpha)
     mde = mde_from_interval(headline.ci_low, headline.ci_high, level=1 - p.alpha,
                             power=p.power)
     mde_note = (f"smallest change this design would detect {round(100 * p.power)}% of the time "
@@ -278,12 +277,6 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
         rating=rating, finding=finding, checks=checks, comparators=comp,
         partial_periods=tuple(str(x) for x in panel.attrs.get("partial_periods", ()) or ()),
     )
-
-
-def _z(alpha: float) -> float:
-    from scipy import stats
-
-    return float(stats.norm.ppf(1 - alpha / 2))
 
 
 def apply_ledger(ev: MeasureEvaluation, ledger: DisclosureLedger) -> MeasureEvaluation:

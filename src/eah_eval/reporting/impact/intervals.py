@@ -42,37 +42,28 @@ def bound(v: float, estimate: float, side: int) -> float:
     return float(v)
 
 
-def estimates_from_table(table: Any, labels: list[str]) -> list[Estimate]:
-    """Turn an inference table's rows (after the overall row is dropped) into estimates."""
-    frame = table.to_frame()
-    rows = frame.iloc[: len(labels)]
-    out = []
-    for label, r in zip(labels, rows.to_dict(orient="records"), strict=True):
-        method = str(r["method"])
-        out.append(Estimate(
-            label=label, estimate=float(r["estimate"]),
-            ci_low=bound(float(r["ci_low"]), float(r["estimate"]), -1),
-            ci_high=bound(float(r["ci_high"]), float(r["estimate"]), 1),
-            p_value=float(r["p_value"]), method=method,
-            method_text=describe_method({**dict(table.record), "method": method}).rstrip("."),
-            fallback_reason=str(r.get("fallback_reason", "") or ""),
-        ))
-    return out
-
-
-def overall_estimate(table: Any, label: str = "overall") -> Estimate:
-    """Return the overall row of an inference table as an :class:`Estimate`."""
-    frame = table.to_frame()
-    r = frame.iloc[-1].to_dict()
+def row_estimate(table: Any, label: str, r: dict[str, Any]) -> Estimate:
+    """Return one row of an inference table's frame as an :class:`Estimate`."""
     method = str(r["method"])
+    est = float(r["estimate"])
     return Estimate(
-        label=label, estimate=float(r["estimate"]),
-        ci_low=bound(float(r["ci_low"]), float(r["estimate"]), -1),
-        ci_high=bound(float(r["ci_high"]), float(r["estimate"]), 1),
+        label=label, estimate=est,
+        ci_low=bound(float(r["ci_low"]), est, -1), ci_high=bound(float(r["ci_high"]), est, 1),
         p_value=float(r["p_value"]), method=method,
         method_text=describe_method({**dict(table.record), "method": method}).rstrip("."),
         fallback_reason=str(r.get("fallback_reason", "") or ""),
     )
+
+
+def estimates_from_table(table: Any, labels: list[str]) -> list[Estimate]:
+    """Turn an inference table's rows (after the overall row is dropped) into estimates."""
+    rows = table.to_frame().iloc[: len(labels)].to_dict(orient="records")
+    return [row_estimate(table, label, r) for label, r in zip(labels, rows, strict=True)]
+
+
+def overall_estimate(table: Any, label: str = "overall") -> Estimate:
+    """Return the overall row of an inference table as an :class:`Estimate`."""
+    return row_estimate(table, label, table.to_frame().iloc[-1].to_dict())
 
 
 def run_inference(inputs: ReportInputs, agg: Any, panel: pd.DataFrame) -> Any:

@@ -19,7 +19,7 @@ from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.impact.intervals import period_label
 from eah_eval.reporting.impact.model import Estimate, Evaluation, MeasureEvaluation
 from eah_eval.reporting.impact.robustness import PRETREND_RI_ASSUMPTION
-from eah_eval.reporting.narrative import fmt_estimate, unit_words
+from eah_eval.reporting.narrative import fmt_estimate, period_word, unit_words
 from eah_eval.reporting.tables import html_table
 
 
@@ -355,14 +355,6 @@ def wave_cluster_figure(ev: Evaluation, e: MeasureEvaluation, level: int,
         data_table=tables,
     )
     return figure + note
-
-
-def period_word(period: str, plural: bool = True) -> str:
-    """``terms``/``years`` for a period grain."""
-    word = {"term": "term", "census": "year", "academic_year": "year",
-            "calendar_year": "calendar year", "financial_year": "financial year"}.get(
-        period, "period")
-    return word + ("s" if plural else "")
 
 
 def cohort_label(period: str, g: int) -> str:
