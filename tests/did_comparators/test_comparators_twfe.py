@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,7 +88,8 @@ def test_static_equals_bacon_twfe_and_recovers_homogeneous_effect():
 
 def test_event_options_and_collinearity():
     df = staggered_panel(n_units=200, n_periods=8, cohorts=(3, 5, 6), seed=6)
-    with pytest.raises(EstimationError, match="collinear"):
+    with pytest.raises(EstimationError, match=r"collinear .*rank \d+ < \d+ columns.*at least "
+                       r"two relative periods.*necessary but not always sufficient \(when"):
         twfe(df, kind="event", **KW)
     res = twfe(df, kind="event", reference=(-1, -5), **KW)
     assert -1 not in res.table.index and -5 not in res.table.index
@@ -94,6 +97,22 @@ def test_event_options_and_collinearity():
     dropped = twfe(df, kind="event", min_e=-2, max_e=1, binning="drop", reference=(-1, -2), **KW)
     assert list(dropped.table.index) == [0, 1]
     assert dropped.n_obs < len(df)
+
+
+@pytest.mark.parametrize(("cohorts", "gap"), [((3, 5, 7), 2), ((2, 5, 8), 3)])
+def test_event_without_never_treated_names_the_common_gap(cohorts, gap):
+    # cohorts 3, 5, 7: relative time modulo 2 is fixed by the period, so leaving out two
+    # relative periods is not enough; the message says how many and gives a working choice
+    df = staggered_panel(n_units=90, n_periods=10, cohorts=cohorts, seed=6)
+    refs = tuple(range(-1, -gap - 2, -1))
+    shown = ", ".join(str(c) for c in cohorts)
+    expected = (f"first treated periods ({shown}) differ by multiples of {gap}, so relative "
+                f"time modulo {gap} is fixed by the period and {gap + 1} consecutive relative "
+                f"periods must be left out, e.g. reference={refs}")
+    with pytest.raises(EstimationError, match=re.escape(expected)):
+        twfe(df, kind="event", reference=refs[:-1], **KW)
+    res = twfe(df, kind="event", reference=refs, **KW)
+    assert res.reference == refs
 
 
 def test_invariances(panel):

@@ -220,8 +220,9 @@ def twfe(
         For an unknown ``kind`` or ``binning``, or ``min_e > max_e``.
     EstimationError
         If the treatment terms are collinear with the unit and period effects (e.g. an event
-        study without never-treated units that leaves out only one relative period), or no
-        unit changes treatment.
+        study without never-treated units that leaves out only one relative period; with
+        cohorts whose first treated periods differ by multiples of ``d > 1``, fewer than
+        ``d + 1`` consecutive ones), or no unit changes treatment.
 
     Notes
     -----
@@ -289,12 +290,7 @@ def twfe(
     sw = np.sqrt(sub.weights)
     rank = np.linalg.matrix_rank(x_dm * sw[:, None], tol=1e-8 * max(1.0, np.abs(x_dm).max()))
     if rank < x_dm.shape[1]:
-        raise EstimationError(
-            "the treatment terms are collinear with the unit and period effects "
-            f"(rank {rank} < {x_dm.shape[1]} columns). Without never-treated units an event "
-            "study must leave out two relative periods, e.g. reference=(-1, min_e), or bin "
-            "the end points with min_e/max_e"
-        )
+        raise EstimationError(_collinear_message(rank, x_dm.shape[1], sub.cohort, kind))
     params, cov = _panelols_fit(sub, x_raw, columns, small_sample)
     resid = y_dm - x_dm @ params
     design = TwfeDesign(
@@ -347,6 +343,31 @@ def twfe(
         reference=refs if kind == "event" else (),
     )
 
+
+
+def _collinear_message(rank: int, n_columns: int, cohort: np.ndarray, kind: str) -> str:
+    """Say why the treatment terms are collinear and what to leave out instead."""
+    text = (f"the treatment terms are collinear with the unit and period effects (rank {rank} "
+            f"< {n_columns} columns)")
+    starts = np.unique(cohort[np.isfinite(cohort)])
+    if kind != "event" or not np.isfinite(cohort).all() or starts.size == 0:
+        return text
+    text += (". Without never-treated units the unit and period effects absorb a linear trend "
+             "in relative time, so an event study must leave out at least two relative "
+             "periods, e.g. reference=(-1, min_e), or bin the end points with min_e/max_e. "
+             "Two are necessary but not always sufficient")
+    gaps = np.round(np.diff(starts)).astype(np.int64)
+    d = int(np.gcd.reduce(gaps)) if gaps.size else 0
+    if d > 1:
+        shown = ", ".join(f"{v:g}" for v in starts)
+        refs = tuple(range(-1, -d - 2, -1))
+        text += (f": the cohorts' first treated periods ({shown}) differ by multiples of {d}, "
+                 f"so relative time modulo {d} is fixed by the period and {d + 1} consecutive "
+                 f"relative periods must be left out, e.g. reference={refs}")
+    else:
+        text += (" (when the cohorts' first treated periods all differ by multiples of some "
+                 "d > 1, d + 1 consecutive relative periods must be left out)")
+    return text
 
 
 def _panelols_fit(
