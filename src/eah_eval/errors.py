@@ -32,6 +32,10 @@ class DataFileNotFoundError(EahEvalError, FileNotFoundError):
     """An expected input file is missing."""
 
 
+class OutputPathError(EahEvalError, ValueError):
+    """An output path cannot be written (it is a file, under a file, or not writable)."""
+
+
 @dataclass(frozen=True)
 class DataProblem:
     """One problem found in an input table.

@@ -21,22 +21,9 @@ from typing import Any
 
 import pytest
 
-from eah_eval.data.synthetic import write_council
-from eah_eval.reporting.document import jsonable
-from eah_eval.reporting.impact.build import ImpactReport, build_impact_report
-
-DEMO_SEED = 20261130
+from eah_eval.reporting.impact.build import ImpactReport
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImpactReport, dict[str, Any], Path]:
-    data = tmp_path_factory.mktemp("demo") / "data"
-    write_council(data, seed=DEMO_SEED)
-    report = build_impact_report({"data": str(data)})
-    results = json.loads(json.dumps(jsonable(report.results)))
-    return report, results, data
 
 
 def _truth(data: Path, measure: str) -> float | None:
@@ -123,8 +110,8 @@ def test_results_json_carries_every_number_shown(
     known = [abs(v) for v in _numbers(results) if math.isfinite(v)]
     known_by_digits = {d: {round(v, d) for v in known} for d in range(5)}
     parser = _Text()
-    for sid in ("summary", "headline", "trends", "estimates", "equality", "robustness", "vfm",
-                "data_quality"):
+    for sid in ("decision", "headline", "delivery", "trends", "estimates", "equality",
+                "robustness", "vfm", "data_quality"):
         parser.feed(report.html(sid))
     missing = []
     for chunk in parser.chunks:

@@ -21,7 +21,8 @@ from eah_eval.errors import OptionError, OptionTypeError
 
 def test_truth_json_structure(small_dir: Path, small_council: SyntheticCouncil) -> None:
     truth = json.loads((small_dir / "truth.json").read_text(encoding="utf-8"))
-    assert set(truth) == {"generator", "conventions", "rollout", "conversions", "measures"}
+    assert set(truth) == {"generator", "conventions", "rollout", "conversions", "measures",
+                          "planted_risks"}
     assert truth["generator"]["parameters"]["seed"] == small_council.seed
     assert [w["wave"] for w in truth["rollout"]] == [1, 2, 3]
     assert sum(len(w["clusters"]) for w in truth["rollout"]) == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from eah_eval.cli.output_paths import check_output_dir
 from eah_eval.data.schema import TABLES, table_file_name
 from eah_eval.data.synthetic import DEFAULT_SEED, make_council
 
@@ -35,6 +36,7 @@ def add_parser(sub: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, write and list the files."""
+    check_output_dir(args.out)
     council = make_council(
         args.seed,
         n_clusters=args.clusters,

@@ -39,6 +39,7 @@ from eah_eval.inference import (
     inference_tables_json,
     merge_inference,
 )
+from eah_eval.inference.budget import check_draw_budget, check_seed
 
 __all__ = ["add_parser", "did_json", "run"]
 
@@ -156,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
         raise EstimationError("--seed needs --bootstrap N or --inference METHOD")
     if args.draws < 2:
         raise EstimationError(f"--draws must be at least 2; got {args.draws}")
+    if args.seed is not None:
+        check_seed(args.seed, name="--seed")
     if args.inference == "randomization" and args.cluster is None:
         raise EstimationError("--inference randomization permutes clusters: give --cluster C")
     if args.inference == "wcr" and args.cluster is None:
@@ -171,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
                     base_period=args.base_period, weights=args.weights,
                     cluster=args.cluster, never_treated_value=args.never_treated_value)
         if args.bootstrap is not None:
+            check_draw_budget(args.bootstrap, data[args.unit].nunique() + len(gt.estimates),
+                              name="--bootstrap")
             gt = gt.with_bootstrap(args.bootstrap, weight_type=args.bootstrap_weights,
                                    rng=args.seed)
         aggs: dict[str, AggregateResult] = {k: aggregate(gt, k) for k in AGGREGATION_KINDS}
@@ -180,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
         if text not in seen:
             seen.add(text)
             print(f"eah-eval did: warning: {text}", file=sys.stderr)
+    for note in gt.metadata.get("preprocessing", ()):
+        if note not in seen:  # e.g. rows with a missing or non-finite outcome, counted
+            print(f"eah-eval did: note: {note}", file=sys.stderr)
     obj = did_json(gt, aggs)
     if args.inference is not None:
         obj = merge_inference(obj, _inference(args, data, aggs))

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eah_eval.cli.output_paths import check_output_file
+from eah_eval.data.csv_output import write_csv
 from eah_eval.errors import OptionError
 
 
@@ -70,6 +72,10 @@ def _compute(args: argparse.Namespace) -> int:
     from eah_eval.measures.registry import get_measure
 
     get_measure(args.measure)
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise OptionError(f"--out must be a .csv file; got {str(out)!r}")
+    check_output_file(out)
     options = MeasureOptions(
         hours_per_day=args.hours_per_day,
         absence_basis=args.absence_basis,
@@ -80,11 +86,8 @@ def _compute(args: argparse.Namespace) -> int:
     result = compute(
         ts, args.measure, level=args.level, period=args.period, by=args.by, options=options
     )
-    out = Path(args.out)
-    if out.suffix.lower() != ".csv":
-        raise OptionError(f"--out must be a .csv file; got {str(out)!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.frame.to_csv(out, index=False, float_format="%.10g")
+    write_csv(result.frame, out, float_format="%.10g")
     if ts.accounting is not None and len(ts.accounting):
         acc = ts.accounting
         read = int(acc["rows_read"].sum()) if "rows_read" in acc.columns else 0
@@ -108,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         from eah_eval.measures.catalogue import render_markdown, write_catalogue
 
         if args.out:
+            check_output_file(args.out)
             print(f"wrote {write_catalogue(args.out)}", file=sys.stderr)
         else:
             sys.stdout.write(render_markdown())

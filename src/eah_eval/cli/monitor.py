@@ -9,11 +9,20 @@ reported in one line with its index and error, and the exit status is non-zero.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eah_eval.cli.notebook_options import add_parameter_arguments
+from eah_eval.cli.output_paths import check_output_dir
 
-MONITOR_NOTEBOOK = "monitoring_report.ipynb"
+if TYPE_CHECKING:
+    from eah_eval.reporting.notebook import ReportNotebook
+
+
+def monitoring_notebook() -> ReportNotebook:
+    """Return the monitoring report's notebook and schema (imported only when asked for)."""
+    from eah_eval.reporting.monitoring.run import MONITORING_NOTEBOOK
+
+    return MONITORING_NOTEBOOK
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -27,7 +36,7 @@ def add_parser(sub: Any, name: str) -> None:
             "then --data, then --set key=value (later wins)."
         ),
     )
-    add_parameter_arguments(p, set_example="run_length=6")
+    add_parameter_arguments(p, set_example="run_length=6", notebook=monitoring_notebook)
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
 
 
@@ -35,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate the parameters, run the notebook and print the HTML path."""
     from eah_eval.reporting.monitoring.params import MonitoringReportParams
     from eah_eval.reporting.params import build_params
-    from eah_eval.reporting.runner import notebook_path, run_notebook
+    from eah_eval.reporting.runner import run_notebook
 
     overrides: dict[str, Any] = {}
     if args.data:
@@ -43,11 +52,14 @@ def run(args: argparse.Namespace) -> int:
     params = build_params(
         MonitoringReportParams, file=args.params, overrides=overrides, assignments=args.assignments
     )
+    # After the parameters: a run stopped by a bad parameter leaves no folder behind.
+    check_output_dir(args.out)
+    notebook = monitoring_notebook()
     out = run_notebook(
-        notebook_path(MONITOR_NOTEBOOK),
+        notebook.path(),
         params,
         args.out,
-        stem="monitoring_report",
+        stem=notebook.stem,
         title=params.title,
         timeout=args.timeout,
     )

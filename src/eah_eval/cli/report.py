@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eah_eval.cli.notebook_options import add_parameter_arguments
+from eah_eval.cli.output_paths import check_output_dir
 from eah_eval.errors import NotebookExecutionError
+
+if TYPE_CHECKING:
+    from eah_eval.reporting.notebook import ReportNotebook
+
+
+def impact_notebook() -> ReportNotebook:
+    """Return the impact report's notebook and schema (imported only when asked for)."""
+    from eah_eval.reporting.impact.run import IMPACT_NOTEBOOK
+
+    return IMPACT_NOTEBOOK
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -25,7 +36,7 @@ def add_parser(sub: Any, name: str) -> None:
             "(YAML), then --data, then --set key=value (later wins)."
         ),
     )
-    add_parameter_arguments(p, set_example="audience=technical")
+    add_parameter_arguments(p, set_example="audience=technical", notebook=impact_notebook)
     p.add_argument("--batch", metavar="CONFIG", help="YAML batch config: run many reports")
     p.add_argument("--pdf", action="store_true", help="also print a PDF (headless Chromium)")
     p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
@@ -52,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         for text in args.assignments:
             k, v = parse_assignment(text)
             base[k] = v
+        check_output_dir(args.out)
         result = run_impact_batch(
             args.batch, args.out, base=base, progress=lambda s: print(s, flush=True),
             timeout=args.timeout,
@@ -67,6 +79,13 @@ def run(args: argparse.Namespace) -> int:
     params = build_params(
         ReportParams, file=args.params, overrides=overrides, assignments=args.assignments
     )
+    # After the parameters: a run stopped by a bad parameter leaves no folder behind.
+    check_output_dir(args.out)
+    from eah_eval.data.load import load_council
+    from eah_eval.reporting.impact.params import check_report_data
+
+    # selections checked against the data before any kernel starts
+    check_report_data(params, load_council(params.data))
     try:
         out = run_report(params, args.out, timeout=args.timeout)
     except NotebookExecutionError as exc:

@@ -117,8 +117,9 @@ def chart_from_args(args: argparse.Namespace) -> ControlChart:
             )
     if args.chart == "xmr":
         if args.denominator is not None:
-            num = pd.to_numeric(frame[args.value], errors="coerce")
-            den = pd.to_numeric(frame[args.denominator], errors="coerce")
+            # read as text first: a column of true/false would otherwise stay boolean
+            num = pd.to_numeric(frame[args.value].astype(str), errors="coerce")
+            den = pd.to_numeric(frame[args.denominator].astype(str), errors="coerce")
             frame = frame.assign(**{"_rate": num / den})
             return xmr(frame, "_rate", args.period, measure=f"{args.value}/{args.denominator}",
                        **common)

@@ -21,12 +21,14 @@ def add_parser(sub: Any, name: str) -> None:
         name,
         help="check a data directory against data_schema/ and list every problem",
         description=(
-            "Check every <table>.csv in DATA_DIR against the schemas in data_schema/ and the "
+            "Check every <table>.csv or <table>.parquet in DATA_DIR against the schemas in "
+            "data_schema/ and the "
             "cross-field rules; print rows read/kept/excluded per table and every problem. "
             "Exit status 0 when valid, 1 when any problem is found."
         ),
     )
-    parser.add_argument("data_dir", metavar="DATA_DIR", help="directory of <table>.csv files")
+    parser.add_argument("data_dir", metavar="DATA_DIR",
+                        help="directory of <table>.csv or <table>.parquet files")
     parser.add_argument(
         "--upn-policy",
         choices=UPN_POLICIES,
@@ -47,6 +49,11 @@ def add_parser(sub: Any, name: str) -> None:
         help="'error' (default): any problem fails; 'exclude_rows': report what would be "
         "kept if rows with row-level problems were dropped",
     )
+    parser.add_argument(
+        "--allow-symlinks",
+        action="store_true",
+        help="read table files that are symbolic links (refused by default)",
+    )
 
 
 def _read_key(path: str | None) -> bytes | None:
@@ -64,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError("--upn-policy pseudonymise needs --upn-key-file FILE")
     key = _read_key(args.upn_key_file)
     report = validate_council(
-        args.data_dir, upn_policy=args.upn_policy, upn_key=key, on_problem=args.on_problem
+        args.data_dir, upn_policy=args.upn_policy, upn_key=key, on_problem=args.on_problem,
+        allow_symlinks=args.allow_symlinks,
     )
     accounting = report.accounting.copy()
     accounting["file"] = [Path(f).name for f in accounting["file"]]
@@ -76,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in report.notes:
         print(f"note: {note}")
+    if report.fingerprint:
+        print(f"fingerprint (SHA-256 of the validated tables): {report.fingerprint}")
     if report.ok:
         print("OK")
         return 0

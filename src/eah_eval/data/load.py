@@ -2,10 +2,14 @@
 
 Model
 -----
-* A data directory holds one ``<table>.csv`` per table (UTF-8, comma-separated, header row,
-  blank = missing). ``schools``, ``clusters`` and ``pupil_census`` are required; the other nine
-  tables are optional (flag ``eah:required`` in ``data_schema/datapackage.json``): an absent
-  optional file gives an empty table, and the accounting says so.
+* A data directory holds one file per table: ``<table>.csv`` (UTF-8, comma-separated, header
+  row, blank = missing) or ``<table>.parquet``. Both formats (and in-memory frames) go through
+  the same validation, UPN policy, row accounting and fingerprint. Only regular files are read:
+  symbolic links are refused by name unless ``allow_symlinks=True``. ``schools``, ``clusters``
+  and ``pupil_census`` are required; the other nine tables are optional (flag ``eah:required``
+  in ``data_schema/datapackage.json``): an absent optional file gives an empty table, and the
+  accounting says so. Near-miss file names (``attendance.CSV``, ``suspensions.csv.txt``) are
+  not read; a note names them.
 * Everything about a field (type, codes, pattern, range, keys) is read from the schema files;
   cross-field rules (dates in order, absence within possible sessions, ...) are listed in
   :mod:`eah_eval.data.validation_rules`.
@@ -18,8 +22,12 @@ Model
   a row that refers to an excluded school or cluster is excluded too.
 * Pupil identifiers (fields flagged ``eah:pupilIdentifier``) that look like real Unique Pupil
   Numbers are refused (``upn_policy="refuse"``, the default) or every pupil identifier is
-  replaced by a keyed hash (``upn_policy="pseudonymise"``); see
-  :mod:`eah_eval.data.pseudonymise`. Pupil identifiers are never echoed in messages.
+  checked against its schema and then replaced by a keyed hash (``upn_policy="pseudonymise"``);
+  see :mod:`eah_eval.data.pseudonymise`. A value with the shape of a real UPN in any other text
+  column (record ids, names) is refused under both policies. Pupil identifiers and UPN-shaped
+  values are never echoed in messages.
+* The fingerprint is a SHA-256 over the validated tables' content (column names and typed
+  values, in order), so the CSV and Parquet forms of the same data have the same fingerprint.
 """
 
 from __future__ import annotations
@@ -52,9 +60,11 @@ from eah_eval.data.validation import (
     check_foreign_key,
     check_primary_key,
     is_pupil_identifier,
+    plain_name,
+    show,
 )
 from eah_eval.data.validation_input import RawTable, raws_from_dir, raws_from_frames
-from eah_eval.data.validation_rules import rules_for
+from eah_eval.data.validation_rules import RuleHit, rules_for, window_hit
 from eah_eval.errors import (
     DataProblem,
     DataQualityWarning,
@@ -73,7 +83,7 @@ ACCOUNTING_COLUMNS = [
 _FILE_KINDS = {
     "missing_file", "unreadable_file", "empty_file", "duplicate_column", "missing_column",
     "unknown_column", "empty_table", "real_upn", "self_link", "lineage_cycle",
-    "ambiguous_successor", "ambiguous_merge",
+    "ambiguous_successor", "ambiguous_merge", "two_files", "symlink", "not_regular_file",
 }
 
 
@@ -95,6 +105,8 @@ class ValidationReport:
     loadable : bool
         Whether :func:`load_council` with the same options would succeed: no problems, or
         only row-level problems under ``on_problem="exclude_rows"``.
+    fingerprint : str
+        SHA-256 over the tables that would be loaded (as :attr:`Council.fingerprint`).
     """
 
     problems: tuple[DataProblem, ...]
@@ -102,6 +114,7 @@ class ValidationReport:
     source: str
     notes: tuple[str, ...] = ()
     loadable: bool = True
+    fingerprint: str = ""
 
     @property
     def ok(self) -> bool:
@@ -139,13 +152,17 @@ class Council:
     source : pathlib.Path or None
         Data directory (``None`` for :meth:`from_frames`).
     fingerprint : str
-        SHA-256 over the input files (or the in-memory tables as CSV text).
+        SHA-256 over the validated tables (column names and typed values, in order): the
+        same for the CSV, Parquet and in-memory forms of the same data.
     upn_policy : str
         How pupil identifiers were handled.
     on_problem : str
         ``"error"`` or ``"exclude_rows"``.
     excluded : tuple of DataProblem
         The problems behind excluded rows (empty in strict mode).
+    notes : tuple of str
+        Remarks that are not problems: files that were not read, and rows kept with a
+        plausibility warning (e.g. records dated after their school's closure).
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -155,6 +172,7 @@ class Council:
     upn_policy: str = "refuse"
     on_problem: str = "error"
     excluded: tuple[DataProblem, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         """Return one table."""
@@ -269,39 +287,57 @@ def _empty_table(table: str) -> pd.DataFrame:
     return _final_dtypes(table, pd.DataFrame(typed))
 
 
-def _upn_step(
-    raws: Mapping[str, RawTable], policy: str, key: bytes | None
-) -> tuple[list[DataProblem], dict[str, list[str]]]:
-    """Refuse or pseudonymise pupil identifiers in place; return problems and notes per table."""
+def _upn_step(raws: Mapping[str, RawTable], policy: str) -> list[DataProblem]:
+    """Find real-looking UPNs in pupil identifiers and in every other free-text column.
+
+    In pupil identifiers they are refused unless pseudonymising; elsewhere always (only pupil
+    identifiers are hashed).
+    """
     problems: list[DataProblem] = []
-    done: dict[str, list[str]] = {}
     for table, raw in raws.items():
         if raw.frame is None:
             continue
         for f in sch.fields(table):
             name = f["name"]
-            if not is_pupil_identifier(f) or name not in raw.frame.columns:
+            if name not in raw.frame.columns or f.get("type", "string") != "string":
                 continue
-            if policy == "pseudonymise":
-                assert key is not None
-                raw.frame[name] = pseudonymise(raw.frame[name], key).astype(str)
-                done.setdefault(table, []).append(name)
+            pupil = is_pupil_identifier(f)
+            if (pupil and policy == "pseudonymise") or "enum" in f.get("constraints", {}):
                 continue
             flags = looks_like_upn(raw.frame[name])
-            if flags.any():
-                rows = np.flatnonzero(flags)
-                problems.append(
-                    DataProblem(
-                        table, raw.file, None, name, "real_upn",
-                        "pseudonymised pupil identifiers, not real Unique Pupil Numbers "
-                        "(pseudonymise before loading, or load with "
-                        "upn_policy='pseudonymise' and a key)",
-                        f"{len(rows)} of {len(flags)} row(s) hold values with the shape and "
-                        f"check letter of a real UPN (first at row {rows[0] + 1}; values not "
-                        "shown)",
-                    )
+            if not flags.any():
+                continue
+            rows = np.flatnonzero(flags)
+            expected = (
+                "pseudonymised pupil identifiers, not real Unique Pupil Numbers (pseudonymise "
+                "before loading, or load with upn_policy='pseudonymise' and a key)"
+                if pupil else
+                "no Unique Pupil Numbers outside the pupil identifier columns (replace them "
+                "before loading; only pupil identifiers are pseudonymised)"
+            )
+            problems.append(
+                DataProblem(
+                    table, raw.file, None, name, "real_upn", expected,
+                    f"{len(rows)} of {len(flags)} row(s) hold values with the shape and "
+                    f"check letter of a real UPN (first at row {rows[0] + 1}; values not "
+                    "shown)",
                 )
-    return problems, done
+            )
+    return problems
+
+
+def _table_digest(frame: pd.DataFrame) -> str:
+    """SHA-256 over a typed table: column names and the (fixed-key) hash of every value."""
+    h = hashlib.sha256()
+    for name in frame.columns:
+        column = frame[name]
+        if not (pd.api.types.is_numeric_dtype(column) or
+                pd.api.types.is_datetime64_any_dtype(column) or
+                pd.api.types.is_bool_dtype(column)):
+            column = column.astype(object)
+        h.update(f"{name}\n{column.dtype}\n".encode())
+        h.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 @dataclass
@@ -319,7 +355,8 @@ class _Outcome:
     def report(self, source: str) -> ValidationReport:
         loadable = not self.problems or (not self.fatal and self.on_problem == "exclude_rows")
         return ValidationReport(
-            tuple(self.problems), self.accounting, source, tuple(self.notes), loadable
+            tuple(self.problems), self.accounting, source, tuple(self.notes), loadable,
+            self.fingerprint,
         )
 
     def council(self, source: Path | None) -> Council:
@@ -341,6 +378,7 @@ class _Outcome:
             upn_policy=self.upn_policy,
             on_problem=self.on_problem,
             excluded=tuple(self.excluded),
+            notes=tuple(self.notes),
         )
 
 
@@ -355,7 +393,7 @@ def _validate(
     policy = check_upn_policy(upn_policy)
     mode = check_option("on_problem", on_problem, ON_PROBLEM)
     key = normalise_key(upn_key) if policy == "pseudonymise" else None
-    upn_problems, pseudonymised = _upn_step(raws, policy, key)
+    upn_problems = _upn_step(raws, policy)
     upn_by_table: dict[str, list[DataProblem]] = {}
     for p in upn_problems:
         upn_by_table.setdefault(p.table, []).append(p)
@@ -366,6 +404,7 @@ def _validate(
     problems_by_table: dict[str, list[DataProblem]] = {}
     excluded: list[DataProblem] = []
     accounting_rows: dict[str, dict[str, Any]] = {}
+    cautions: list[str] = []
     fatal = False
 
     for table in _table_order():
@@ -379,10 +418,14 @@ def _validate(
             kept[table] = _empty_table(table)
             usable[table] = False
             if required_table:
+                near = (
+                    f" ({', '.join(raw.near_misses)} not read: names are case-sensitive and "
+                    "end in .csv or .parquet)" if raw.near_misses else ""
+                )
                 problems.append(
                     DataProblem(table, raw.file, None, None, "missing_file",
                                 f"{sch.table_file_name(table)} (a required table)",
-                                "no such file")
+                                f"no such file{near}")
                 )
                 row["reason"] = "required file missing"
             else:
@@ -392,9 +435,10 @@ def _validate(
             usable[table] = False
             row["reason"] = "file unreadable"
         else:
-            typed, collector, notes = _check_table(
-                table, raw, kept, usable, all_rows, detail_limit
+            typed, collector, notes, table_cautions = _check_table(
+                table, raw, kept, usable, all_rows, detail_limit, key
             )
+            cautions += table_cautions
             all_rows[table] = typed
             problems += collector.problems
             n = len(raw.frame)
@@ -402,8 +446,11 @@ def _validate(
             row["rows_read"] = n
             row["rows_with_problems"] = int(bad.sum())
             reasons = list(notes)
-            if table in pseudonymised:
-                reasons.append(f"{', '.join(pseudonymised[table])} pseudonymised (HMAC-SHA256)")
+            hashed = [f["name"] for f in sch.fields(table)
+                      if key is not None and is_pupil_identifier(f)
+                      and f["name"] in raw.frame.columns]
+            if hashed:
+                reasons.append(f"{', '.join(hashed)} pseudonymised (HMAC-SHA256)")
             file_level = bool(collector.fatal) or bool(upn_by_table.get(table))
             if mode == "exclude_rows" and not file_level and bad.any():
                 counts = ", ".join(f"{k} {v}" for k, v in sorted(collector.row_kinds.items()))
@@ -421,6 +468,12 @@ def _validate(
                 )
                 # an empty parent would make every referring row look orphaned: say it once
                 usable[table] = False
+            elif required_table and len(kept[table]) == 0:
+                problems.append(
+                    DataProblem(table, raw.file, None, None, "empty_table",
+                                "at least one row kept (a required table)",
+                                f"all {n:,} row(s) excluded by on_problem='exclude_rows'")
+                )
             row["reason"] = "; ".join(reasons)
         if any(p.kind in _FILE_KINDS for p in problems):
             fatal = True
@@ -431,15 +484,15 @@ def _validate(
     accounting = pd.DataFrame([accounting_rows[t] for t in sch.TABLES], columns=ACCOUNTING_COLUMNS)
     digest = hashlib.sha256()
     for t in sch.TABLES:
-        if raws[t].digest is not None:
-            digest.update(f"{t}\n{raws[t].digest}\n".encode())
+        if raws[t].frame is not None:
+            digest.update(f"{t}\n{_table_digest(kept[t])}\n".encode())
     return _Outcome(
         tables={t: kept[t] for t in sch.TABLES},
         accounting=accounting,
         problems=all_problems,
         fatal=fatal,
         excluded=excluded,
-        notes=[],
+        notes=cautions,
         fingerprint=digest.hexdigest(),
         upn_policy=policy,
         on_problem=mode,
@@ -453,18 +506,20 @@ def _check_table(
     usable: Mapping[str, bool],
     all_rows: Mapping[str, pd.DataFrame],
     detail_limit: int,
-) -> tuple[pd.DataFrame, ProblemCollector, list[str]]:
+    key: bytes | None,
+) -> tuple[pd.DataFrame, ProblemCollector, list[str], list[str]]:
     assert raw.frame is not None
     frame = raw.frame.reset_index(drop=True)
     n = len(frame)
     collector = ProblemCollector(table, raw.file, n, detail_limit)
     notes: list[str] = []
+    cautions: list[str] = []
     schema_fields = sch.fields(table)
     names = [f["name"] for f in schema_fields]
     for col in frame.columns:
         if col not in names:
-            collector.file_level(str(col), "unknown_column", f"only the columns {', '.join(names)}",
-                                 f"column {str(col)!r}")
+            collector.file_level(plain_name(col), "unknown_column",
+                                 f"only the columns {', '.join(names)}", f"column {show(col)}")
     short = frame.isna().any(axis=1).to_numpy() if n else np.zeros(0, dtype=bool)
     collector.rows(
         short, None, "missing_cell", f"a value or blank for each of the {len(frame.columns)} "
@@ -486,6 +541,11 @@ def _check_table(
         else:
             column = frame[name]
         typed_cols[name] = check_field(f, column, missing_values, collector)
+        if key is not None and name in hidden:
+            # checked as supplied, then hashed: a malformed identifier is never hidden
+            typed_cols[name] = pseudonymise(typed_cols[name], key).astype(
+                typed_cols[name].dtype
+            )
     if absent_optional:
         notes.append(f"optional column(s) absent, read as blank: {', '.join(absent_optional)}")
     typed = pd.DataFrame(typed_cols, index=pd.RangeIndex(n))
@@ -497,22 +557,40 @@ def _check_table(
                 typed, fk, kept[parent], sch.table_file_name(parent), collector,
                 parent_all=all_rows.get(parent),
             )
+    for f in schema_fields:
+        if f.get("type") == "date" and f["name"] in typed.columns:
+            hit = window_hit(table, f["name"], typed[f["name"]])
+            collector.rows(hit.mask, hit.column, "outside_data_window", hit.expected, hit.found)
     for rule in rules_for(table):
         if all(c in typed.columns for c in rule.columns) and all(
             usable.get(t, False) for t in rule.needs
         ):
             hit = rule.check(typed, {t: kept[t] for t in rule.needs})
-            collector.rows(hit.mask, hit.column, rule.kind, hit.expected, hit.found)
-    if table == "school_links" and usable.get("schools", False) and n:
+            if rule.severity == "warning":
+                cautions += _caution(raw.file, rule.kind, hit)
+            else:
+                collector.rows(hit.mask, hit.column, rule.kind, hit.expected, hit.found)
+    complete = all(name in typed.columns for name in sch.field_names(table))
+    if table == "school_links" and usable.get("schools", False) and n and complete:
         for p in lineage_problems(kept["schools"], typed.loc[~collector.bad_rows], file=raw.file):
             collector.fatal.append(p)
             collector.problems.append(p)
-    if table == "school_links" and n and not usable.get("schools", False):
+    if table == "school_links" and n and complete and not usable.get("schools", False):
         for p in lineage_problems(None, typed, file=raw.file):
             if p.kind != "ambiguous_merge":
                 collector.fatal.append(p)
                 collector.problems.append(p)
-    return typed, collector, notes
+    return typed, collector, notes, cautions
+
+
+def _caution(file: str, kind: str, hit: RuleHit) -> list[str]:
+    """Return a warning rule's hits as one note: how many rows, and the first one."""
+    rows = np.flatnonzero(hit.mask)
+    if not len(rows):
+        return []
+    (first,) = hit.found(rows[:1])
+    return [f"{Path(file).name}: {len(rows):,} row(s) kept with warning {kind} (expected "
+            f"{hit.expected}; first at row {rows[0] + 1}: {first})"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -526,13 +604,14 @@ def validate_council(
     upn_key: bytes | str | None = None,
     on_problem: OnProblem = "error",
     detail_limit: int = DETAIL_LIMIT,
+    allow_symlinks: bool = False,
 ) -> ValidationReport:
     """Check every table in a data directory and report all problems, without raising for them.
 
     Parameters
     ----------
     data_dir : str or pathlib.Path
-        Directory holding ``<table>.csv`` files.
+        Directory holding ``<table>.csv`` or ``<table>.parquet`` files.
     upn_policy : {"refuse", "pseudonymise"}
         Refuse real-looking UPNs in pupil-identifier columns, or replace every pupil identifier
         with its keyed hash.
@@ -542,6 +621,8 @@ def validate_council(
         Strict (default) or drop rows with row-level problems; changes the accounting.
     detail_limit : int
         Rows listed one by one per column and kind of problem before the rest are summarised.
+    allow_symlinks : bool
+        Read a table file that is a symbolic link (refused by default: only regular files).
 
     Returns
     -------
@@ -556,9 +637,9 @@ def validate_council(
         For a bad option value or a missing/short key with ``"pseudonymise"``.
     """
     path = Path(data_dir)
-    raws, notes = raws_from_dir(path)
+    raws, notes = raws_from_dir(path, allow_symlinks=allow_symlinks)
     outcome = _validate(raws, str(path), upn_policy, upn_key, on_problem, detail_limit)
-    outcome.notes = notes
+    outcome.notes = notes + outcome.notes
     return outcome.report(str(path))
 
 
@@ -594,13 +675,15 @@ def load_council(
     upn_policy: UpnPolicy = "refuse",
     upn_key: bytes | str | None = None,
     on_problem: OnProblem = "error",
+    allow_symlinks: bool = False,
 ) -> Council:
-    """Load and validate a council's tables from a directory of CSV files.
+    """Load and validate a council's tables from a directory of CSV or Parquet files.
 
     Parameters
     ----------
     data_dir : str or pathlib.Path
-        Directory holding ``<table>.csv`` files (see ``data_schema/README.md``).
+        Directory holding ``<table>.csv`` or ``<table>.parquet`` files (see
+        ``data_schema/README.md``).
     upn_policy : {"refuse", "pseudonymise"}
         What to do with pupil identifiers: refuse real-looking Unique Pupil Numbers (default),
         or replace every pupil identifier with HMAC-SHA256 under ``upn_key``.
@@ -609,6 +692,8 @@ def load_council(
     on_problem : {"error", "exclude_rows"}
         ``"error"`` (default): any problem raises. ``"exclude_rows"``: rows with row-level
         problems are dropped, counted in ``accounting`` and warned about.
+    allow_symlinks : bool
+        Read a table file that is a symbolic link (refused by default: only regular files).
 
     Returns
     -------
@@ -630,9 +715,9 @@ def load_council(
     >>> council.accounting[["table", "rows_read", "rows_kept"]]  # doctest: +SKIP
     """
     path = Path(data_dir)
-    raws, notes = raws_from_dir(path)
+    raws, notes = raws_from_dir(path, allow_symlinks=allow_symlinks)
     for note in notes:
         warnings.warn(note, DataQualityWarning, stacklevel=2)
     outcome = _validate(raws, str(path), upn_policy, upn_key, on_problem, DETAIL_LIMIT)
-    outcome.notes = notes
+    outcome.notes = notes + outcome.notes
     return outcome.council(path)

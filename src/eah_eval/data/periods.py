@@ -40,6 +40,7 @@ from typing import Literal
 
 import pandas as pd
 
+from eah_eval.data.validation import show
 from eah_eval.errors import OptionError, OptionTypeError
 
 Term = Literal["autumn", "spring", "summer"]
@@ -69,7 +70,7 @@ def academic_year_start(academic_year: str) -> int:
     except (ValueError, TypeError):
         ok = False
     if not ok:
-        raise OptionError(f"academic year must look like '2024/25'; got {academic_year!r}")
+        raise OptionError(f"academic year must look like '2024/25'; got {show(academic_year)}")
     return start
 
 
@@ -98,7 +99,7 @@ def term_of(date: dt.date) -> tuple[str, Term]:
 def term_index(academic_year: str, term: str) -> int:
     """Return the integer period index of a term (consecutive terms differ by 1)."""
     if term not in TERMS:
-        raise OptionError(f"term must be one of {', '.join(TERMS)}; got {term!r}")
+        raise OptionError(f"term must be one of {', '.join(TERMS)}; got {show(term)}")
     return 3 * academic_year_start(academic_year) + TERMS.index(term)
 
 
@@ -123,7 +124,7 @@ def term_bounds(academic_year: str, term: str) -> tuple[dt.date, dt.date]:
         return dt.date(start + 1, 1, 1), dt.date(start + 1, 3, 31)
     if term == "summer":
         return dt.date(start + 1, 4, 1), dt.date(start + 1, 8, 31)
-    raise OptionError(f"term must be one of {', '.join(TERMS)}; got {term!r}")
+    raise OptionError(f"term must be one of {', '.join(TERMS)}; got {show(term)}")
 
 
 def financial_year_of(date: dt.date) -> str:
@@ -170,7 +171,7 @@ def easter_sunday(year: int) -> dt.date:
     datetime.date(2024, 3, 31)
     """
     if isinstance(year, bool) or not isinstance(year, numbers.Integral):
-        raise OptionTypeError(f"year must be an integer; got {type(year).__name__} {year!r}")
+        raise OptionTypeError(f"year must be an integer; got {type(year).__name__} {show(year)}")
     year = int(year)
     if not 1583 <= year <= 9999:
         raise OptionError(f"year must be from 1583 to 9999 (Gregorian calendar); got {year}")
@@ -234,7 +235,7 @@ def exclusion_term_bounds(academic_year: str, term: str) -> tuple[dt.date, dt.da
         return dt.date(start + 1, 1, 1), easter
     if term == "summer":
         return easter + dt.timedelta(days=1), dt.date(start + 1, 7, 31)
-    raise OptionError(f"term must be one of {', '.join(TERMS)}; got {term!r}")
+    raise OptionError(f"term must be one of {', '.join(TERMS)}; got {show(term)}")
 
 
 EXCLUSION_TABLE_COLUMNS: tuple[str, ...] = (
@@ -286,7 +287,7 @@ def exclusion_term_table(first_year: int, last_year: int) -> pd.DataFrame:
     for name, value in (("first_year", first_year), ("last_year", last_year)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise OptionTypeError(
-                f"{name} must be an integer; got {type(value).__name__} {value!r}"
+                f"{name} must be an integer; got {type(value).__name__} {show(value)}"
             )
     first_year, last_year = int(first_year), int(last_year)
     if last_year < first_year:

@@ -123,9 +123,18 @@ def render_readme() -> str:
         "",
         "## Conventions",
         "",
-        "- One UTF-8 CSV file per table, comma-separated, with a header row naming the columns "
-        "(any order). Unknown columns are an error; an optional column (Required = no) may be "
-        "left out and then reads as blank.",
+        "- One file per table: `<table>.csv` (UTF-8, comma-separated, with a header row naming "
+        "the columns in any order) or `<table>.parquet`; both are validated alike (a Parquet "
+        "value is checked as the text it would have in a CSV file). Unknown columns are an "
+        "error; an optional column (Required = no) may be left out and then reads as blank. "
+        "Only regular files are read: a symbolic link is refused unless allowed "
+        "(`--allow-symlinks`). A near-miss file name (`attendance.CSV`, `suspensions.csv.txt`) "
+        "is not read, and a note says so. Blank lines at the end of a file are ignored.",
+        "- Whole numbers lie within 64 bits (up to 9223372036854775807) and numbers are finite; "
+        "larger values are refused (`out_of_range`). Dates lie at most five years after the day "
+        "of validation, and a record's date is not before 1990-01-01 (`outside_data_window`). "
+        "A record dated after its school's `close_date` is kept with a warning note "
+        "(`after_closure`).",
         "- A blank cell means missing. Dates are `YYYY-MM-DD`. Booleans are `true`/`false` "
         "(also `True`, `TRUE`, `1` / `False`, `FALSE`, `0`). Numbers use `.` as the decimal "
         "point, with no thousands separator.",

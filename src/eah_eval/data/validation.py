@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from eah_eval.data.pseudonymise import is_upn
 from eah_eval.errors import DataProblem, OptionError
 
 #: Rows listed one by one per (column, kind) before the rest are summarised.
@@ -34,6 +35,14 @@ _DEFAULT_FALSE = ("false", "False", "FALSE", "0")
 _INTEGER = r"[+-]?[0-9]+"
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: The range of a whole number (64-bit signed integer).
+INT64_RANGE: tuple[int, int] = (-(2**63), 2**63 - 1)
+#: The range of a date (what a nanosecond timestamp can hold).
+DATE_RANGE: tuple[pd.Timestamp, pd.Timestamp] = (
+    pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11"),
+)
+#: Characters of a found value shown in a message before it is cut (with its length given).
+SHOW_LIMIT = 40
 
 FoundFn = Callable[[np.ndarray], Sequence[str]]
 
@@ -51,12 +60,18 @@ def is_pupil_identifier(field: Mapping[str, Any]) -> bool:
 
 
 def show(value: object, *, hidden: bool = False) -> str:
-    """Format a found value for a message; pupil identifiers are never echoed."""
-    if hidden:
-        return f"a pupil identifier of {len(str(value))} characters (value not shown)"
+    """Format a found value for a message: quoted, escaped, bounded.
+
+    Pupil identifiers and values with the shape of a real Unique Pupil Number are never
+    echoed; a value longer than :data:`SHOW_LIMIT` characters is cut and its length given.
+    """
     text = str(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
+    if hidden:
+        return f"a pupil identifier of {len(text):,} characters (value not shown)"
+    if len(text) == 13 and is_upn(text):
+        return "a value with the shape of a Unique Pupil Number (not shown)"
+    if len(text) > SHOW_LIMIT:
+        return f"{text[:SHOW_LIMIT - 3] + '...'!r} ({len(text):,} characters)"
     return repr(text)
 
 
@@ -134,6 +149,26 @@ def _match(s: pd.Series, pattern: str) -> np.ndarray:
         return s.astype(str).str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
 
 
+def _to_int(raw: pd.Series, ok: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Convert whole-number text (checked by pattern) exactly; flag values beyond int64.
+
+    Returns the values (nullable ``Int64``, NA where not converted) and the rows whose value
+    is a whole number outside :data:`INT64_RANGE`.
+    """
+    text = raw.where(ok, "0").astype(str)
+    digits = text.str.lstrip("+-").str.lstrip("0").str.len().to_numpy()
+    outside = np.zeros(len(raw), dtype=bool)
+    low, high = INT64_RANGE
+    for i in np.flatnonzero(ok & (digits >= 19)):
+        value = int(str(text.iat[int(i)]))
+        outside[i] = not low <= value <= high
+    fine = ok & ~outside
+    clean = text.where(fine, "0").str.removeprefix("+")
+    values = pc.cast(pa.array(clean.to_numpy(dtype=object), type=pa.string()), pa.int64())
+    typed = pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index).astype("Int64")
+    return typed.where(fine), outside
+
+
 def _to_float(raw: pd.Series, ok: np.ndarray) -> pd.Series:
     """Convert the text values marked ``ok`` (already checked by pattern) to float64."""
     try:
@@ -148,7 +183,7 @@ def _to_float(raw: pd.Series, ok: np.ndarray) -> pd.Series:
 
 def parse_field(
     field: Mapping[str, Any], raw: pd.Series, missing: np.ndarray
-) -> tuple[pd.Series, np.ndarray, str]:
+) -> tuple[pd.Series, np.ndarray, str, np.ndarray]:
     """Parse one column of raw text by its Frictionless type.
 
     Parameters
@@ -163,11 +198,14 @@ def parse_field(
     Returns
     -------
     typed : pandas.Series
-        Parsed values (NA where missing or unparseable).
+        Parsed values (NA where missing or unparseable); whole numbers as ``Int64``.
     bad : numpy.ndarray of bool
         Present values that do not parse.
     expected : str
         Plain description of the expected form (for messages).
+    outside : numpy.ndarray of bool
+        Present values of the right form but outside the representable range (whole numbers
+        beyond 64 bits, numbers too large to be finite); a subset of ``bad``.
 
     Raises
     ------
@@ -176,19 +214,29 @@ def parse_field(
     """
     ftype = field.get("type", "string")
     present = ~missing
+    none = np.zeros(len(raw), dtype=bool)
     if ftype == "string":
-        return raw.where(present), np.zeros(len(raw), dtype=bool), TYPE_EXPECTED["string"]
-    if ftype in ("integer", "number"):
-        ok = _match(raw, _INTEGER if ftype == "integer" else _NUMBER) & present
+        return raw.where(present), none, TYPE_EXPECTED["string"], none
+    if ftype == "integer":
+        ok = _match(raw, _INTEGER) & present
+        values, outside = _to_int(raw, ok)
+        bad = present & ~(ok & ~outside)
+        return values.where(~bad), bad, TYPE_EXPECTED[ftype], outside
+    if ftype == "number":
+        ok = _match(raw, _NUMBER) & present
         values = _to_float(raw, ok)
         finite = np.isfinite(values.to_numpy())
         bad = present & ~(ok & finite)
-        return values.where(~bad), bad, TYPE_EXPECTED[ftype]
+        return values.where(~bad), bad, TYPE_EXPECTED[ftype], ok & ~finite
     if ftype == "date":
         ok = _match(raw, _DATE) & present
         dates = pd.to_datetime(raw.where(ok), format="%Y-%m-%d", errors="coerce")
-        bad = present & ~(ok & dates.notna().to_numpy())
-        return dates.astype("datetime64[ns]"), bad, TYPE_EXPECTED["date"]
+        low, high = DATE_RANGE
+        inside = ((dates >= low) & (dates <= high)).to_numpy(dtype=bool)
+        outside = ok & dates.notna().to_numpy() & ~inside
+        dates = dates.where(~outside)
+        bad = present & ~(ok & dates.notna().to_numpy()) | outside
+        return dates.astype("datetime64[ns]"), bad, TYPE_EXPECTED["date"], outside
     if ftype == "boolean":
         true_values = tuple(field.get("trueValues", _DEFAULT_TRUE))
         false_values = tuple(field.get("falseValues", _DEFAULT_FALSE))
@@ -199,7 +247,7 @@ def parse_field(
         values[is_true] = True
         values[is_false] = False
         expected = f"true or false ({', '.join(true_values)} / {', '.join(false_values)})"
-        return values, bad, expected
+        return values, bad, expected, none
     raise OptionError(
         f"field {field.get('name')!r} has type {ftype!r}; supported types are "
         "'string', 'integer', 'number', 'date', 'boolean'"
@@ -212,6 +260,19 @@ def _number_text(value: object) -> str:
     return str(value)
 
 
+def plain_name(name: object, limit: int = 80) -> str:
+    """Return a column or file name safe to print: control characters escaped, length bounded."""
+    text = repr(str(name))[1:-1]
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def _key_text(text: str) -> str:
+    """Format a key value for a message: bare when short and plain, else as :func:`show`."""
+    if len(text) <= SHOW_LIMIT and text.isprintable() and not (len(text) == 13 and is_upn(text)):
+        return text
+    return show(text)
+
+
 def check_field(
     field: Mapping[str, Any],
     raw: pd.Series,
@@ -222,10 +283,17 @@ def check_field(
     name = str(field["name"])
     hidden = is_pupil_identifier(field)
     missing = (raw.isna() | raw.isin(list(missing_values))).to_numpy()
-    typed, bad, expected_type = parse_field(field, raw, missing)
+    typed, bad, expected_type, outside = parse_field(field, raw, missing)
     ftype = field.get("type", "string")
     found = _values_found(raw, hidden)
-    collector.rows(bad, name, "bad_type", expected_type, found)
+    collector.rows(bad & ~outside, name, "bad_type", expected_type, found)
+    low, high = INT64_RANGE
+    range_words = {
+        "integer": f"a whole number from {low} to {high}",
+        "number": "a finite number",
+        "date": f"a date from {DATE_RANGE[0]:%Y-%m-%d} to {DATE_RANGE[1]:%Y-%m-%d}",
+    }
+    collector.rows(outside, name, "out_of_range", range_words.get(ftype, ""), found)
     constraints: Mapping[str, Any] = field.get("constraints", {})
     if constraints.get("required", False):
         collector.rows(
@@ -289,7 +357,9 @@ def check_primary_key(
     if not key or any(k not in typed.columns for k in key) or len(typed) == 0:
         return
     keys = typed[list(key)].reset_index(drop=True)
-    dup = keys.duplicated(keep=False).to_numpy()
+    # a blank or invalid key part is reported as such; two of them are not the same key
+    complete = keys.notna().all(axis=1).to_numpy()
+    dup = keys.duplicated(keep=False).to_numpy() & complete
     if not dup.any():
         return
     first = (
@@ -307,7 +377,8 @@ def check_primary_key(
             for k in key:
                 v = keys[k].iat[i]
                 text = "<pupil id>" if k in hidden else (
-                    v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else _number_text(v)
+                    v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp)
+                    else _key_text(_number_text(v))
                 )
                 parts.append(f"{k}={text}")
             out.append(f"same key ({', '.join(parts)}) as row {first[i] + 1}")

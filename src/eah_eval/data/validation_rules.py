@@ -4,13 +4,26 @@ Field types, codes, patterns, ranges and keys live in ``data_schema/*.schema.jso
 here relate fields to one another (dates in order, absence not above possible sessions, a plan
 date only with a plan) or tables to one another beyond foreign keys. Each rule carries its
 plain-English text; ``data_schema/README.md`` lists them from :data:`RULES`.
+
+Plausibility policy (row-level problems, so ``on_problem="exclude_rows"`` can drop them):
+
+* **records after closure** (``after_closure``, a *warning*: the rows are kept and counted in a
+  note): a record of a school dated after the school's ``close_date`` (census, suspension,
+  request and activity dates; for attendance and attainment, the start of the academic year,
+  1 September). Councils' systems often keep recording against a closed URN; the URN lineage
+  moves such records to a successor when one is linked, and the note asks for a look;
+* **dates outside the data window** (``outside_data_window``, :func:`date_window`): every date
+  is at most :data:`FUTURE_YEARS` years after the day of validation (planned go-live dates and
+  closures may lie ahead, decades ahead is a typing error), and a date of a record (not a
+  school's opening, closure or link date) is not before :data:`EARLIEST_RECORD`;
+* ages outside school ages are a schema range (``age`` from 2 to 25).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -47,6 +60,9 @@ class Rule:
         Plain-English statement (documented in ``data_schema/README.md``).
     check : callable
         ``check(frame, tables) -> RuleHit`` where ``tables`` holds the other typed tables.
+    severity : {"problem", "warning"}
+        A problem fails validation (or excludes the row); a warning keeps the row and is
+        reported as a note (``ValidationReport.notes``, ``Council.notes``).
     needs : tuple of str
         Other tables the rule reads (validated first; the rule is skipped if one is unusable).
     """
@@ -57,6 +73,7 @@ class Rule:
     text: str
     check: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], RuleHit]
     needs: tuple[str, ...] = ()
+    severity: Literal["problem", "warning"] = "problem"
 
 
 def _day(v: Any) -> str:
@@ -192,6 +209,96 @@ def _finance_cluster(df: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> Ru
     )
 
 
+def _after_closure(table: str, column: str) -> Rule:
+    """Flag records of a school dated after its ``close_date`` (a year from 1 September)."""
+
+    def check(df: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RuleHit:
+        schools = tables["schools"]
+        closed = schools.loc[schools["close_date"].notna()]
+        close_by_urn = dict(zip(closed["urn"], closed["close_date"], strict=True))
+        urn = df["urn"].reset_index(drop=True)
+        close = pd.to_datetime(urn.map(close_by_urn)).astype("datetime64[ns]")
+        if column == "academic_year":
+            starts = {y: _year_start(y) for y in pd.unique(df[column].dropna())}
+            when = pd.to_datetime(df[column].reset_index(drop=True).map(starts))
+        else:
+            when = df[column].reset_index(drop=True)
+        when = when.astype("datetime64[ns]")
+        mask = (when > close).fillna(False).to_numpy(dtype=bool)
+        word = "the start of academic year" if column == "academic_year" else column
+        return RuleHit(
+            mask, column, f"{column} on or before the school's close_date",
+            lambda idx: [f"{word} {_day(when[i])} is after URN {urn[i]}'s close_date "
+                         f"{_day(close[i])}" for i in idx],
+        )
+
+    dated = "the academic year's start" if column == "academic_year" else f"`{column}`"
+    return Rule(
+        table, "after_closure", ("urn", column),
+        f"A record's {dated} is not after its school's `close_date` (a warning: the rows are "
+        "kept and counted in a note).", check, needs=("schools",), severity="warning",
+    )
+
+
+def _year_start(label: object) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(academic_year_start(str(label)), 9, 1)
+    except OptionError:
+        return None
+
+
+#: Dates may lie at most this many years after the day of validation.
+FUTURE_YEARS = 5
+#: No record (census, absence, request, activity, ...) is dated before this day.
+EARLIEST_RECORD = pd.Timestamp("1990-01-01")
+#: Date columns about schools rather than records: no earliest date.
+_SCHOOL_DATES = frozenset({
+    ("schools", "open_date"), ("schools", "close_date"), ("school_links", "link_date"),
+})
+
+
+def date_window(
+    table: str, column: str, today: pd.Timestamp | None = None
+) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """Return the earliest and latest plausible value of a date column.
+
+    Parameters
+    ----------
+    table, column : str
+        The date column.
+    today : pandas.Timestamp, optional
+        Day of validation (default: today).
+
+    Returns
+    -------
+    earliest : pandas.Timestamp or None
+        :data:`EARLIEST_RECORD` for dates of records; ``None`` for a school's opening, closure
+        and link dates.
+    latest : pandas.Timestamp
+        ``today`` plus :data:`FUTURE_YEARS` years.
+    """
+    day = (today if today is not None else pd.Timestamp.today()).normalize()
+    latest = day + pd.DateOffset(years=FUTURE_YEARS)
+    earliest = None if (table, column) in _SCHOOL_DATES else EARLIEST_RECORD
+    return earliest, pd.Timestamp(latest)
+
+
+def window_hit(table: str, column: str, values: pd.Series,
+               today: pd.Timestamp | None = None) -> RuleHit:
+    """Flag the rows of a date column outside :func:`date_window`."""
+    earliest, latest = date_window(table, column, today)
+    v = values.reset_index(drop=True)
+    mask = (v > latest).fillna(False).to_numpy(dtype=bool)
+    if earliest is not None:
+        mask = mask | (v < earliest).fillna(False).to_numpy(dtype=bool)
+    span = (f"from {_day(earliest)} " if earliest is not None else "") + f"to {_day(latest)}"
+    return RuleHit(
+        mask, column,
+        f"a date {span} (at most {FUTURE_YEARS} years after the day of validation)",
+        lambda idx: [_day(v[i]) for i in idx],
+    )
+
+
 #: Every cross-field and cross-table rule, in documentation order.
 RULES: tuple[Rule, ...] = (
     _not_before("schools", "close_date", "open_date"),
@@ -229,6 +336,13 @@ RULES: tuple[Rule, ...] = (
         "`cluster_id` is a cluster in `clusters.csv` or `central`.", _finance_cluster,
         needs=("clusters",),
     ),
+    _after_closure("pupil_census", "census_date"),
+    _after_closure("attendance", "academic_year"),
+    _after_closure("suspensions", "start_date"),
+    _after_closure("ehc_requests", "received_date"),
+    _after_closure("eah_requests", "received_date"),
+    _after_closure("eah_activity", "activity_date"),
+    _after_closure("attainment", "academic_year"),
 )
 
 

@@ -11,6 +11,7 @@ from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
 from eah_eval.did.attgt import GroupTimeResult, WaldPretest, att_gt
 from eah_eval.did.bacon import bacon
 from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
+from eah_eval.did.dose import SLOPE_FROM, ClusterEffects, DoseLine, cluster_effects, dose_line
 from eah_eval.did.imputation import imputation
 from eah_eval.did.plot import plot_event_study
 from eah_eval.did.results import EffectTable
@@ -19,15 +20,20 @@ from eah_eval.did.twfe import twfe
 
 __all__ = [
     "AGGREGATION_KINDS",
+    "SLOPE_FROM",
     "WEIGHT_TYPES",
     "AggregateResult",
     "BootstrapOutcome",
+    "ClusterEffects",
+    "DoseLine",
     "EffectTable",
     "GroupTimeResult",
     "WaldPretest",
     "aggregate",
     "att_gt",
     "bacon",
+    "cluster_effects",
+    "dose_line",
     "imputation",
     "multiplier_bootstrap",
     "plot_event_study",

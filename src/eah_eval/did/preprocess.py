@@ -28,7 +28,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from eah_eval.errors import DataQualityWarning, EstimationError, OptionError, check_option
+from eah_eval.errors import (
+    DataQualityWarning,
+    EstimationError,
+    EstimationWarning,
+    OptionError,
+    check_option,
+)
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 Method = Literal["dr", "ipw", "reg"]
@@ -331,14 +337,21 @@ def prepare_panel(
         del counts
     del t_code
 
-    usable = ~np.isnan(y_raw)
+    # a missing and a non-finite (infinite) value are treated alike: the row is unobserved
+    usable = np.isfinite(y_raw)
     if w_raw is not None:
-        usable &= ~np.isnan(w_raw)
+        usable &= np.isfinite(w_raw)
     for xr in x_raw:
-        usable &= ~np.isnan(xr)
+        usable &= np.isfinite(xr)
     if (~usable).any():
-        notes.append(f"{int((~usable).sum())} unit-period rows with a missing outcome, "
-                     "covariate or weight were treated as unobserved")
+        notes.append(f"{int((~usable).sum())} unit-period rows with a missing or non-finite "
+                     "outcome, covariate or weight were treated as unobserved")
+    observed_y = y_raw[usable]
+    if observed_y.size and bool(np.all(observed_y == observed_y[0])):
+        msg = (f"outcome {outcome!r} takes one value ({observed_y[0]:g}) in every usable row: "
+               "every effect is 0, and no standard error, interval or p-value can be computed")
+        warnings.warn(msg, EstimationWarning, stacklevel=3)
+        notes.append(msg)
     all_usable = bool(usable.all())
     if flat_all is None:
         complete = all_usable

@@ -4,7 +4,8 @@ Start with :func:`infer` (every row of a Callaway-Sant'Anna aggregation under on
 :data:`INFERENCE_METHODS`; default :data:`DEFAULT_INFERENCE`, the restricted wild cluster
 bootstrap) or :func:`few_cluster_inference` (the overall effect of an imputation fit or a CS
 simple aggregation). :func:`describe_method` words a result's record for a table caption and
-:func:`adjust_pvalues` adjusts a family of p-values.
+:func:`adjust_pvalues` adjusts a family of p-values. :func:`dose_response` estimates the slope of
+the clusters' changes on the programme delivered to them, with the same default.
 """
 
 from __future__ import annotations
@@ -26,7 +27,22 @@ from eah_eval.inference.default import (
     FewClusterInference,
     few_cluster_inference,
 )
-from eah_eval.inference.dispatch import InferenceRow, InferenceTable, infer, infer_many
+from eah_eval.inference.dispatch import (
+    InferenceRow,
+    InferenceTable,
+    infer,
+    infer_many,
+    recorded_seed,
+)
+from eah_eval.inference.dose import (
+    DOSE_ASSUMPTIONS,
+    DOSE_METHODS,
+    DoseMethod,
+    DosePoint,
+    DoseResponse,
+    dose_response,
+    dose_slope,
+)
 from eah_eval.inference.methods import (
     DEFAULT_INFERENCE,
     FALLBACK_METHODS,
@@ -68,6 +84,8 @@ __all__ = [
     "DEFAULT_FEW_CLUSTER_ESTIMATOR",
     "DEFAULT_FEW_CLUSTER_INFERENCE",
     "DEFAULT_INFERENCE",
+    "DOSE_ASSUMPTIONS",
+    "DOSE_METHODS",
     "FALLBACK_METHODS",
     "IMPUTATION_METHODS",
     "INFERENCE_METHODS",
@@ -76,6 +94,9 @@ __all__ = [
     "WILD_WEIGHTS",
     "CR2Fit",
     "ContrastTest",
+    "DoseMethod",
+    "DosePoint",
+    "DoseResponse",
     "FallbackMethod",
     "FewClusterInference",
     "InferenceMethod",
@@ -96,6 +117,8 @@ __all__ = [
     "cr2_twfe",
     "cs_simple_estimator",
     "describe_method",
+    "dose_response",
+    "dose_slope",
     "few_cluster_inference",
     "infer",
     "infer_many",
@@ -104,6 +127,7 @@ __all__ = [
     "merge_inference",
     "randomization_inference",
     "randomization_inference_many",
+    "recorded_seed",
     "wild_aggregate",
     "wild_draws",
     "wild_imputation",

@@ -30,15 +30,25 @@ def _num(v: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _unbounded(low: Any, high: Any) -> bool:
+    """Whether an interval has an infinite end (not a missing one)."""
+    return bool(math.isinf(float(low)) or math.isinf(float(high)))
+
+
 def _cell(table: InferenceTable, i: int) -> dict[str, Any]:
-    """``ci_low``, ``ci_high``, ``p`` of the requested method (None where it did not apply)."""
+    """``ci_low``, ``ci_high``, ``p`` of the requested method (None where it did not apply).
+
+    An infinite end is None with ``unbounded`` true, so that it cannot be read as "not
+    computed".
+    """
     lo, hi, p = (_num(table.ci_low[i]), _num(table.ci_high[i]), _num(table.pvalues[i]))
+    unbounded = _unbounded(table.ci_low[i], table.ci_high[i])
     reason = table.fallback_reasons[i]
     if not reason:
-        return {"ci_low": lo, "ci_high": hi, "p": p}
-    return {"ci_low": None, "ci_high": None, "p": None,
+        return {"ci_low": lo, "ci_high": hi, "p": p, "unbounded": unbounded}
+    return {"ci_low": None, "ci_high": None, "p": None, "unbounded": False,
             "fallback": {"method": table.methods[i], "reason": reason, "ci_low": lo,
-                         "ci_high": hi, "p": p}}
+                         "ci_high": hi, "p": p, "unbounded": unbounded}}
 
 
 def inference_tables_json(tables: Mapping[str, InferenceTable]) -> dict[str, Any]:
@@ -55,7 +65,8 @@ def inference_tables_json(tables: Mapping[str, InferenceTable]) -> dict[str, Any
         ``{"aggregations": {kind: {"ci_low", "ci_high", "p", "by": [{"ci_low", "ci_high",
         "p"}, ...]}}, "inference": {"method", "weights", "draws", "seed", "n_clusters", ...}}``.
         ``by`` follows the rows of each aggregation (absent for ``simple``); NaN and an
-        unbounded end (``-inf``/``inf``, then ``p`` is not None) become None. Where the
+        unbounded end (``-inf``/``inf``, then ``p`` is not None) become None, and
+        ``unbounded`` is true exactly when an end is infinite. Where the
         requested method did not apply to a row its ``ci_low``, ``ci_high`` and ``p`` are None
         and ``fallback`` gives ``{"method", "reason", "ci_low", "ci_high", "p"}``.
 

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from eah_eval.did.aggregate import AggregateResult
 from eah_eval.errors import EstimationError, OptionError, OptionTypeError, check_option
 from eah_eval.inference.analytic import normal_interval, small_sample_t_interval
+from eah_eval.inference.budget import check_draw_budget, check_seed
 from eah_eval.inference.cs_refit import (
     Refit,
     aggregation_rows,
@@ -54,7 +55,7 @@ from eah_eval.inference.randomization import randomization_inference_many
 from eah_eval.inference.restricted import wild_restricted
 from eah_eval.inference.wild import WILD_WEIGHTS, WildWeights, wild_aggregate
 
-__all__ = ["InferenceRow", "InferenceTable", "infer", "infer_many"]
+__all__ = ["InferenceRow", "InferenceTable", "infer", "infer_many", "recorded_seed"]
 
 _RANDOM_METHODS = ("multiplier", "wild", "wcr", "randomization")
 _INDEX_NAMES = {"simple": "aggregation", "event": "event_time", "group": "group",
@@ -203,14 +204,31 @@ class InferenceTable:
                 + self.to_frame().to_html(float_format=lambda v: f"{v:.6g}"))
 
 
-def _seed(rng: int | np.random.Generator | None) -> int:
-    """One recorded integer seed: given, drawn from a generator, or fresh entropy."""
+def recorded_seed(rng: int | np.random.Generator | None) -> int:
+    """Return one integer seed to use and record: given, drawn from a generator, or fresh.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator or None
+        A seed is used as given; a generator draws one integer seed (advancing it); None draws
+        fresh entropy.
+
+    Returns
+    -------
+    int
+        The seed, so that a run can be repeated bit for bit from its record.
+
+    Raises
+    ------
+    OptionTypeError
+        If ``rng`` is of another type.
+    """
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(0, 2**31 - 1))
     if rng is None:
         return int(np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        return int(rng)
+        return check_seed(rng)
     raise OptionTypeError(
         f"rng must be an int seed, a numpy.random.Generator or None; got {type(rng).__name__}"
     )
@@ -359,7 +377,9 @@ level, null, wild_weights, fallback
         est, se, labels = aggregation_rows(agg)
         nan = np.full(est.shape, np.nan)
         rows[name] = _Rows(agg, est, se, labels, nan, nan.copy(), nan.copy(), [""] * len(est))
-    seed = _seed(rng) if chosen in _RANDOM_METHODS else None
+    if chosen in _RANDOM_METHODS:
+        check_draw_budget(int(draws), n_clusters + sum(len(r.est) for r in rows.values()))
+    seed = recorded_seed(rng) if chosen in _RANDOM_METHODS else None
     record: dict[str, Any] = {"method": chosen, "weights": None, "draws": None,
                               "requested_draws": None, "enumerated": None, "seed": None,
                               "n_clusters": n_clusters, "level": level, "null": float(null),

@@ -35,6 +35,7 @@ MacKinnon, J. G. and Webb, M. D. (2018). The wild bootstrap for few (treated) cl
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -448,6 +449,8 @@ def wild_restricted(
     rng: int | np.random.Generator | None = None,
     level: float = 0.95,
     conf_int: bool = True,
+    effect: str | None = None,
+    nuisance: Sequence[str] = (),
 ) -> WildBootstrapResult:
     """Restricted wild cluster bootstrap for any DiD estimator linear in the outcome.
 
@@ -478,6 +481,16 @@ def wild_restricted(
         Names of the ``m`` estimates.
     null, weight_type, draws, rng, level, conf_int
         As in :func:`wild_imputation_restricted`.
+    effect : str, optional
+        Column giving the direction of the tested effect: under ``H0: effect = tau0`` the
+        outcome is unit + period effects + the ``nuisance`` terms + ``tau0`` times this column.
+        Default: the treatment dummy ``D = 1{t >= cohort}`` (a constant effect on treated
+        rows). The estimator must return 1 for this column (as a slope does for
+        ``dose x D``).
+    nuisance : sequence of str, default ()
+        Columns added to the restricted fit with free coefficients (for example ``D`` when the
+        null fixes a dose slope but not the level of the effect). The estimator must return 0,
+        with zero cluster terms, for each (checked; raises otherwise).
 
     Returns
     -------
@@ -489,15 +502,19 @@ def wild_restricted(
     OptionError
         For missing columns.
     EstimationError
-        If the estimator is not linear / does not reproduce the restricted model.
+        If the estimator is not linear / does not reproduce the restricted model, or moves
+        with a ``nuisance`` column.
 
     Notes
     -----
-    With ``u(tau0) = u_Y - tau0 u_D`` the residuals of ``Y`` and of the treatment dummy ``D`` on
-    unit and period effects (all rows), ``c_h = est(u 1_h)`` and ``K_.h = terms(u 1_h)``; then
-    ``t*_b = v_b'c / ||K v_b||`` as in the module notes.
+    With ``u(tau0) = u_Y - tau0 u_D`` the residuals of ``Y`` and of the treatment dummy ``D``
+    (or the ``effect`` column) on unit and period effects and the ``nuisance`` columns (all
+    rows), ``c_h = est(u 1_h)`` and ``K_.h = terms(u 1_h)``; then ``t*_b = v_b'c / ||K v_b||``
+    as in the module notes.
     """
-    for col in (outcome, unit, time, cohort, cluster) + ((weights,) if weights else ()):
+    nuisance = tuple(nuisance)
+    for col in ((outcome, unit, time, cohort, cluster) + ((weights,) if weights else ())
+                + ((effect,) if effect else ()) + nuisance):
         if col not in data.columns:
             raise OptionError(f"column {col!r} not found; columns are {list(data.columns)}")
     level = float(level)
@@ -514,7 +531,11 @@ def wild_restricted(
     if g < 2:
         raise EstimationError(f"the wild cluster bootstrap needs at least 2 clusters; got {g}")
     rw = np.ones(y.shape[0]) if weights is None else data[weights].to_numpy(dtype=float)
-    fe = TwoWayFE(u_codes, t_codes, rw, int(u_codes.max()) + 1, int(t_codes.max()) + 1)
+    if effect is not None:
+        d = data[effect].to_numpy(dtype=float)
+    extra = data[list(nuisance)].to_numpy(dtype=float) if nuisance else None
+    fe = TwoWayFE(u_codes, t_codes, rw, int(u_codes.max()) + 1, int(t_codes.max()) + 1,
+                  extra=extra)
     res = fe.residualize(np.column_stack([y, d]))
     frame = data.copy()
 
@@ -531,6 +552,16 @@ def wild_restricted(
 
     est_obs, terms_obs = run(y)
     m = est_obs.size
+    for pos, col in enumerate(nuisance):
+        assert extra is not None
+        e_n, k_n = run(extra[:, pos])
+        tol = 1e-7 * max(1.0, float(np.max(np.abs(extra[:, pos]))))
+        if np.nanmax(np.abs(e_n)) > tol or np.nanmax(np.abs(k_n)) > tol:
+            raise EstimationError(
+                f"the estimator moves with nuisance column {col!r} (estimate "
+                f"{float(np.nanmax(np.abs(e_n))):.3g}); a nuisance term of the restricted fit "
+                "must leave the estimate and its variance terms unchanged"
+            )
     c0, cd = np.empty((g, m)), np.empty((g, m))
     k0, kd = np.empty((g, g, m)), np.empty((g, g, m))
     for h in range(g):
@@ -554,9 +585,11 @@ def wild_restricted(
     d_sum = cd.sum(axis=0)
     post = fin & (np.abs(d_sum - 1.0) <= 1e-7)
     if fin.any() and not post.any():
+        what = ("a constant effect tau0 on the treated rows" if effect is None
+                else f"tau0 times column {effect!r}")
         raise EstimationError(
-            "the estimator does not return tau0 for a constant effect tau0 on the treated rows; "
-            "the restricted wild bootstrap does not apply"
+            f"the estimator does not return tau0 for {what}; the restricted wild bootstrap "
+            "does not apply"
         )
     wd = wild_draws(g, draws, weight_type=weight_type, rng=rng)
     alpha = round(1 - level, 12)
@@ -586,9 +619,15 @@ def wild_restricted(
         ci_low=lo, ci_high=hi, level=level, null=float(null), weight_type=wd.weight_type,
         draws=int(wd.v.shape[0]), requested_draws=wd.requested, enumerated=wd.enumerated,
         seed=wd.seed, n_clusters=g, restricted=True,
-        method="Wild cluster bootstrap, WCR (constant effect imposed through a unit + period "
-               "fit; interval by test inversion), studentised with the estimator's SE",
+        method=_restricted_method_text(effect, nuisance),
     )
+
+
+def _restricted_method_text(effect: str | None, nuisance: tuple[str, ...]) -> str:
+    imposed = "constant effect" if effect is None else f"effect along {effect!r}"
+    free = f" with free {', '.join(map(repr, nuisance))}" if nuisance else ""
+    return (f"Wild cluster bootstrap, WCR ({imposed} imposed through a unit + period fit{free}; "
+            "interval by test inversion), studentised with the estimator's SE")
 
 
 def cs_simple_estimator(**att_gt_options: Any) -> Any:

@@ -17,6 +17,7 @@ from eah_eval.measures.definitions import (
     Measure,
     MeasureOptions,
 )
+from eah_eval.measures.dose import DEFAULT_DOSE_MEASURE, cluster_dose
 from eah_eval.measures.engine import TableSet, open_tables
 from eah_eval.measures.panel import (
     FRAME_COLUMNS,
@@ -30,6 +31,7 @@ from eah_eval.measures.registry import REGISTRY, get_measure, list_measures
 from eah_eval.measures.rollout import MID_PERIOD_RULES, first_treated_period
 
 __all__ = [
+    "DEFAULT_DOSE_MEASURE",
     "DEFAULT_SCOPE",
     "FRAME_COLUMNS",
     "GROUPS",
@@ -43,6 +45,7 @@ __all__ = [
     "PeriodCoverage",
     "ProgrammeScope",
     "TableSet",
+    "cluster_dose",
     "compute",
     "compute_many",
     "first_treated_period",

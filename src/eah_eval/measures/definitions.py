@@ -22,7 +22,7 @@ from eah_eval.errors import OptionError, OptionTypeError, check_option
 Level = Literal["school", "cluster", "wave", "la"]
 Period = Literal["term", "academic_year", "calendar_year", "financial_year", "census"]
 Group = Literal["sen_provision", "primary_need", "fsm", "sex", "ethnicity_group", "phase"]
-Scale = Literal["percent", "per_1000", "days", "count", "gbp"]
+Scale = Literal["percent", "per_100", "per_1000", "days", "count", "gbp"]
 Direction = Literal["higher_better", "lower_better", "none"]
 Statistic = Literal["ratio", "median"]
 AbsenceBasis = Literal["termly", "cumulative"]
@@ -50,6 +50,7 @@ PUPIL_GROUPS: tuple[Group, ...] = (
 #: Multiplier applied to numerator / denominator for each scale.
 SCALE_MULTIPLIER: dict[str, float] = {
     "percent": 100.0,
+    "per_100": 100.0,
     "per_1000": 1000.0,
     "days": 1.0,
     "count": 1.0,
@@ -58,6 +59,7 @@ SCALE_MULTIPLIER: dict[str, float] = {
 
 SCALE_UNIT: dict[str, str] = {
     "percent": "%",
+    "per_100": "per 100 pupils",
     "per_1000": "per 1,000",
     "days": "days",
     "count": "count",
@@ -108,7 +110,7 @@ class Measure:
         Exactly what is counted on top.
     denominator : str
         Exactly what is counted underneath (for a median: the records it is taken over).
-    scale : {"percent", "per_1000", "days", "count", "gbp"}
+    scale : {"percent", "per_100", "per_1000", "days", "count", "gbp"}
         Unit of ``value``; ``value = numerator / denominator * multiplier`` for ratios.
     statistic : {"ratio", "median"}
         ``"ratio"``: sums; ``"median"``: the median of a per-record quantity.

@@ -7,8 +7,9 @@ that the recipes read from. It accepts
 * a ``dict`` of pandas DataFrames typed as in ``data_schema/`` (dates as datetime64),
 * a ``dict`` of Ibis tables already on a backend (a council's data warehouse, e.g. Postgres or
   SQL Server, or a Spark catalogue),
-* a directory of ``<table>.parquet`` files (read by the backend itself) or ``<table>.csv``
-  files (validated by :func:`eah_eval.data.load.load_council`).
+* a directory of ``<table>.csv`` or ``<table>.parquet`` files, read and validated by
+  :func:`eah_eval.data.load.load_council` (one loading path for every format: schema checks,
+  UPN policy, row accounting).
 
 The same Ibis expressions then run unchanged on whichever backend holds the tables.
 """
@@ -175,16 +176,6 @@ def _to_arrow(table: str, df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
 
 
-def _read_directory(path: Path) -> dict[str, pd.DataFrame] | dict[str, str]:
-    parquet = {t: path / f"{t}.parquet" for t in TABLES if (path / f"{t}.parquet").is_file()}
-    if parquet:
-        return {t: str(p) for t, p in parquet.items()}
-    from eah_eval.data import load as data_load  # deferred: the loader reads CSV and validates
-
-    council = data_load.load_council(path)
-    return dict(council.tables)
-
-
 class TableSet:
     """Input tables placed on one Ibis backend, with the URN lineage resolved.
 
@@ -228,14 +219,12 @@ class TableSet:
         Raises
         ------
         OptionTypeError
-            If ``value`` is neither a DataFrame, an Ibis table nor a Parquet path.
+            If ``value`` is neither a DataFrame nor an Ibis table.
         """
         if isinstance(value, ir.Table):
             self._tables[name] = value
         elif isinstance(value, pd.DataFrame):
             self._tables[name] = self._put(name, value)
-        elif isinstance(value, str):
-            self._tables[name] = self.backend.read_parquet(value)
         else:
             raise OptionTypeError(
                 f"table {name!r} must be a pandas DataFrame or an Ibis table; got "
@@ -486,7 +475,9 @@ def open_tables(
     OptionTypeError
         If ``data`` is none of the accepted kinds.
     DataFileNotFoundError
-        If a directory holds neither Parquet nor CSV tables.
+        If a directory path does not exist.
+    DataValidationError
+        If a directory's tables fail validation (see :func:`eah_eval.data.load.load_council`).
     """
     if isinstance(data, TableSet):
         return data
@@ -495,8 +486,10 @@ def open_tables(
         path = Path(data)
         if not path.is_dir():
             raise DataFileNotFoundError(f"data directory {str(path)!r} does not exist")
-        data = _read_directory(path)
-    elif hasattr(data, "tables") and isinstance(data.tables, Mapping):
+        from eah_eval.data.load import load_council  # deferred: reading and validating
+
+        data = load_council(path)
+    if hasattr(data, "tables") and isinstance(data.tables, Mapping):
         accounting = getattr(data, "accounting", None)
         data = dict(data.tables)
     if not isinstance(data, Mapping) or not data:

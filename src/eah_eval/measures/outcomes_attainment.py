@@ -50,7 +50,7 @@ ATTAINMENT_MEASURES: tuple[Measure, ...] = (
         title="KS2 reading, writing and maths at the expected standard (%)",
         description=(
             "Share of KS2 pupils meeting the expected standard in all of reading, writing and "
-            "maths (break down by sen_provision for the gap)."
+            "maths (break down by SEN provision for the gap)."
         ),
         numerator="Pupils at the expected standard in reading, writing and maths",
         denominator="Pupils with KS2 results in the academic year (eligible pupils)",

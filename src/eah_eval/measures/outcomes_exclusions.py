@@ -8,7 +8,7 @@ is a rate per 100 pupils on roll at the January census of the academic year, rea
 from __future__ import annotations
 
 from eah_eval.measures.common_terms import ALL_LEVELS, HEADCOUNT
-from eah_eval.measures.definitions import PUPIL_GROUPS, Measure
+from eah_eval.measures.definitions import PUPIL_GROUPS, Measure, Scale
 
 _DFE_EXCLUSION_TERMS = (
     "term and academic year by DfE's exclusions calendar: autumn 1 Aug-31 Dec, spring "
@@ -46,15 +46,21 @@ def _exclusion_rate(
     direction_reason: str,
     official_definition: str,
     notes: tuple[str, ...],
+    scale: Scale = "per_100",
 ) -> Measure:
-    """Declare a rate per 100 pupils on roll in January, on the exclusions calendar."""
+    """Declare a rate per 100 pupils on roll in January, on the exclusions calendar.
+
+    Counts of events (suspensions, exclusions) per 100 pupils use ``scale="per_100"``: a
+    rate, not a percentage (a pupil suspended twice counts twice). A share of pupils uses
+    ``scale="percent"``.
+    """
     return Measure(
         id=id,
         title=title,
         description=description,
         numerator=numerator,
         denominator=HEADCOUNT + " of the same academic year",
-        scale="percent",
+        scale=scale,
         statistic="ratio",
         periods=("term", "academic_year"),
         levels=ALL_LEVELS,
@@ -104,6 +110,7 @@ EXCLUSION_MEASURES: tuple[Measure, ...] = (
             + _DFE_EXCLUSION_TERMS
         ),
         direction_reason="Lower is better.",
+        scale="percent",
         official_definition=(
             "DfE 'Suspensions and permanent exclusions in England': one or more suspensions "
             "rate = pupils with at least one suspension / headcount x 100."

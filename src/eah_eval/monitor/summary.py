@@ -81,6 +81,7 @@ def charts_by_unit(
     numerator: str = "numerator",
     denominator: str = "denominator",
     rebase: Mapping[Any, Iterable[object]] | None = None,
+    baseline_points: Mapping[Any, int] | None = None,
     min_points: int = 2,
     **options: Any,
 ) -> ChartSet:
@@ -101,6 +102,10 @@ def charts_by_unit(
         Column names of the values or counts.
     rebase : mapping, optional
         Unit -> periods at which that unit's limits restart (e.g. its go-live term).
+    baseline_points : mapping, optional
+        Unit -> number of points at the start of each segment from which that unit's limits
+        are computed (``fix_after_n_points`` of the chart functions); units not listed use
+        ``options["fix_after_n_points"]`` (default: every point of the segment).
     min_points : int
         Units with fewer usable points are skipped (and listed in ``skipped``).
     **options
@@ -139,15 +144,18 @@ def charts_by_unit(
         unit_rebase = list((rebase or {}).get(key, ()))
         known = set(usable[period].astype(str))
         unit_rebase = [r for r in unit_rebase if str(r) in known]
+        unit_options = dict(options)
+        if baseline_points is not None and key in baseline_points:
+            unit_options["fix_after_n_points"] = baseline_points[key]
         try:
             if chart == "xmr":
                 charts[name] = xmr(usable, value, period, rebase=unit_rebase,
-                                   measure=f"{measure}: {name}", **options)
+                                   measure=f"{measure}: {name}", **unit_options)
             else:
                 builder = p_prime if chart == "p_prime" else u_prime
                 charts[name] = builder(usable, numerator, denominator, period,
                                        rebase=unit_rebase, measure=f"{measure}: {name}",
-                                       **options)
+                                       **unit_options)
         except EstimationError as exc:
             skipped[name] = str(exc)
     return ChartSet(measure=measure, charts=charts, skipped=skipped)

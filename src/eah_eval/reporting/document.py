@@ -1,8 +1,8 @@
 """A built report as a document: sections in reading order and the numbers behind them.
 
 The impact and monitoring reports are both documents of this shape. :class:`Section` is one
-section; :class:`SectionedReport` gives a report its look-up, HTML, notebook display and
-``results.json`` writing; :func:`jsonable` turns the results into plain JSON values.
+section; :class:`SectionedReport` gives a report its look-up, HTML, notebook display, its
+page and ``results.json`` writing; :func:`jsonable` turns the results into plain JSON values.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+
+from eah_eval.reporting.html import page
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,18 @@ class SectionedReport:
         from IPython.display import HTML
 
         return HTML(self.html(*ids))
+
+    def write_html(self, path: str | Path, *, title: str) -> Path:
+        """Write every section, in reading order, as one self-contained accessible page.
+
+        This is the page a notebook run by hand writes; ``eah-eval report`` and ``eah-eval
+        monitor`` export the executed notebook instead
+        (:func:`eah_eval.reporting.runner.export_html`), which shows the same sections.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page(self.html(), title=title), encoding="utf-8")
+        return path
 
     def write_results(self, out_dir: str | Path) -> Path:
         """Write ``results.json`` (every number shown, after disclosure control)."""

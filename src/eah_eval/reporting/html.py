@@ -47,8 +47,22 @@ summary { cursor: pointer; color: #12436D; text-decoration: underline; }
 .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { margin: 0;
         padding: 0; border: 0; }
 pre { white-space: pre-wrap; background: #f8f8f8; padding: 0.5rem; }
+header.decision h1 { font-size: 1.6rem; margin-bottom: 0.25rem; }
+section.decision h2 { margin-top: 0.75rem; }
+section.decision h3 { font-size: 1.05rem; margin: 0.75rem 0 0.25rem; }
+ol.conclusions li { margin-bottom: 0.35rem; }
+.grade { font-weight: bold; }
+.small { font-size: 0.9rem; }
+dl.glossary dt { font-weight: bold; margin-top: 0.4rem; }
+dl.glossary dd { margin: 0 0 0 1.5rem; }
 @media print {
-  body { font-size: 10.5pt; }
+  @page { size: A4; margin: 14mm 14mm 16mm; }
+  body { font-size: 10pt; }
+  header.decision, section.decision { font-size: 9pt; line-height: 1.3; }
+  section.decision ul, section.decision ol { margin: 0.2rem 0; }
+  section.decision { break-after: page; }
+  #contents { break-after: page; }
+  .appendix-start { break-before: page; }
   main { max-width: none; padding: 0; }
   h2 { break-before: auto; break-after: avoid; }
   table, figure { break-inside: avoid; }
@@ -59,8 +73,24 @@ pre { white-space: pre-wrap; background: #f8f8f8; padding: 0.5rem; }
 """
 
 
+#: Bidirectional control characters (embeddings, overrides, isolates and marks): a name such
+#: as ``"abc\u202edcba"`` would display reversed; they are removed from every page.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_NO_BIDI = {ord(c): None for c in BIDI_CONTROLS}
+
+
+def strip_bidi(text: str) -> str:
+    """Return ``text`` without bidirectional control characters (:data:`BIDI_CONTROLS`)."""
+    return text.translate(_NO_BIDI)
+
+
 def page(body: str, *, title: str, lang: str = "en") -> str:
     """Wrap report content in the accessible page shell.
+
+    Bidirectional control characters are removed from the whole page (:func:`strip_bidi`), so
+    no input text can reorder what a reader sees.
 
     Parameters
     ----------
@@ -71,7 +101,7 @@ def page(body: str, *, title: str, lang: str = "en") -> str:
     lang : str
         Language of the page.
     """
-    return (
+    return strip_bidi(
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

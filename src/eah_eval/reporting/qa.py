@@ -83,6 +83,28 @@ class QARecord:
         """Whether every role is recorded (and the assurer is not the analyst)."""
         return all((self.commissioner, self.analyst, self.assurer, self.approver))
 
+    def display_rows(self) -> dict[str, str]:
+        """Return the record as the rows of a QA table (item -> value, in words).
+
+        One list of rows for every report, so that each prints the same record: roles,
+        versions, code version, data fingerprint and source, seeds, run start and time.
+        """
+        return {
+            "Commissioner": self.commissioner or "not recorded",
+            "Analyst": self.analyst or "not recorded",
+            "Assurer": self.assurer or "not recorded",
+            "Approver": self.approver or "not recorded",
+            "eah-eval version": self.versions.get("eah-eval", ""),
+            "Python": self.versions.get("python", ""),
+            "Code version (git commit)": self.commit,
+            "Data fingerprint (SHA-256)": self.data_fingerprint or "not available",
+            "Data source": self.data_source,
+            "Seeds": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.seeds.items())
+            or "none",
+            "Run started (UTC)": self.started,
+            "Run time (seconds)": f"{self.seconds:.1f}",
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary for ``results.json``."""
         return {

@@ -1,16 +1,18 @@
 """Run report notebooks with papermill and export self-contained, accessible HTML.
 
-The runner is generic: any notebook whose ``parameters`` cell only assigns
-``report_parameters`` (a dictionary) and ``output_dir`` (a string) can be run with a parameter
-dataclass (see :mod:`eah_eval.reporting.params`). Parameters are validated *before* the
-kernel starts; a failing cell becomes a :class:`~eah_eval.errors.NotebookExecutionError`
-carrying the cell index, its source and the error.
+The runner is generic: any notebook whose ``parameters`` cell only assigns literal defaults
+to parameters of a dataclass schema (see :mod:`eah_eval.reporting.params`), ``output_dir``
+and ``write_html`` can be run with that schema's validated values. Parameters are validated
+*before* the kernel starts; a failing cell becomes a
+:class:`~eah_eval.errors.NotebookExecutionError` carrying the cell index, its source and the
+error.
 
 Steps of :func:`run_notebook`:
 
-1. check the notebook exists and its ``parameters`` cell only assigns names;
+1. check the notebook exists and its ``parameters`` cell only assigns literals to those names;
 2. execute it with papermill in a kernel running this very Python (so the installed package
-   is importable), injecting ``report_parameters`` and ``output_dir``;
+   is importable), injecting each parameter by name, ``output_dir`` (absolute) and
+   ``write_html=False`` (step 3 writes the page);
 3. export the executed notebook to HTML with nbconvert (inputs and prompts excluded, images
    already embedded as base64 by the package's figures) wrapped in an accessible page
    (:mod:`eah_eval.reporting.html`);
@@ -38,9 +40,12 @@ from eah_eval.reporting.params import (
     load_params_file,
     params_to_dict,
     parse_params,
+    resolve_paths,
 )
 
 KERNEL_NAME = "eah-eval-python"
+
+
 def notebook_path(name: str) -> Path:
     """Locate a report notebook in the source tree or in the installed package.
 
@@ -69,6 +74,15 @@ def notebook_path(name: str) -> Path:
 
 def check_parameters_cell(nb: Any, notebook: str, allowed: Sequence[str]) -> int:
     """Return the index of the ``parameters`` cell after checking it only assigns names.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+    notebook : str
+        Its name, for messages.
+    allowed : sequence of str
+        Names the cell may assign (those the runner injects).
 
     Raises
     ------
@@ -113,8 +127,14 @@ def check_parameters_cell(nb: Any, notebook: str, allowed: Sequence[str]) -> int
 
 
 @contextlib.contextmanager
-def _this_python_kernel() -> Iterator[str]:
-    """Register a temporary kernelspec that runs this interpreter; yield its name."""
+def this_python_kernel() -> Iterator[str]:
+    """Register a temporary kernelspec that runs this interpreter; yield its name.
+
+    Examples
+    --------
+    >>> with this_python_kernel() as kernel:  # doctest: +SKIP
+    ...     papermill.execute_notebook("in.ipynb", "out.ipynb", kernel_name=kernel)
+    """
     with tempfile.TemporaryDirectory(prefix="eah-eval-kernel-") as tmp:
         spec_dir = Path(tmp) / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
@@ -186,7 +206,7 @@ def execute_notebook(
     original = nbformat.read(notebook, as_version=4)
     check_parameters_cell(original, notebook.name, list(injected))
     Path(output_notebook).parent.mkdir(parents=True, exist_ok=True)
-    with _this_python_kernel() as kernel:
+    with this_python_kernel() as kernel:
         try:
             return papermill.execute_notebook(
                 str(notebook),
@@ -264,8 +284,8 @@ def run_notebook(
     notebook : path
         The notebook to run.
     params : dataclass instance
-        Validated parameters (see :func:`eah_eval.reporting.params.parse_params`); injected as
-        ``report_parameters``. ``output_dir`` is injected too.
+        Validated parameters (see :func:`eah_eval.reporting.params.parse_params`); each is
+        injected by name, with ``output_dir`` and ``write_html=False``.
     out_dir : path
         Folder for ``<stem>.html``, ``<stem>.ipynb``, ``results.json`` (if the notebook writes
         it) and ``<stem>.pdf``.
@@ -285,12 +305,11 @@ def run_notebook(
     start = time.perf_counter()
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    values = params_to_dict(params)
     # The kernel runs in the output folder: a relative data folder (from --data, --set, a
     # parameter file or the Python API) means relative to where the caller stands.
-    if isinstance(values.get("data"), str) and not Path(values["data"]).is_absolute():
-        values["data"] = str(Path(values["data"]).resolve())
-    injected = {"report_parameters": values, "output_dir": str(out)}
+    values = resolve_paths(type(params), params_to_dict(params), Path.cwd())
+    # The notebook's own page is not wanted: the executed notebook is exported below.
+    injected = {**values, "output_dir": str(out), "write_html": False}
     nb = execute_notebook(notebook, out / f"{stem}.ipynb", injected, cwd=out, timeout=timeout)
     page_title = title or str(getattr(params, "title", stem))
     html = export_html(nb, out / f"{stem}.html", title=page_title)

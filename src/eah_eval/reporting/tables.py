@@ -80,7 +80,7 @@ def html_table(
     foot = [escape(n) for n in notes]
     for sym in ("c", "x", "z", "low", "u"):
         if sym in used:
-            foot.append(f"<code>{escape(sym)}</code> = {escape(SYMBOL_MEANINGS[sym])}")
+            foot.append(f"<strong>{escape(sym)}</strong> = {escape(SYMBOL_MEANINGS[sym])}")
     footnote = (
         '<p class="table-notes"><small>' + "; ".join(foot) + ".</small></p>" if foot else ""
     )

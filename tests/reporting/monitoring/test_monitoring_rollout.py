@@ -59,11 +59,23 @@ def test_first_treated_term_follows_the_one_rollout_rule(council: Path,
     assert panel.attrs["rollout_rule"] == monitored.rollout_rule
 
 
-def test_outcome_limits_restart_at_the_first_treated_term(monitored: MonitoringData) -> None:
-    item = monitored.item("absence_overall_pct")
+def test_outcome_limits_restart_at_the_first_treated_term(council: Path) -> None:
+    data = monitoring_data({"data": str(council), "outcome_baseline": "rebase_at_go_live"})
+    item = data.item("absence_overall_pct")
     assert item.chart_options["rebase"][CLUSTER] == ["2023/24 spring"]
     chart = item.charts.charts[CLUSTER]
     assert chart.settings.rebase == ("2023/24 spring",)
+
+
+def test_outcome_limits_come_from_the_terms_before_go_live(monitored: MonitoringData) -> None:
+    item = monitored.item("absence_overall_pct")
+    chart = item.charts.charts[CLUSTER]
+    before = int((pd.Series(chart.points["period"]).astype(str) < "2023/24 spring").sum())
+    # one set of limits, from the terms before the first treated term, extended after it
+    assert chart.settings.rebase == ()
+    assert chart.settings.fix_after_n_points == before >= 2
+    assert chart.points["baseline"].sum() == before
+    assert item.phases[CLUSTER] == f"limits from the {before} terms before 2023/24 spring"
 
 
 def test_the_mid_period_rule_is_a_report_parameter(council: Path) -> None:

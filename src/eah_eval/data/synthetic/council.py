@@ -23,7 +23,7 @@ from eah_eval.data.synthetic.effects import EffectSpec, resolve_effects
 from eah_eval.data.synthetic.layout import make_calendar, make_layout, to_date
 from eah_eval.data.synthetic.outcomes import draw_outcomes
 from eah_eval.data.synthetic.population import simulate_population
-from eah_eval.data.synthetic.programme import make_programme
+from eah_eval.data.synthetic.programme import make_programme, planted_risks
 from eah_eval.data.synthetic.tables import build_tables
 from eah_eval.data.synthetic.truth import (
     EVENT_RULE,
@@ -339,6 +339,7 @@ def make_council(
         "rollout": rollout_truth(cal, layout),
         "conversions": conversions,
         "measures": all_truth(cells, effect_specs, cal, layout, served=served),
+        "planted_risks": planted_risks(layout.clusters["cluster_id"].astype(str).tolist()),
     }
     # SEN2 counts requests by calendar year: the same truth on that grain
     truth["measures"]["ehc_requests_per_1000"]["alternative_grains"] = {

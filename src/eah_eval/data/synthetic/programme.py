@@ -40,6 +40,45 @@ _HOURS = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 6.5])
 _HOURS_P = np.array([0.15, 0.2, 0.25, 0.1, 0.15, 0.05, 0.1])
 
 
+#: Risks planted in the delivery records for the monitoring report to find (cluster index ->
+#: what is planted); recorded in ``truth.json`` under ``planted_risks``. Each changes only
+#: workforce, requests, activity or finance, drawn after every outcome.
+PLANTED_RISKS: dict[str, dict[str, object]] = {
+    "demand_above_capacity": {
+        "cluster": 1,
+        "what": "requests grow by 15% of the usual level each term from the start of the "
+                "fourth academic year after the first go-live while posts stay at plan; "
+                "waits lengthen with the pressure",
+        "from_year_offset": 4,
+        "growth_per_term": 0.15,
+    },
+    "yardstick_shortfall": {
+        "cluster": 2,
+        "what": "posts planned at 55% of the usual ratio and whole-school work at a third of "
+                "the usual rate: delivery near half the 40/160 yardstick at a usual cost per "
+                "day",
+        "plan_factor": 0.55,
+        "whole_school_factor": 0.33,
+    },
+    "cost_outlier": {
+        "cluster": 6,
+        "what": "practitioner pay costs 45% more (agency staff) from go-live",
+        "cost_factor": 1.45,
+    },
+}
+#: Whole-school work per month relative to the original design, so that delivery meets the
+#: 40/160 yardstick once a cluster has ramped up; posts are planned in proportion.
+_WHOLE_SCHOOL_FACTOR = 2.6
+_PLAN_FACTOR = 1.7
+
+
+def _planted(risk: str, key: str, n_clusters: int) -> tuple[int, float]:
+    """Cluster index (-1 when the council is too small) and the factor of a planted risk."""
+    spec = PLANTED_RISKS[risk]
+    c = int(spec["cluster"])  # type: ignore[call-overload]
+    return (c if c < n_clusters else -1), float(spec[key])  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Programme:
     """Experts at Hand frames in internal form (dates as day numbers)."""
@@ -85,15 +124,21 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
     last_a = py["a"].max()
     mp = py[(py["a"] == min(2, last_a)) & py["mainstream"]]
     pupils_cl = np.bincount(cluster[mp["lin"].to_numpy()], minlength=n_cl).astype(float)
+    # posts are planned for the cluster's 40/160 yardstick (same total as planning by pupils)
+    yard = np.where(phase == "primary", 40.0, np.where(phase == "secondary", 160.0, 0.0))
+    yard_cl = np.bincount(cluster, weights=yard * main, minlength=n_cl)
+    plan_base = yard_cl * (pupils_cl.sum() / yard_cl.sum()) if yard_cl.sum() > 0 else pupils_cl
     go_month = _month_key(cl["go_live"].to_numpy())
     cl_speed = rng.uniform(0.7, 1.3, n_cl)
     wf_rows = []
     ratio = np.ones((n_cl, end_month + 1 - int(go_month.min()) + 3))
     m0 = int(go_month.min()) - 3
+    short_c, short_plan = _planted("yardstick_shortfall", "plan_factor", n_cl)
     for c in range(n_cl):
         months = np.arange(int(go_month[c]) - 3, end_month + 1)
         since = months - go_month[c]
-        planned = np.round(pupils_cl[c] / 1000.0 * _FTE_PER_1000[None, :]
+        plan_factor = _PLAN_FACTOR * (short_plan if c == short_c else 1.0)
+        planned = np.round(plan_base[c] / 1000.0 * plan_factor * _FTE_PER_1000[None, :]
                            * np.ones((len(months), 1)), 1)
         planned = np.maximum(planned, 0.1)
         fill = 1.0 - np.exp(-(since[:, None] + 3.0) / (_LAG[None, :] * cl_speed[c]))
@@ -114,6 +159,9 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
     propensity = rng.gamma(4.0, 0.25, len(s))
     roll = np.bincount(py["lin"].to_numpy() * cal.n_years + py["a"].to_numpy(),
                        minlength=len(s) * cal.n_years).reshape(len(s), cal.n_years)
+    demand_c, growth = _planted("demand_above_capacity", "growth_per_term", n_cl)
+    growth_from = 3 * (int(PLANTED_RISKS["demand_above_capacity"]["from_year_offset"])  # type: ignore[call-overload]
+                       + int(g_tp[g_tp >= 0].min()) // 3) if n_cl else 0
     for i in np.flatnonzero(main):
         g = g_tp[cluster[i]]
         for tp in range(max(g, 0), cal.n_terms):
@@ -121,6 +169,8 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
                 continue
             e = tp - g
             lam = (3.5 if phase[i] == "primary" else 9.0) * min(1.0, 0.4 + 0.2 * e)
+            if cluster[i] == demand_c and tp >= growth_from:
+                lam *= 1.0 + growth * (tp - growth_from + 1)
             k = int(rng.poisson(lam * propensity[i]))
             lins.append(np.full(k, i))
             tps.append(np.full(k, tp))
@@ -166,6 +216,10 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
     rm = np.clip(_month_key(received) - m0, 0, ratio.shape[1] - 1)
     cap = ratio[cluster[r_lin], rm]
     pressure = np.clip(1.0 - cap, 0.0, 1.0)
+    # planted: demand above capacity lengthens waits in proportion to the extra demand
+    extra = np.where(cluster[r_lin] == demand_c,
+                     growth * np.clip(r_tp - growth_from + 1, 0, None), 0.0)
+    pressure = pressure + extra / (1.0 + extra)
     triaged = received + 3 + rng.poisson(6.0 + 8.0 * pressure)
     signposted = rng.random(n_r) < 0.06
     first = triaged + 10 + rng.poisson(10.0 * (1.0 + 1.5 * pressure))
@@ -206,6 +260,7 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
     parts = [pd.DataFrame({"day": a_day, "lin": sup["lin"].to_numpy()[rep], "role": a_role,
                            "type": a_type, "hours": a_hours})]
     # whole-school work each month after go-live
+    _, short_ws = _planted("yardstick_shortfall", "whole_school_factor", n_cl)
     w_lin, w_month = [], []
     for i in np.flatnonzero(main):
         g_month = int(go_month[cluster[i]])
@@ -213,6 +268,7 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
             if m % 12 == 7:
                 continue  # August: no school-based work
             lam = (3.5 if phase[i] == "primary" else 14.0) * min(1.0, 0.4 + 0.04 * (m - g_month))
+            lam *= _WHOLE_SCHOOL_FACTOR * (short_ws if cluster[i] == short_c else 1.0)
             k = int(rng.poisson(lam))
             w_lin.append(np.full(k, i))
             w_month.append(np.full(k, m))
@@ -262,6 +318,9 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
     wfm["line"] = np.where(wfm["role"] == "inclusion_lead", "inclusion_leads", "practitioners")
     grp = wfm.groupby(["cluster", "month", "line"], sort=True)["cost"].sum().reset_index()
     grp["cost"] = grp["cost"] * rng.normal(1.0, 0.02, len(grp))
+    cost_c, cost_factor = _planted("cost_outlier", "cost_factor", n_cl)
+    agency = (grp["cluster"] == cost_c) & (grp["line"] == "practitioners")
+    grp.loc[agency, "cost"] = grp.loc[agency, "cost"] * cost_factor
     fin.append(pd.DataFrame({"cluster": grp["cluster"], "month": grp["month"],
                              "line": grp["line"], "amount": grp["cost"]}))
     n_main_cl = np.bincount(cluster[main], minlength=n_cl)
@@ -270,13 +329,14 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
         is_term_start = np.isin((months % 12) + 1, [9, 1, 4])
         fin.append(pd.DataFrame({
             "cluster": c, "month": months[is_term_start], "line": "targeted_funding",
-            "amount": 2500.0 * n_main_cl[c] * rng.normal(1.0, 0.05, int(is_term_start.sum())),
+            "amount": 2500.0 * n_main_cl[c] * rng.normal(1.0, 0.05, int(is_term_start.sum()))
+            * (short_plan if c == short_c else 1.0),
         }))
         tr = rng.random(len(months)) < 0.35
         amt = rng.gamma(2.0, 900.0, len(months))
         amt = np.where(rng.random(len(months)) < 0.05, -rng.uniform(50, 400, len(months)), amt)
         fin.append(pd.DataFrame({"cluster": c, "month": months[tr], "line": "training",
-                                 "amount": amt[tr]}))
+                                 "amount": amt[tr] * (short_plan if c == short_c else 1.0)}))
     months = np.arange(int(go_month.min()) - 6, end_month + 1)
     fin.append(pd.DataFrame({"cluster": -1, "month": months, "line": "management",
                              "amount": 18000.0 * rng.normal(1.0, 0.05, len(months))}))
@@ -296,4 +356,16 @@ def describe_month(m: int) -> str:
     return _month_label(m)
 
 
-__all__ = ["ROLES", "Programme", "describe_month", "make_programme", "to_date"]
+def planted_risks(cluster_ids: list[str]) -> dict[str, dict[str, object]]:
+    """Return the planted risks with cluster ids, for ``truth.json`` (absent clusters left out)."""
+    out: dict[str, dict[str, object]] = {}
+    for risk, spec in PLANTED_RISKS.items():
+        c = int(spec["cluster"])  # type: ignore[call-overload]
+        if c < len(cluster_ids):
+            out[risk] = {**{k: v for k, v in spec.items() if k != "cluster"},
+                         "cluster_id": cluster_ids[c]}
+    return out
+
+
+__all__ = ["PLANTED_RISKS", "ROLES", "Programme", "describe_month", "make_programme",
+           "planted_risks", "to_date"]

@@ -18,30 +18,47 @@ from dataclasses import dataclass
 from typing import Any
 
 from eah_eval.reporting.document import Section, SectionedReport
+from eah_eval.reporting.glossary import expand_abbreviations
 from eah_eval.reporting.impact.evaluate import evaluate
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.impact.params import ReportParams
-from eah_eval.reporting.impact.sections import equality, estimates, front, trends
+from eah_eval.reporting.impact.sections import (
+    decision,
+    delivery,
+    equality,
+    estimates,
+    front,
+    trends,
+)
 from eah_eval.reporting.impact.sections.value_for_money import value_for_money
 from eah_eval.reporting.params import params_to_dict, parse_params
 from eah_eval.reporting.qa import QARecord, now_iso
 
-#: Section ids of the impact report in reading order, with their headings. Every one is in
-#: the report, or listed in ``results.json`` as unavailable with its reason.
-SECTIONS: dict[str, str] = {
-    "cover": "Cover",
-    "summary": "Summary",
+#: Section ids of the main body in reading order, with their headings. Every one is in the
+#: report, or listed in ``results.json`` as unavailable with its reason.
+MAIN_SECTIONS: dict[str, str] = {
+    "decision": "Decision page",
+    "contents": "Contents",
     "headline": "Headline results",
+    "delivery": "What was delivered",
+    "vfm": "Value for money",
+    "robustness": "How sure we are",
     "design": "How the programme was rolled out",
+}
+
+#: Appendix section ids in order, with their headings (long tables and charts).
+APPENDICES: dict[str, str] = {
     "trends": "Measures over time around go-live",
     "estimates": "Results by wave and cluster",
     "equality": "Equality breakdowns",
-    "robustness": "Robustness",
-    "vfm": "Value for money",
     "data_quality": "Data quality",
     "methods": "Methods and theory of change",
+    "glossary": "Glossary",
     "qa": "Quality assurance record",
 }
+
+#: Every section id in reading order.
+SECTIONS: dict[str, str] = {**MAIN_SECTIONS, "appendices": "Appendices", **APPENDICES}
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,12 @@ class ImpactReport(SectionedReport):
     evaluation: Evaluation
     sections: tuple[Section, ...]
     results: dict[str, Any]
+
+
+def expand_abbreviations_in(parts: list[str]) -> list[str]:
+    """Expand abbreviations at their first use across the sections, in reading order."""
+    marker = "<!--eah-section-break-->"
+    return expand_abbreviations(marker.join(parts)).split(marker)
 
 
 def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
@@ -94,19 +117,26 @@ def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
     )
     qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
     html = {
-        "cover": front.cover(params, qa),
-        "summary": front.summary(ev),
+        "decision": decision.decision_page(ev, params, qa),
+        "contents": decision.contents(
+            [(k, t) for k, t in MAIN_SECTIONS.items() if k not in ("decision", "contents")],
+            list(APPENDICES.items())),
         "headline": estimates.headline(ev),
+        "delivery": delivery.delivery(ev),
+        "vfm": value_for_money(ev),
+        "robustness": estimates.robustness(ev),
         "design": front.design_section(ev),
+        "appendices": '<div id="appendices" class="appendix-start"><h2>Appendices</h2>'
+                      "<p>Long tables and charts behind the main report.</p></div>",
         "trends": trends.trends(ev),
         "estimates": estimates.detail(ev),
         "equality": equality.equality(ev),
-        "robustness": estimates.robustness(ev),
-        "vfm": value_for_money(ev),
         "data_quality": front.data_quality(ev),
         "methods": front.methods(ev),
-        "qa": front.qa_section(qa),
+        "glossary": decision.glossary(),
+        "qa": front.qa_section(qa, ev),
     }
+    html = dict(zip(html, expand_abbreviations_in(list(html.values())), strict=True))
     sections = tuple(Section(k, SECTIONS[k], html[k]) for k in SECTIONS)
     results: dict[str, Any] = {
         "report": {"title": params.title, "council": params.council, "generated": started,

@@ -23,12 +23,14 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from eah_eval.errors import EahEvalError
 from eah_eval.reporting.disclosure import COUNT_KEYS
+from eah_eval.reporting.glossary import code_identifiers, normalise_abbreviations
 from eah_eval.reporting.impact.build import SECTIONS
 from eah_eval.reporting.narrative import fmt_estimate
 
@@ -243,8 +245,9 @@ def check_report(folder: str | Path) -> CheckResult:
             if row is None:
                 failures.append(f"{title}: no row in the headline table")
             else:
-                if row.get("Change") != shown_est:
-                    failures.append(f"{title}: headline table shows change {row.get('Change')}"
+                if row.get("Best estimate") != shown_est:
+                    failures.append(f"{title}: headline table shows change "
+                                    f"{row.get('Best estimate')}"
                                     f", results.json {shown_est}")
                 if row.get(f"{level}% interval") != shown_int:
                     failures.append(f"{title}: headline table shows interval "
@@ -314,6 +317,24 @@ def check_report(folder: str | Path) -> CheckResult:
         if shows and "Intervals:" not in t.notes:
             failures.append(f"table {t.caption[:70]!r} shows intervals without naming the "
                             "method")
+    # 7. the decision page says what results.json says
+    checked.append("decision page generated from results.json")
+    plain = normalise_abbreviations(unescape(text))
+    decision = results.get("decision", {})
+    for c in decision.get("conclusions", []):
+        if " ".join(str(c["text"]).split()) not in plain:
+            failures.append(f"decision page: conclusion {c['number']} is not the text in "
+                            "results.json")
+    for key in ("cannot_answer", "delivery", "risks", "next_evidence"):
+        for line in decision.get(key, []):
+            if " ".join(str(line).split()) not in plain:
+                failures.append(f"decision page: a line of {key!r} is not in the HTML")
+    # 8. no code names in a board report
+    if params.get("audience") == "board":
+        checked.append("no code identifiers in board text")
+        found = code_identifiers(html)
+        if found:
+            failures.append("board text shows code identifiers: " + ", ".join(found[:10]))
     # 6b. no visible small count of people
     checked.append("no visible count of people below the threshold")
     thr = int(results.get("disclosure", {}).get("threshold", 10))

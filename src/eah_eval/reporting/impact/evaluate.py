@@ -12,6 +12,7 @@ Sections render the result and compute nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from typing import Any
@@ -21,11 +22,15 @@ import pandas as pd
 
 from eah_eval.did import aggregate
 from eah_eval.errors import EahEvalError
-from eah_eval.measures import get_measure
+from eah_eval.inference import dose_response
+from eah_eval.measures import cluster_dose, get_measure
 from eah_eval.measures.definitions import SCALE_UNIT
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.impact import robustness
+from eah_eval.reporting.impact.assurance import assurance_record
 from eah_eval.reporting.impact.data_quality import data_quality_records
+from eah_eval.reporting.impact.decision import decide
+from eah_eval.reporting.impact.delivery import evaluate_delivery
 from eah_eval.reporting.impact.equality import evaluate_equality
 from eah_eval.reporting.impact.evidence import months_progress, rate_evidence
 from eah_eval.reporting.impact.inputs import ReportInputs, load_inputs
@@ -179,6 +184,38 @@ def cluster_estimates(inputs: ReportInputs, ledger: DisclosureLedger, measure_id
     return rows
 
 
+def dose_evaluation(inputs: ReportInputs, simple: Any, panel: pd.DataFrame,
+                    window_end: str) -> dict[str, Any]:
+    """Dose-response of one measure: change against expert days delivered, by cluster.
+
+    The dose is expert days against the 40/160 yardstick from go-live to the end of the
+    evidence window (:func:`eah_eval.measures.cluster_dose`); the slope and its interval come
+    from :func:`eah_eval.inference.dose_response` (within waves, restricted wild cluster
+    bootstrap). Each cluster's own change is not published here (it can be hidden in the
+    by-cluster table); only its dose and wave are.
+    """
+    p = inputs.params
+    if window_end == "":
+        return {"unavailable": "no evidence window"}
+    year = int(window_end[:4])
+    until = window_end[:7] if "/" in window_end else f"{year - 1}/{str(year)[2:]}"
+    try:
+        dose = cluster_dose(inputs.tableset, until=until, scope=inputs.scope,
+                            mid_period_rule=p.mid_period_rule)
+        res = dose_response(simple, panel, dose, rng=p.seed, draws=p.bootstrap_reps,
+                            level=1 - p.alpha)
+    except EahEvalError as exc:
+        return {"unavailable": str(exc)}
+    out = res.to_dict()
+    out["points"] = [{"cluster": q["cluster"], "wave": q.get("wave"), "dose": q["dose"]}
+                     for q in out["points"]]
+    out["until"] = until
+    # As printed: the change per 10 percentage points more of the yardstick.
+    out["per_10_points"] = {k: (None if out[k] is None else round(10 * out[k], 2))
+                            for k in ("slope", "ci_low", "ci_high")}
+    return out
+
+
 def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
                      measure_id: str) -> MeasureEvaluation:
     """Estimate one measure's change and everything shown about it."""
@@ -228,12 +265,13 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
 
     effect_size: float | None = None
     months: int | None = None
-    if m.scale == "percent" and m.pupil_based:
-        pre = panel["period_index"] < panel["first_treated"].where(
-            panel["first_treated"] > 0, np.inf)
-        base = panel.loc[pre]
-        pbar = (float(np.average(base["y"], weights=base["weight"])) / 100
+    pre = panel["period_index"] < panel["first_treated"].where(
+        panel["first_treated"] > 0, np.inf)
+    base = panel.loc[pre]
+    baseline = (float(np.average(base["y"], weights=base["weight"]))
                 if len(base) and base["weight"].sum() > 0 else float("nan"))
+    if m.scale == "percent" and m.pupil_based:
+        pbar = baseline / 100
         if 0 < pbar < 1:
             effect_size = headline.estimate / (100 * math.sqrt(pbar * (1 - pbar)))
             if measure_id in ATTAINMENT:
@@ -268,21 +306,23 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
         upper=headline.ci_high, unit=unit, direction=m.direction, mde=mde, level=1 - p.alpha)
     comp = robustness.comparators(panel, headline.estimate)
     sample = estimator_sample(inputs, ledger, measure_id, gt, panel)
+    dose = (dose_evaluation(inputs, simple, panel, sample.window[1])
+            if "eah_activity" in inputs.tables and not inputs.tables["eah_activity"].empty
+            else {"unavailable": "the data hold no Experts at Hand activity records"})
     return MeasureEvaluation(
         measure_id=measure_id, title=m.title, unit=unit, direction=m.direction, period=period,
         sources=inputs.sources(measure_id), span=inputs.span(measure_id), sample=sample,
-        headline=headline, std_error=se, mde=mde, mde_note=mde_note,
+        headline=headline, std_error=se, mde=mde, mde_note=mde_note, baseline=baseline,
         event=tuple(event_rows), waves=tuple(wave_rows), clusters=tuple(clusters),
         cluster_wave=wave_of_cluster, effect_size=effect_size, months=months,
         rating=rating, finding=finding, checks=checks, comparators=comp,
         partial_periods=tuple(str(x) for x in panel.attrs.get("partial_periods", ()) or ()),
+        dose=dose,
     )
 
 
 def apply_ledger(ev: MeasureEvaluation, ledger: DisclosureLedger) -> MeasureEvaluation:
     """Return the measure's evaluation with the ledger's final flags on waves and clusters."""
-    import dataclasses
-
     def final(table: str, rows: tuple[Estimate, ...]) -> tuple[Estimate, ...]:
         out = []
         for r in rows:
@@ -319,9 +359,12 @@ def evaluate(raw: ReportParams) -> Evaluation:
     equality = evaluate_equality(inputs, ledger, {k: v.headline for k, v in done.items()})
     for u in equality.get("unavailable", []):
         unavailable.append(Unavailable("equality", u["what"], u["reason"]))
-    vfm = evaluate_value_for_money(inputs, done)
+    vfm = evaluate_value_for_money(inputs, ledger, done)
     if vfm.get("unavailable"):
         unavailable.append(Unavailable("vfm", "Value for money", str(vfm["unavailable"])))
+    delivery = evaluate_delivery(inputs)
+    if delivery.get("unavailable"):
+        unavailable.append(Unavailable("delivery", "Delivery", str(delivery["unavailable"])))
     dq = data_quality_records(inputs, ledger, trends)
     ledger.resolve()
     done = {k: apply_ledger(v, ledger) for k, v in done.items()}
@@ -332,10 +375,12 @@ def evaluate(raw: ReportParams) -> Evaluation:
         "applies_to": "every interval: headline, event study, waves and pupil groups",
         "family_adjustment": params.family_adjustment,
     }
-    return Evaluation(
+    ev = Evaluation(
         params=params, design=inputs.design, scope=inputs.scope.to_dict(),
         rollout_rule=inputs.rollout_rule, inference=inference, measures=done,
         not_estimated=failed, trends=trends, equality=equality, value_for_money=vfm,
         data_quality=dq, disclosure=policy.to_dict(), suppression=ledger.records(),
-        unavailable=tuple(unavailable),
+        unavailable=tuple(unavailable), delivery=delivery,
     )
+    ev = dataclasses.replace(ev, decision=decide(ev, delivery))
+    return dataclasses.replace(ev, assurance=assurance_record(ev))

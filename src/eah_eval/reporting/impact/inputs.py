@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from eah_eval.data.lineage import resolve_lineage
 from eah_eval.data.load import load_council
 from eah_eval.data.periods import academic_year_start
 from eah_eval.measures import get_measure, open_tables, rollout_panel
@@ -35,7 +36,8 @@ class ReportInputs:
         The measures layer's view of the tables (DuckDB by default).
     design : pandas.DataFrame
         ``cluster_id, cluster_name, go_live_date, rollout_wave, n_schools`` for the clusters
-        in the report (schools served by the programme).
+        in the report (schools served by the programme; a school that changed URN counts
+        once, as in the estimation panels).
     scope : ProgrammeScope
         Which schools the programme serves.
     """
@@ -101,7 +103,11 @@ def load_inputs(params: ReportParams) -> ReportInputs:
     clusters = tables["clusters"].copy()
     schools = tables["schools"]
     served = schools[scope.serves(schools)]
-    n_schools = served.groupby("cluster_id").size().rename("n_schools")
+    # A school that changed URN (academy conversion, merger) is one school: count canonical
+    # URNs, as the estimation panels do.
+    lineage = resolve_lineage(schools, tables["school_links"])
+    canonical = served.assign(unit=lineage.canonical(served["urn"].astype(str)))
+    n_schools = canonical.groupby("cluster_id")["unit"].nunique().rename("n_schools")
     design = clusters.merge(n_schools, left_on="cluster_id", right_index=True, how="left")
     design["n_schools"] = design["n_schools"].fillna(0).astype(int)
     if params.clusters:

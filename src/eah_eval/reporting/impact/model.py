@@ -214,6 +214,12 @@ class MeasureEvaluation:
     checks: Mapping[str, Check]
     comparators: Mapping[str, Any]
     partial_periods: tuple[str, ...] = ()
+    #: Level of the measure before go-live (weighted mean of every school's periods before
+    #: its own go-live), for reading a change against the usual level.
+    baseline: float = float("nan")
+    #: Change against delivered dose across clusters (slope, interval, method), or
+    #: ``unavailable`` with the reason.
+    dose: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary for ``results.json``."""
@@ -230,6 +236,8 @@ class MeasureEvaluation:
             "std_error": _num(self.std_error),
             "mde": _num(self.mde),
             "mde_note": self.mde_note,
+            "baseline": _num(self.baseline),
+            "dose_response": dict(self.dose),
             "event_study": [e.to_dict() for e in self.event],
             "by_wave": [e.to_dict() for e in self.waves],
             "by_cluster": [
@@ -278,6 +286,13 @@ class Evaluation:
     disclosure: Mapping[str, Any]
     suppression: tuple[Mapping[str, Any], ...]
     unavailable: tuple[Unavailable, ...] = field(default=())
+    #: What was delivered, by cluster, and the delivery risks
+    #: (:mod:`eah_eval.reporting.impact.delivery`).
+    delivery: Mapping[str, Any] = field(default_factory=dict)
+    #: The decision page's content (:mod:`eah_eval.reporting.impact.decision`).
+    decision: Mapping[str, Any] = field(default_factory=dict)
+    #: The assurer's record (:mod:`eah_eval.reporting.impact.assurance`).
+    assurance: Mapping[str, Any] = field(default_factory=dict)
 
     def unavailable_in(self, section: str) -> tuple[Unavailable, ...]:
         """Parts of one section that are unavailable."""
@@ -286,6 +301,9 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """Return the numbers of ``results.json`` (build adds parameters, QA and versions)."""
         return {
+            "decision": dict(self.decision),
+            "assurance": dict(self.assurance),
+            "delivery": dict(self.delivery),
             "disclosure": dict(self.disclosure),
             "programme_scope": dict(self.scope),
             "rollout_rule": self.rollout_rule,

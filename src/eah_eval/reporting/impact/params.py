@@ -7,7 +7,7 @@ kernel starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from eah_eval.errors import OptionError
 from eah_eval.inference.methods import InferenceMethod
@@ -75,8 +75,10 @@ class ReportParams:
         stopping with an error.
     level : {"school", "cluster"}
         Unit of the estimation panel.
-    first_year, last_year : str or None
-        Academic years ``"YYYY/YY"`` bounding the analysis (inclusive); ``None`` = all.
+    first_year : str or None
+        First academic year of the analysis, ``"YYYY/YY"``; ``None``: the first in the data.
+    last_year : str or None
+        Last academic year of the analysis, ``"YYYY/YY"``; ``None``: the last in the data.
     clusters : tuple of str
         Cluster ids to include; empty = all.
     waves : tuple of int
@@ -87,12 +89,21 @@ class ReportParams:
     disclosure_rule : {"threshold", "suppress_1_2"}
         Primary suppression rule.
     disclosure_threshold : int
-        Smallest count shown under ``disclosure_rule="threshold"``.
+        Smallest count shown when ``disclosure_rule`` is ``"threshold"``.
     audience : {"board", "technical"}
         Board reports hide technical detail; technical ones add diagnostics.
-    commissioner, analyst, assurer, approver : str
-        AQuA roles. The assurer must not be the analyst. Empty = not recorded (the QA record
-        then says the report has not been assured).
+    disclosure_override : str
+        Why a board report may use a ``disclosure_threshold`` below the default
+        (:data:`BOARD_MIN_THRESHOLD`); required for that, and recorded with the parameters.
+    commissioner : str
+        Who commissioned the analysis (AQuA role); empty: not recorded.
+    analyst : str
+        Who carried out the analysis (AQuA role); empty: not recorded.
+    assurer : str
+        Who assured the analysis (AQuA role), never the analyst; empty: not recorded, and the
+        QA record then says the report has not been assured.
+    approver : str
+        Who approved the report (AQuA role); empty: not recorded.
     seed : int
         Seed for every random draw (bootstrap), recorded in the output.
     bootstrap_reps : int
@@ -115,6 +126,24 @@ class ReportParams:
         report), for example ``{"ehc_needs_assessment": 6000.0}``.
     pdf : bool
         Also print a PDF of the HTML (needs headless Chromium).
+    primary_measure : str
+        The measure behind the programme's main question (default EHC needs assessment
+        requests per 1,000 pupils); the decision page says first whether it can be answered.
+    question : str
+        The commissioning question the evaluation answers (assurance record, AQuA).
+    decision_supported : str
+        The decision the report supports (assurance record, AQuA).
+    extract_date : str
+        Date the data were extracted (ISO ``YYYY-MM-DD``), for the data provenance record;
+        empty = not recorded (the record says so).
+    commissioner_date : str
+        Date the commissioner signed off (``YYYY-MM-DD``); empty = not signed.
+    analyst_date : str
+        Date the analyst signed off (``YYYY-MM-DD``); empty = not signed.
+    assurer_date : str
+        Date the assurer signed off (``YYYY-MM-DD``); empty = not signed.
+    approver_date : str
+        Date the approver signed off (``YYYY-MM-DD``); empty = not signed.
     """
 
     data: str
@@ -138,6 +167,7 @@ class ReportParams:
     disclosure_rule: DisclosureRule = "threshold"
     disclosure_threshold: int = 10
     audience: Audience = "board"
+    disclosure_override: str = ""
     commissioner: str = ""
     analyst: str = ""
     assurer: str = ""
@@ -153,6 +183,16 @@ class ReportParams:
         default_factory=lambda: {"ehc_needs_assessment": 6000.0, "persistent_absence_case": 0.0}
     )
     pdf: bool = False
+    primary_measure: str = "ehc_requests_per_1000"
+    question: str = (
+        "Has Experts at Hand reduced the escalation of special educational needs to statutory "
+        "assessment, and improved attendance and inclusion, in the clusters where it runs?")
+    decision_supported: str = "Whether to continue, change or scale Experts at Hand."
+    extract_date: str = ""
+    commissioner_date: str = ""
+    analyst_date: str = ""
+    assurer_date: str = ""
+    approver_date: str = ""
 
     def __post_init__(self) -> None:
         if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
@@ -193,10 +233,120 @@ class ReportParams:
                     academic_year_start(value)
                 except OptionError as exc:
                     raise ParameterError(f"report parameter {name!r}: {exc}") from None
+        for name in ("extract_date", "commissioner_date", "analyst_date", "assurer_date",
+                     "approver_date"):
+            value = getattr(self, name)
+            if value:
+                import datetime as dt
+
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise ParameterError(
+                        f"report parameter {name!r} must be a date YYYY-MM-DD; got "
+                        f"{value!r}") from None
         bad = [s for s in self.subgroups if s not in ("fsm", "sen_need", "ethnicity", "sex")]
         if bad:
             raise ParameterError(
                 "report parameter 'subgroups' allows 'fsm', 'sen_need', 'ethnicity', 'sex'; "
                 f"got {bad}"
             )
+        if (self.audience == "board" and self.disclosure_rule == "threshold"
+                and self.disclosure_threshold < BOARD_MIN_THRESHOLD
+                and not self.disclosure_override.strip()):
+            raise ParameterError(
+                f"report parameter 'disclosure_threshold' is {self.disclosure_threshold}, below "
+                f"the default {BOARD_MIN_THRESHOLD} for a board report; give the reason in "
+                "'disclosure_override' (it is recorded with the report) or raise the threshold"
+            )
+        check_measure_ids(self)
 
+
+#: Smallest disclosure threshold a board report uses without a recorded override.
+BOARD_MIN_THRESHOLD = 10
+
+_MEASURE_PARAMETERS = ("measures", "randomization_measures", "equality_measures")
+
+
+def check_measure_ids(params: ReportParams) -> None:
+    """Refuse measure ids that are not in the measures registry, naming the parameter.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown id in ``measures``, ``randomization_measures``, ``equality_measures``
+        or ``primary_measure``, or an empty ``measures``.
+    """
+    from eah_eval.measures.registry import list_measures  # deferred: the registry is large
+
+    known = {m.id for m in list_measures()}
+    chosen = {name: tuple(getattr(params, name)) for name in _MEASURE_PARAMETERS}
+    chosen["primary_measure"] = (params.primary_measure,)
+    for name, ids in chosen.items():
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ParameterError(
+                f"report parameter {name!r}: unknown measure id(s) "
+                f"{', '.join(map(repr, unknown[:5]))}; `eah-eval measures list` shows the ids"
+            )
+    if not params.measures:
+        raise ParameterError("report parameter 'measures' selects no measure")
+
+
+def check_report_data(params: ReportParams, council: Any) -> None:
+    """Check the selections of the parameters against the data, before any kernel starts.
+
+    Parameters
+    ----------
+    params : ReportParams
+        Validated parameters.
+    council : eah_eval.data.load.Council
+        The loaded data (``clusters`` and ``pupil_census`` are read).
+
+    Raises
+    ------
+    ParameterError
+        If ``clusters`` or ``waves`` name a cluster or wave not in the data, if together they
+        select no cluster, or if ``first_year``/``last_year`` select no census year of the
+        data; the message names the parameter and lists what the data hold.
+    """
+    from eah_eval.data.periods import academic_year_label, academic_year_start
+
+    clusters = council.tables["clusters"]
+    ids = [str(c) for c in clusters["cluster_id"]]
+    waves = sorted({int(w) for w in clusters["rollout_wave"]})
+    unknown = [c for c in params.clusters if c not in ids]
+    if unknown:
+        raise ParameterError(
+            f"report parameter 'clusters': {', '.join(map(repr, unknown[:5]))} not in the data "
+            f"(clusters: {', '.join(ids[:30])})"
+        )
+    missing_waves = [w for w in params.waves if w not in waves]
+    if missing_waves:
+        raise ParameterError(
+            f"report parameter 'waves': {', '.join(map(str, missing_waves[:5]))} not in the "
+            f"data (rollout waves: {', '.join(map(str, waves))})"
+        )
+    chosen = clusters
+    if params.clusters:
+        chosen = chosen[chosen["cluster_id"].isin(params.clusters)]
+    if params.waves:
+        chosen = chosen[chosen["rollout_wave"].isin(params.waves)]
+    if len(chosen) == 0:
+        raise ParameterError(
+            "report parameters 'clusters' and 'waves' together select no cluster "
+            f"(clusters {list(params.clusters)}, waves {list(params.waves)})"
+        )
+    dates = council.tables["pupil_census"]["census_date"].dropna()
+    years = sorted({int(d.year) - (1 if d.month < 9 else 0) for d in dates})
+    if not years:
+        return
+    lo = academic_year_start(params.first_year) if params.first_year else years[0]
+    hi = academic_year_start(params.last_year) if params.last_year else years[-1]
+    if not any(lo <= y <= hi for y in years):
+        name = "last_year" if params.last_year and hi < years[0] else "first_year"
+        raise ParameterError(
+            f"report parameter {name!r}: the years {academic_year_label(lo)} to "
+            f"{academic_year_label(hi)} hold no census of the data (census years "
+            f"{academic_year_label(years[0])} to {academic_year_label(years[-1])})"
+        )

@@ -23,9 +23,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.document import Section, SectionedReport
 from eah_eval.reporting.monitoring.data import SECTIONS, monitoring_data
 from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
+from eah_eval.reporting.monitoring.exceptions import exceptions, read_narrative, with_narrative
 from eah_eval.reporting.monitoring.params import MonitoringReportParams
 from eah_eval.reporting.monitoring.sections import (
     cover_section,
@@ -119,9 +121,13 @@ def build_monitoring_report(
         else parse_params(MonitoringReportParams, raw)
     )
     policy = params.policy
+    ledger = DisclosureLedger(policy)
     data = monitoring_data(params)
-    controlled = control_disclosure(data, policy)
+    controlled = control_disclosure(data, ledger)
+    ledger.resolve()
     status = status_of(controlled.items)
+    narrative = read_narrative(params.exceptions) if params.exceptions else None
+    found = with_narrative(exceptions(controlled.items, data.cost_outliers), narrative)
     parameters = params_to_dict(params)
     qa = QARecord(
         commissioner=params.commissioner,
@@ -131,19 +137,20 @@ def build_monitoring_report(
         data_fingerprint=data.data_fingerprint,
         data_source=params.data,
         parameters=parameters,
-        seeds={},
+        seeds={"random draws": "none (the monitoring report draws no random numbers)"},
         started=started,
         seconds=0.0,
     )
+    qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
     sections = [
         Section("cover", params.title, cover_section(params, started, qa.assured)),
-        Section("summary", "Summary: where to look", summary_section(status, data)),
+        Section("summary", "Summary: exceptions first",
+                summary_section(status, data, found, narrative is not None)),
         Section("ipr", "Integrated performance: all clusters", ipr_section(status)),
         *measure_sections(data, controlled, status),
         Section("methods", "Methods and conventions", methods_section(data, policy)),
         Section("qa", "Quality assurance record", qa_section(qa)),
     ]
-    qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
     results: dict[str, Any] = {
         "report": "monitoring",
         "title": params.title,
@@ -154,8 +161,14 @@ def build_monitoring_report(
         "rollout_rule": data.rollout_rule,
         "disclosure": {
             "policy": policy.to_dict(),
-            "records": [r.to_dict() for r in controlled.records],
+            "records": list(ledger.records()),
         },
+        "exceptions": json.loads(found.to_json(orient="records")),
+        "cost_per_expert_day": json.loads(data.cost_outliers.to_json(orient="records")),
+        "baselines": {i.key: {"rule": i.baseline_rule, "by_unit": dict(i.phases),
+                              "seasonal_adjustment": i.seasonal}
+                      for i in controlled.items},
+        "sections_unavailable": [u.to_dict() for u in data.unavailable],
         "status": json.loads(status.to_json(orient="records", default_handler=str)),
         "qa": qa.to_dict(),
     }

@@ -27,32 +27,60 @@ from eah_eval.errors import TrialLimitsWarning
 from eah_eval.measures import compute, get_measure, open_tables
 from eah_eval.measures.definitions import PERIOD_TEXT
 from eah_eval.measures.rollout import RULE_TEXT, first_treated_period
+from eah_eval.monitor.seasonal import seasonal_adjustment
 from eah_eval.monitor.summary import ChartSet, charts_by_unit, status_table
-from eah_eval.reporting.monitoring.params import COST_PER_REQUEST, MonitoringDataParams
+from eah_eval.reporting.monitoring.capacity import (
+    cost_outliers,
+    demand_per_fte,
+    first_activity_terms,
+    waiting_at_term_end,
+    yardstick_by_term,
+)
+from eah_eval.reporting.monitoring.params import (
+    BACKLOG,
+    COST_PER_REQUEST,
+    DEMAND_PER_FTE,
+    LA_UNIT,
+    YARDSTICK_TERMLY,
+    MonitoringDataParams,
+)
+from eah_eval.reporting.monitoring.phases import Phases, outcome_phases, process_phases
 
 __all__ = [
     "GEOGRAPHY",
-    "LA_UNIT",
     "SECTIONS",
     "MonitorItem",
     "MonitoringData",
+    "Unavailable",
     "monitoring_data",
     "seasonal_note",
 ]
 
-LA_UNIT = "All clusters"
 GEOGRAPHY = "Experts at Hand clusters and the whole local authority"
 
 #: Report sections in order, with the words used as headings.
 SECTIONS: dict[str, str] = {
-    "demand": "Demand: requests per school",
+    "demand": "Demand against capacity: requests, requests per practitioner and waiting lists",
     "capacity": "Capacity: practitioner FTE in post against plan",
     "waits": "Waits: days to triage and to first support",
     "delivery": "Delivery: expert days per school against the 40/160 yardstick",
     "escalation": "Statutory escalation",
     "outcomes": "Outcome measures by cluster",
     "equality": "Equality gaps between pupil groups",
-    "spend": "Spend against outputs",
+    "spend": "Spend against outputs: cost per expert day and per request",
+}
+
+#: Tables every section needs besides ``clusters`` and ``schools`` (absent or empty: the
+#: section is listed as unavailable with the reason).
+SECTION_TABLES: dict[str, tuple[str, ...]] = {
+    "demand": ("eah_requests", "workforce"),
+    "capacity": ("workforce",),
+    "waits": ("eah_requests",),
+    "delivery": ("eah_activity",),
+    "escalation": ("eah_requests",),
+    "outcomes": (),
+    "equality": ("pupil_census",),
+    "spend": ("finance", "eah_activity", "eah_requests"),
 }
 
 # measure id -> (section, chart type, multiplier for Laney charts, columns counting people)
@@ -121,6 +149,9 @@ class MonitorItem:
     caption: str
     notes: tuple[str, ...] = ()
     chart_options: Mapping[str, Any] = field(default_factory=dict)
+    baseline_rule: str = ""
+    phases: Mapping[str, str] = field(default_factory=dict)
+    seasonal: str = ""
 
     def restrict(self, hidden: pd.Series, *, min_points: int = 6) -> MonitorItem:
         """Re-chart each unit from the periods after its last hidden value.
@@ -195,6 +226,19 @@ class MonitorItem:
 
 
 @dataclass(frozen=True)
+class Unavailable:
+    """A part of the report that cannot be computed from the data supplied, with the reason."""
+
+    section: str
+    what: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain dictionary for ``results.json`` (``sections_unavailable``)."""
+        return {"section": self.section, "what": self.what, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class MonitoringData:
     """Everything the monitoring report shows, before disclosure control.
 
@@ -219,7 +263,12 @@ class MonitoringData:
     notes : tuple of str
         Notes for the methods section (periods, when and where the data were read).
     data_fingerprint : str
-        SHA-256 fingerprint of the input files (empty when read from Parquet).
+        SHA-256 fingerprint of the validated input tables (CSV or Parquet alike).
+    cost_outliers : pandas.DataFrame
+        Cost per expert day by cluster in the latest academic year with robust z-scores
+        (:func:`eah_eval.reporting.monitoring.capacity.cost_outliers`).
+    unavailable : tuple of Unavailable
+        Parts that cannot be computed from the data supplied, with the reason.
     """
 
     params: MonitoringDataParams
@@ -230,6 +279,8 @@ class MonitoringData:
     chart_settings: str
     notes: tuple[str, ...] = field(default=())
     data_fingerprint: str = ""
+    cost_outliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unavailable: tuple[Unavailable, ...] = ()
 
     @property
     def rollout_rule(self) -> str:
@@ -290,9 +341,9 @@ class _Frames:
 
 
 def _open(data: str) -> tuple[Any, str]:
-    """Open the tables; CSV folders go through the validating loader, which fingerprints them."""
+    """Open the tables through the validating loader (CSV or Parquet), which fingerprints them."""
     path = Path(data)
-    if path.is_dir() and not any(path.glob("*.parquet")):
+    if path.is_dir():
         from eah_eval.data.load import load_council
 
         council = load_council(path)
@@ -415,6 +466,51 @@ def seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
     )
 
 
+def _seasonal_columns(
+    frame: pd.DataFrame, chart: str, multiplier: float, phases: Phases | None,
+    params: MonitoringDataParams,
+) -> tuple[pd.DataFrame, str]:
+    """Add the charted columns, seasonally adjusted when the pattern is clear.
+
+    ``chart_value`` (XmR) or ``chart_numerator`` (Laney charts: the count the term would have
+    shown at the baseline's average season, on the rate scale) hold what is charted; the raw
+    columns stay for disclosure control and the data table.
+    """
+    out = frame.assign(chart_value=frame["value"], chart_numerator=frame["numerator"])
+    if params.seasonal_adjustment == "none" or not seasonal_note(frame):
+        return out, ""
+    base = phases.baseline_mask(out) if phases is not None else pd.Series(True, out.index)
+    term = out["period"].astype(str).str.rsplit(" ", n=1).str[-1]
+    adjusted: list[str] = []
+    kept: list[str] = []
+    for unit, g in out.groupby("unit", sort=True):
+        ok = g["value"].notna() & base.loc[g.index]
+        counts = term.loc[g.index][ok].value_counts()
+        if g["value"].isna().any() or len(counts) < 3 or counts.min() < 2:
+            kept.append(str(unit))
+            continue
+        adj = seasonal_adjustment(g["value"].to_numpy(), term.loc[g.index].tolist(),
+                                  baseline=ok.to_numpy())
+        out.loc[g.index, "chart_value"] = adj.adjusted
+        if chart != "xmr":
+            shift = g["denominator"] * (g["value"] - adj.adjusted) / multiplier
+            num = (g["numerator"] - shift).clip(lower=0.0)
+            if chart == "p_prime":
+                num = num.clip(upper=g["denominator"])
+            out.loc[g.index, "chart_numerator"] = num
+        adjusted.append(str(unit))
+    if not adjusted:
+        return out, ""
+    text = (
+        "Seasonally adjusted (additive): each term's value minus the mean of the same term of "
+        "the year over the unit's baseline, plus the baseline mean, so that like terms are "
+        "compared and the limits are usable; the data table gives the adjusted values."
+    )
+    if kept:
+        text += f" Not adjusted (too few baseline terms of each kind): {', '.join(kept)}."
+    return out, text
+
+
 def _make_item(
     *,
     key: str,
@@ -428,19 +524,28 @@ def _make_item(
     multiplier: float,
     people: tuple[str, ...],
     params: MonitoringDataParams,
-    rebase: Mapping[str, list[str]] | None,
+    phases: Phases | None,
     source: tuple[str, ...],
     population: str,
     notes: tuple[str, ...] = (),
     geography: str = GEOGRAPHY,
+    seasonal: bool = True,
 ) -> MonitorItem:
     target = params.targets.get(key)
+    if seasonal:
+        frame, seasonal_text = _seasonal_columns(frame, chart, multiplier, phases, params)
+    else:
+        frame = frame.assign(chart_value=frame["value"], chart_numerator=frame["numerator"])
+        seasonal_text = ""
     opts: dict[str, Any] = {
         **params.options(),
         "chart": chart,
-        "rebase": rebase,
+        "rebase": dict(phases.rebase) if phases is not None else None,
+        "baseline_points": dict(phases.baseline_points) if phases is not None else None,
         "improvement_direction": direction,
         "target": target,
+        "value": "chart_value",
+        "numerator": "chart_numerator",
     }
     if chart != "xmr":
         opts["multiplier"] = multiplier
@@ -460,8 +565,11 @@ def _make_item(
         people_counts=people,
         charts=charts,
         caption=_caption(title, unit_text, source, population, frame, geography),
-        notes=(*notes, *seasonal_note(frame)),
+        notes=(*notes, *((seasonal_text,) if seasonal_text else seasonal_note(frame))),
         chart_options=opts,
+        baseline_rule=phases.rule if phases is not None else "",
+        phases=dict(phases.per_unit) if phases is not None else {},
+        seasonal=seasonal_text,
     )
 
 
@@ -482,6 +590,20 @@ def _activity_mix(ts: Any, params: MonitoringDataParams) -> pd.DataFrame:
     )
     total = hours.groupby(["unit", "academic_year"])["hours"].transform("sum")
     return hours.assign(share_pct=100.0 * hours["hours"] / total)
+
+
+def _empty_tables(ts: Any) -> set[str]:
+    """Input tables not supplied or without rows."""
+    wanted = {t for tables in SECTION_TABLES.values() for t in tables}
+    return {t for t in wanted if t not in ts.names or int(ts.raw(t).count().execute()) == 0}
+
+
+def _why(tables: tuple[str, ...], empty: set[str]) -> str:
+    missing = [t for t in tables if t in empty]
+    return (
+        f"The council's data have no {' or '.join(missing)} records (table"
+        f"{'s' if len(missing) > 1 else ''} absent or empty), so there is nothing to chart."
+    )
 
 
 def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> MonitoringData:
@@ -505,32 +627,38 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
 
     Notes
     -----
-    Process measures are charted per cluster from its first term of Experts at Hand activity;
-    outcome measures per cluster with limits recalculated from the cluster's first treated term
-    (when ``rebase_at_go_live``), so that the post-rollout period is judged against itself. The
-    first treated term is :func:`eah_eval.measures.rollout.first_treated_period` of the
-    cluster's go-live date under ``mid_period_rule`` (by default the first term starting on or
-    after go-live), the same term :func:`eah_eval.measures.rollout_panel` gives the impact
-    evaluation. The local-authority series (``All clusters``) is never rebased: clusters go
-    live at different times. Cost per request divides the spend of the cost-per-expert-day
-    measure by the requests of the requests-per-school measure for the same cluster and term.
+    Process series start at each unit's first term of Experts at Hand activity; their first
+    ``ramp_up_terms`` terms are the start-up phase with limits of their own, and the limits of
+    the steady phase come from its first ``baseline_terms`` terms
+    (:func:`~eah_eval.reporting.monitoring.phases.process_phases`). Outcome limits by cluster
+    follow ``outcome_baseline``
+    (:func:`~eah_eval.reporting.monitoring.phases.outcome_phases`); a cluster's first treated
+    term is :func:`eah_eval.measures.rollout.first_treated_period` of its go-live date under
+    ``mid_period_rule``, the term :func:`eah_eval.measures.rollout_panel` gives the impact
+    evaluation. Termly series with a clear term-of-year pattern are seasonally adjusted from
+    the baseline (``seasonal_adjustment``). Demand against capacity (requests per FTE in
+    post, requests waiting at the end of a term), delivery against the termly share of the
+    40/160 yardstick and cost per expert day outliers come from
+    :mod:`eah_eval.reporting.monitoring.capacity`. A section whose tables the council did not
+    supply (or supplied empty) is listed in ``unavailable`` with the reason.
     """
     if not isinstance(params, MonitoringDataParams):
         params = MonitoringDataParams(**dict(params))
     ts, fingerprint = _open(params.data)
     frames = _Frames(ts)
     go_live = _go_live(ts, params.mid_period_rule)
-    rebase: dict[str, list[str]] | None = None
-    if params.rebase_at_go_live:
-        rebase = {
-            str(r.cluster_id): [str(r.first_treated_term)]
-            for r in go_live.itertuples()
-            if r.first_treated_term
-        }
+    empty = _empty_tables(ts)
+    unavailable = [
+        Unavailable(key, SECTIONS[key], _why(tables, empty))
+        for key, tables in SECTION_TABLES.items() if any(t in empty for t in tables)
+    ]
+    skip = {u.section for u in unavailable}
     items: list[MonitorItem] = []
     process_frames: dict[str, pd.DataFrame] = {}
     for mid, section, chart, mult, people in _PROCESS:
         m = get_measure(mid)
+        if any(t in empty for t in m.source_tables) or section in skip:
+            continue
         frame = _from_first_activity(_tidy([frames.clusters_and_la(mid)], params))
         process_frames[mid] = frame
         items.append(
@@ -538,33 +666,16 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
                 key=mid, section=section, title=m.title, unit_text=m.unit_text,
                 direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
                 frame=frame, chart=chart, multiplier=mult, people=people, params=params,
-                rebase=None, source=m.source_tables, population=m.denominator,
-                notes=(*m.notes, _ACTIVITY_NOTE),
+                phases=process_phases(frame, params), source=m.source_tables,
+                population=m.denominator, notes=(*m.notes, _ACTIVITY_NOTE),
             )
         )
-    # spend per request: spend (numerator of cost per expert day) / requests received
-    spend = process_frames["eah_cost_per_expert_day"][["unit", "period", "period_index",
-                                                       "numerator"]]
-    requests = process_frames["eah_requests_per_school"][["unit", "period", "numerator"]]
-    cpr = spend.merge(requests.rename(columns={"numerator": "denominator"}),
-                      on=["unit", "period"], how="inner")
-    cpr = cpr.assign(value=np.where(cpr["denominator"] > 0,
-                                    cpr["numerator"] / cpr["denominator"], np.nan))
-    items.append(
-        _make_item(
-            key=COST_PER_REQUEST, section="spend", title="Cost per request (£)",
-            unit_text="£", direction="lower",
-            direction_reason=(
-                "Lower is better for value for money provided quality and reach hold."
-            ),
-            frame=cpr, chart="xmr", multiplier=1.0, people=("denominator",), params=params,
-            rebase=None, source=("finance", "eah_requests", "clusters", "schools"),
-            population="Experts at Hand spend (statutory assessment excluded) per request "
-            "received", notes=(_ACTIVITY_NOTE,),
-        )
-    )
+    items += _derived_items(ts, params, process_frames, skip)
     for mid in params.outcome_measures:
         m = get_measure(mid)
+        if any(t in empty for t in m.source_tables):
+            unavailable.append(Unavailable("outcomes", m.title, _why(m.source_tables, empty)))
+            continue
         chart = "u_prime" if mid in _RATE_OUTCOMES else (
             "p_prime" if m.scale == "percent" else "u_prime"
         )
@@ -575,10 +686,120 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
                 direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
                 frame=frame, chart=chart, multiplier=m.multiplier, people=("numerator",
                                                                             "denominator"),
-                params=params, rebase=rebase, source=m.source_tables,
-                population=m.denominator, notes=m.notes,
+                params=params, phases=outcome_phases(frame, go_live, params),
+                source=m.source_tables, population=m.denominator, notes=m.notes,
             )
         )
+    if "equality" not in skip:
+        items += _equality_items(frames, params)
+    ys = pd.DataFrame(columns=["unit", "period", "value"])
+    mix = pd.DataFrame(columns=["unit", "academic_year", "activity_type", "hours",
+                                "share_pct"])
+    if "delivery" not in skip:
+        ys = compute(ts, "eah_expert_days_vs_yardstick_pct", level="cluster",
+                     period="academic_year").frame
+        ys = ys.assign(unit=ys["unit"].astype(str))
+        if params.clusters:
+            ys = ys.loc[ys["unit"].isin(params.clusters)]
+        mix = _activity_mix(ts, params)
+    outliers = pd.DataFrame()
+    if "spend" not in skip and "eah_expert_days_per_school" in process_frames:
+        outliers = cost_outliers(
+            ts, z=params.cost_outlier_z,
+            first_terms=first_activity_terms(process_frames["eah_expert_days_per_school"]),
+        )
+        if params.clusters:
+            outliers = outliers.loc[outliers["unit"].isin(params.clusters)]
+    return MonitoringData(
+        params=params,
+        items=tuple(items),
+        go_live=go_live,
+        activity_mix=mix,
+        yardstick=ys.reset_index(drop=True),
+        chart_settings=params.describe(),
+        notes=(
+            f"Periods are {PERIOD_TEXT['term']}.",
+            f"Data read on {dt.date.today().isoformat()} from {params.data}.",
+        ),
+        data_fingerprint=fingerprint,
+        cost_outliers=outliers.reset_index(drop=True),
+        unavailable=tuple(unavailable),
+    )
+
+
+def _derived_items(
+    ts: Any, params: MonitoringDataParams, process_frames: Mapping[str, pd.DataFrame],
+    skip: set[str],
+) -> list[MonitorItem]:
+    """Demand per FTE, the waiting list, the termly yardstick and spend per request."""
+    items: list[MonitorItem] = []
+    requests = process_frames.get("eah_requests_per_school")
+    if requests is not None and "demand" not in skip:
+        per_fte = _from_first_activity(_tidy([demand_per_fte(ts, requests)], params))
+        items.append(_make_item(
+            key=DEMAND_PER_FTE, section="demand",
+            title="Requests received per practitioner FTE in post", unit_text="requests per FTE",
+            direction="lower",
+            direction_reason=(
+                "Lower is better: more requests per practitioner in post means demand is "
+                "outgrowing the capacity to meet it."
+            ),
+            frame=per_fte, chart="xmr", multiplier=1.0, people=("numerator",), params=params,
+            phases=process_phases(per_fte, params), source=("eah_requests", "workforce"),
+            population="Experts at Hand requests received per average FTE in post (all roles) "
+            "over the term's months", notes=(_ACTIVITY_NOTE,),
+        ))
+        waiting = _tidy([waiting_at_term_end(ts, requests)], params)
+        items.append(_make_item(
+            key=BACKLOG, section="demand",
+            title="Requests waiting for first support at the end of the term",
+            unit_text="requests", direction="lower",
+            direction_reason="Lower is better: a growing waiting list means unmet demand.",
+            frame=waiting, chart="xmr", multiplier=1.0, people=("numerator",),
+            params=params, phases=process_phases(waiting, params), source=("eah_requests",),
+            population="Requests received by the end of the term, neither given first support "
+            "nor closed by then", notes=(_ACTIVITY_NOTE,), seasonal=False,
+        ))
+    if "delivery" not in skip:
+        ys = _from_first_activity(_tidy([yardstick_by_term(ts)], params))
+        items.append(_make_item(
+            key=YARDSTICK_TERMLY, section="delivery",
+            title="Expert days delivered against the 40/160 yardstick, by term",
+            unit_text="% of yardstick", direction="higher",
+            direction_reason="Higher is better up to 100%: the yardstick is the aim for 2029.",
+            frame=ys, chart="xmr", multiplier=1.0, people=(), params=params,
+            phases=process_phases(ys, params), source=("eah_activity", "schools"),
+            population="Expert days delivered to primary and secondary schools / the term's "
+            "share of 40 days a year per primary and 160 per secondary school (4, 3 and 4 of "
+            "11 school months)", notes=(_ACTIVITY_NOTE,),
+        ))
+    spend = process_frames.get("eah_cost_per_expert_day")
+    if spend is not None and requests is not None and "spend" not in skip:
+        # spend per request: spend (numerator of cost per expert day) / requests received
+        cpr = spend[["unit", "period", "period_index", "numerator"]].merge(
+            requests[["unit", "period", "numerator"]].rename(
+                columns={"numerator": "denominator"}),
+            on=["unit", "period"], how="inner")
+        cpr = cpr.assign(value=np.where(cpr["denominator"] > 0,
+                                        cpr["numerator"] / cpr["denominator"], np.nan))
+        items.append(_make_item(
+            key=COST_PER_REQUEST, section="spend", title="Cost per request (£)",
+            unit_text="£", direction="lower",
+            direction_reason=(
+                "Lower is better for value for money provided quality and reach hold."
+            ),
+            frame=cpr, chart="xmr", multiplier=1.0, people=("denominator",), params=params,
+            phases=process_phases(cpr, params),
+            source=("finance", "eah_requests", "clusters", "schools"),
+            population="Experts at Hand spend (statutory assessment excluded) per request "
+            "received", notes=(_ACTIVITY_NOTE,),
+        ))
+    return items
+
+
+def _equality_items(frames: _Frames, params: MonitoringDataParams) -> list[MonitorItem]:
+    """Gaps between pupil groups and all pupils, for the whole local authority."""
+    items: list[MonitorItem] = []
     eq = get_measure(params.equality_measure)
     overall = frames.get(eq.id, "la")[["period", "value"]]
     for group in params.equality_groups:
@@ -586,42 +807,23 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
         by = by.merge(overall.rename(columns={"value": "overall"}), on="period", how="left")
         names = _group_labels(group)
         units = by["group"].astype(str)
-        gap = by.assign(unit=units.replace(names),
-                        value=by["value"] - by["overall"])
+        gap = by.assign(unit=units.replace(names), value=by["value"] - by["overall"])
         frame = _tidy([gap], params, clusters=False)
-        title = f"{eq.title}: gap to all pupils by {_group_title(group)}"
         items.append(
             _make_item(
-                key=f"equality:{group}", section="equality", title=title,
+                key=f"equality:{group}", section="equality",
+                title=f"{eq.title}: gap to all pupils by {_group_title(group)}",
                 unit_text=f"{eq.unit_text} points", direction="none",
                 direction_reason=(
                     "No direction: a gap narrowing towards zero is the aim, which either side "
                     "of zero can show."
                 ),
                 frame=frame, chart="xmr", multiplier=1.0,
-                people=("numerator", "denominator"), params=params, rebase=None,
+                people=("numerator", "denominator"), params=params, phases=None,
                 source=eq.source_tables,
                 population=f"{eq.denominator}, by {_group_title(group)}",
                 notes=("Gap = group value minus the value for all pupils in the same term.",),
                 geography="the whole local authority, by pupil group",
             )
         )
-    ys = compute(ts, "eah_expert_days_vs_yardstick_pct", level="cluster",
-                 period="academic_year").frame
-    ys = ys.assign(unit=ys["unit"].astype(str))
-    if params.clusters:
-        ys = ys.loc[ys["unit"].isin(params.clusters)]
-    settings_text = params.describe()
-    return MonitoringData(
-        params=params,
-        items=tuple(items),
-        go_live=go_live,
-        activity_mix=_activity_mix(ts, params),
-        yardstick=ys.reset_index(drop=True),
-        chart_settings=settings_text,
-        notes=(
-            f"Periods are {PERIOD_TEXT['term']}.",
-            f"Data read on {dt.date.today().isoformat()} from {params.data}.",
-        ),
-        data_fingerprint=fingerprint,
-    )
+    return items

@@ -1,8 +1,10 @@
 """Disclosure control of the monitored series, before anything is drawn or tabulated.
 
-:func:`control_disclosure` suppresses small counts in every series and re-charts each unit from
-the terms after its last hidden value (:class:`ControlledData`); :func:`status_of` gives the
-status of the controlled series, marking those left too short to chart.
+:func:`control_disclosure` enters every series in the report's disclosure ledger
+(:class:`eah_eval.reporting.disclosure.DisclosureLedger`, the one place every report's counts
+pass through), which suppresses small counts, and re-charts each unit from the terms after its
+last hidden value (:class:`ControlledData`); :func:`status_of` gives the status of the
+controlled series, marking those left too short to chart.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from eah_eval.monitor.summary import status_table
-from eah_eval.reporting.monitoring.data import LA_UNIT, MonitoringData, MonitorItem
-from eah_eval.reporting.suppression import DisclosurePolicy, SuppressionRecord, suppress_rows
+from eah_eval.reporting.disclosure import DisclosureLedger
+from eah_eval.reporting.monitoring.data import MonitoringData, MonitorItem
+from eah_eval.reporting.monitoring.params import LA_UNIT
 
 __all__ = [
     "HIDDEN_FLAGS",
@@ -43,14 +46,11 @@ class ControlledData:
         Per item key, its tidy frame with hidden counts and values set to NaN.
     flags : mapping of str -> pandas.DataFrame
         Per item key, the flag frame aligned with ``values`` (``""`` where shown).
-    records : tuple of SuppressionRecord
-        One record per suppressed table (clusters; all clusters), for ``results.json``.
     """
 
     items: tuple[MonitorItem, ...]
     values: Mapping[str, pd.DataFrame]
     flags: Mapping[str, pd.DataFrame]
-    records: tuple[SuppressionRecord, ...]
 
     def item(self, key: str) -> MonitorItem:
         """Return the controlled item with ``key``."""
@@ -60,15 +60,16 @@ class ControlledData:
         raise KeyError(f"no item {key!r}; have {[i.key for i in self.items]}")
 
 
-def control_disclosure(data: MonitoringData, policy: DisclosurePolicy) -> ControlledData:
+def control_disclosure(data: MonitoringData, ledger: DisclosureLedger) -> ControlledData:
     """Apply disclosure control to every monitored series, then re-chart what may be shown.
 
     Parameters
     ----------
     data : MonitoringData
         Output of :func:`eah_eval.reporting.monitoring.data.monitoring_data`.
-    policy : DisclosurePolicy
-        Suppression rules.
+    ledger : DisclosureLedger
+        The report's ledger: every table is entered in it (its policy applies and it keeps
+        the records for ``results.json``).
 
     Returns
     -------
@@ -76,7 +77,8 @@ def control_disclosure(data: MonitoringData, policy: DisclosurePolicy) -> Contro
 
     Notes
     -----
-    For each item the columns counting people (``MonitorItem.people_counts``) are suppressed:
+    For each item the columns counting people (``MonitorItem.people_counts``) are suppressed
+    through :meth:`DisclosureLedger.rows`:
     the clusters as a cluster x term table with secondary suppression against the term totals
     (which the all-clusters series publishes), the all-clusters row on its own. A value built
     on a hidden count is hidden too. Each unit's chart is then recomputed from the terms after
@@ -86,7 +88,6 @@ def control_disclosure(data: MonitoringData, policy: DisclosurePolicy) -> Contro
     items: list[MonitorItem] = []
     values: dict[str, pd.DataFrame] = {}
     flags: dict[str, pd.DataFrame] = {}
-    records: list[SuppressionRecord] = []
     for item in data.items:
         counts = list(item.people_counts)
         parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
@@ -97,15 +98,14 @@ def control_disclosure(data: MonitoringData, policy: DisclosurePolicy) -> Contro
             sub = item.frame.loc[rows]
             if len(sub) == 0:
                 continue
-            sf = suppress_rows(
+            sf = ledger.rows(
                 sub,
                 counts=counts,
-                derived={"value": counts} if counts else None,
-                policy=policy,
+                derived={c: counts for c in ("value", "chart_value") if c in sub}
+                if counts else None,
                 table_by=table_by if counts else None,
                 name=f"{item.key}:{label}",
             )
-            records.append(sf.record)
             parts.append((sf.values, sf.flags))
         if parts:
             v = pd.concat([p[0] for p in parts]).loc[item.frame.index]
@@ -118,9 +118,7 @@ def control_disclosure(data: MonitoringData, policy: DisclosurePolicy) -> Contro
         items.append(
             item.restrict(f["value"].isin(HIDDEN_FLAGS), min_points=MIN_CHART_POINTS)
         )
-    return ControlledData(
-        items=tuple(items), values=values, flags=flags, records=tuple(records)
-    )
+    return ControlledData(items=tuple(items), values=values, flags=flags)
 
 
 def status_of(items: Iterable[MonitorItem]) -> pd.DataFrame:

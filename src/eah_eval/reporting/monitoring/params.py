@@ -12,6 +12,7 @@ values against it with :func:`eah_eval.reporting.params.parse_params` before any
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar, Literal, get_args
 
 from eah_eval.errors import OptionError
 from eah_eval.measures.rollout import MID_PERIOD_RULES, MidPeriodRule
@@ -21,9 +22,16 @@ from eah_eval.reporting.params import DisclosureRule, ParameterError
 from eah_eval.reporting.suppression import DisclosurePolicy
 
 __all__ = [
+    "BACKLOG",
     "COST_PER_REQUEST",
     "DEFAULT_OUTCOMES",
+    "DEMAND_PER_FTE",
+    "DERIVED_SERIES",
     "EQUALITY_GROUPS",
+    "LA_UNIT",
+    "OUTCOME_BASELINES",
+    "SEASONAL_ADJUSTMENTS",
+    "YARDSTICK_TERMLY",
     "MonitoringDataParams",
     "MonitoringReportParams",
 ]
@@ -32,6 +40,8 @@ __all__ = [
 # module's namespace; keep the names the base class uses importable here.
 _ANNOTATION_NAMES = (TwoOfThree,)
 
+#: The unit name of the whole local authority's series (every cluster together).
+LA_UNIT = "All clusters"
 #: Outcome measures charted by cluster by default (termly, so that charts have enough points).
 DEFAULT_OUTCOMES: tuple[str, ...] = (
     "absence_overall_pct",
@@ -42,6 +52,21 @@ DEFAULT_OUTCOMES: tuple[str, ...] = (
 EQUALITY_GROUPS: tuple[str, ...] = ("fsm", "sen_provision", "ethnicity_group", "sex")
 #: The derived spend series (not a registry measure) that may have a target.
 COST_PER_REQUEST = "eah_cost_per_request"
+#: Demand against capacity: requests received per practitioner FTE in post (derived series).
+DEMAND_PER_FTE = "eah_requests_per_fte"
+#: Requests received and still waiting for first support at the end of a term (derived series).
+BACKLOG = "eah_waiting_at_term_end"
+#: Expert days delivered in a term against a third of the 40/160 yardstick (derived series).
+YARDSTICK_TERMLY = "eah_expert_days_vs_yardstick_termly_pct"
+#: Series the report derives itself (not registry measures); each may have a target.
+DERIVED_SERIES: tuple[str, ...] = (COST_PER_REQUEST, DEMAND_PER_FTE, BACKLOG, YARDSTICK_TERMLY)
+
+OutcomeBaseline = Literal["before_go_live", "rebase_at_go_live", "whole_series"]
+#: How an outcome's limits are set by cluster (see :class:`MonitoringDataParams`).
+OUTCOME_BASELINES: tuple[str, ...] = get_args(OutcomeBaseline)
+SeasonalAdjustment = Literal["additive", "none"]
+#: Seasonal adjustment of termly series (see :mod:`eah_eval.monitor.seasonal`).
+SEASONAL_ADJUSTMENTS: tuple[str, ...] = get_args(SeasonalAdjustment)
 
 
 def _default_targets() -> dict[str, float]:
@@ -50,6 +75,7 @@ def _default_targets() -> dict[str, float]:
         "eah_median_days_to_first_support": 30.0,
         "eah_fte_in_post_pct": 95.0,
         "eah_met_without_escalation_pct": 90.0,
+        YARDSTICK_TERMLY: 100.0,
     }
 
 
@@ -75,8 +101,31 @@ class MonitoringDataParams(ChartConventions):
     equality_groups : tuple of str
         Breakdowns for the equality gaps (``fsm``, ``sen_provision``, ``ethnicity_group``,
         ``sex``).
-    rebase_at_go_live : bool
-        Recalculate each cluster's outcome limits from its first treated term.
+    outcome_baseline : {"before_go_live", "rebase_at_go_live", "whole_series"}
+        Where a cluster's outcome limits come from. ``before_go_live`` (default, Making Data
+        Count): from the terms before its first treated term, extended over the terms after
+        it, so that a change after go-live shows as special cause; ``rebase_at_go_live``: the
+        limits restart at the first treated term (each phase judged against itself);
+        ``whole_series``: one set of limits from every term.
+    ramp_up_terms : int
+        Terms from a cluster's first term of activity that are its start-up phase. Process
+        series get their own limits for these terms and are then rebased: the limits of the
+        steady phase come from its first ``baseline_terms`` terms.
+    baseline_terms : int
+        Terms after ramp-up from which a process series' limits are computed (then extended);
+        fewer terms available gives limits from those there are (trial limits below 13).
+    change_points : dict of str -> tuple of str
+        Known change points: unit (cluster id or ``All clusters``) -> terms (``"2026/27
+        autumn"``) at which its limits are recalculated, for every series of the unit. Use it
+        for a service change, or for a shift the analyst has confirmed.
+    seasonal_adjustment : {"additive", "none"}
+        Termly outcome series with a clear term-of-year pattern are charted seasonally
+        adjusted: each term's value minus the baseline mean of the same term of the year plus
+        the baseline mean (``additive``); ``none`` charts the raw values.
+    cost_outlier_z : float
+        A cluster's cost per expert day in the latest academic year is an outlier when its
+        robust z-score (distance from the median of the clusters over 1.4826 x the median
+        absolute deviation) is beyond this.
     mid_period_rule : {"next_full_period", "period_containing", "majority_of_period"}
         Which term is a cluster's first treated one when its go-live falls inside a term
         (:func:`eah_eval.measures.rollout.first_treated_period`, the rule the impact
@@ -98,7 +147,12 @@ class MonitoringDataParams(ChartConventions):
     outcome_measures: tuple[str, ...] = DEFAULT_OUTCOMES
     equality_measure: str = "absence_persistent_pct"
     equality_groups: tuple[str, ...] = EQUALITY_GROUPS
-    rebase_at_go_live: bool = True
+    outcome_baseline: OutcomeBaseline = "before_go_live"
+    ramp_up_terms: int = 3
+    baseline_terms: int = 6
+    change_points: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    seasonal_adjustment: SeasonalAdjustment = "additive"
+    cost_outlier_z: float = 3.0
     mid_period_rule: MidPeriodRule = "next_full_period"
     targets: dict[str, float] = field(default_factory=_default_targets)
 
@@ -122,12 +176,43 @@ class MonitoringDataParams(ChartConventions):
             except OptionError as exc:
                 raise ParameterError(f"report parameter 'first_year': {exc}") from None
         unknown = [m for m in (*self.outcome_measures, self.equality_measure) if m not in REGISTRY]
-        unknown += [m for m in self.targets if m not in REGISTRY and m != COST_PER_REQUEST]
+        unknown += [m for m in self.targets if m not in REGISTRY and m not in DERIVED_SERIES]
         if unknown:
             raise ParameterError(
                 f"report parameters name unknown measure(s) {unknown}; known: "
                 f"{', '.join(REGISTRY)}"
             )
+        for name, allowed in (("outcome_baseline", OUTCOME_BASELINES),
+                              ("seasonal_adjustment", SEASONAL_ADJUSTMENTS)):
+            if getattr(self, name) not in allowed:
+                raise ParameterError(
+                    f"report parameter {name!r} must be one of "
+                    f"{', '.join(map(repr, allowed))}; got {getattr(self, name)!r}"
+                )
+        for name in ("ramp_up_terms", "baseline_terms"):
+            least = 0 if name == "ramp_up_terms" else 2
+            if getattr(self, name) < least:
+                raise ParameterError(
+                    f"report parameter {name!r} must be at least {least}; got "
+                    f"{getattr(self, name)}"
+                )
+        if not self.cost_outlier_z > 0:
+            raise ParameterError(
+                f"report parameter 'cost_outlier_z' must be positive; got {self.cost_outlier_z}"
+            )
+        for unit, terms in self.change_points.items():
+            for term in terms:
+                year, _, name = str(term).partition(" ")
+                try:
+                    academic_year_start(year)
+                    ok = name in ("autumn", "spring", "summer")
+                except OptionError:
+                    ok = False
+                if not ok:
+                    raise ParameterError(
+                        f"report parameter 'change_points' for {unit!r}: {term!r} is not a "
+                        "term such as '2026/27 autumn'"
+                    )
         bad = [g for g in self.equality_groups if g not in EQUALITY_GROUPS]
         if bad:
             raise ParameterError(
@@ -153,6 +238,10 @@ class MonitoringReportParams(MonitoringDataParams):
         Primary suppression rule.
     disclosure_threshold : int
         Smallest count shown under ``disclosure_rule="threshold"``.
+    exceptions : str or None
+        Optional CSV file of the service's narrative for exceptions (cause, action, owner,
+        date), one row per measure and unit; its columns are declared in
+        ``data_schema/monitoring_exceptions.schema.json``. None = no narrative supplied.
     commissioner, analyst, assurer, approver : str
         AQuA roles (the assurer must not be the analyst). Empty = not recorded, and the report
         then says it has not been quality assured.
@@ -164,10 +253,15 @@ class MonitoringReportParams(MonitoringDataParams):
         errors of :class:`MonitoringDataParams`.
     """
 
+    #: Parameters that are paths, read from where the caller stands (or, in a notebook run by
+    #: hand, from the repository root): see :func:`eah_eval.reporting.params.resolve_paths`.
+    path_parameters: ClassVar[tuple[str, ...]] = ("data", "exceptions")
+
     title: str = "Experts at Hand: monitoring report"
     council: str = "Synthetic council (demonstration data)"
     disclosure_rule: DisclosureRule = "threshold"
     disclosure_threshold: int = 10
+    exceptions: str | None = None
     commissioner: str = ""
     analyst: str = ""
     assurer: str = ""

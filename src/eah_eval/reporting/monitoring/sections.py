@@ -13,9 +13,10 @@ import pandas as pd
 
 from eah_eval.monitor.summary import matrix_legend
 from eah_eval.reporting.document import Section
-from eah_eval.reporting.html import bullet_list, paragraph, section
+from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.monitoring.data import SECTIONS, MonitoringData
 from eah_eval.reporting.monitoring.disclosure import MIN_CHART_POINTS, ControlledData
+from eah_eval.reporting.monitoring.exceptions import NO_NARRATIVE
 from eah_eval.reporting.monitoring.items import item_block
 from eah_eval.reporting.monitoring.params import MonitoringReportParams
 from eah_eval.reporting.monitoring.tables import (
@@ -56,12 +57,46 @@ def cover_section(params: MonitoringReportParams, started: str, assured: bool) -
     )
 
 
-def summary_section(status: pd.DataFrame, data: MonitoringData) -> str:
-    """Summary: headline, variation and assurance matrices, symbol key and first treated terms."""
+def _exceptions_table(found: pd.DataFrame, has_narrative: bool) -> str:
+    if found.empty:
+        return paragraph(
+            "No exceptions: no series shows special cause of concern in its latest term, no "
+            "target is consistently missed on the current limits and no cluster's cost per "
+            "expert day is an outlier."
+        )
+    words: list[str] = [
+        str(cause) if cause == NO_NARRATIVE else
+        f"Cause: {cause} Action: {action} Owner: {owner}. Due: {due}."
+        for cause, action, owner, due in zip(found["cause"], found["action"], found["owner"],
+                                             found["due_date"], strict=True)
+    ]
+    table = found.assign(narrative=words)
+    shown = table.set_index("measure")[["unit", "shows", "since", "narrative"]]
+    shown.columns = pd.Index(["Cluster", "What the chart shows", "Since",
+                              "Service narrative (cause, action, owner, due date)"])
+    shown.index.name = "Measure"
+    source = (
+        "from the exceptions file given" if has_narrative
+        else "no exceptions file was given"
+    )
+    return html_table(
+        shown,
+        caption=f"Exceptions to act on ({len(found)}): measure, cluster, what the chart shows, "
+        f"since when, and the service's narrative ({source})",
+        numeric_columns=[],
+    )
+
+
+def summary_section(
+    status: pd.DataFrame, data: MonitoringData, found: pd.DataFrame, has_narrative: bool
+) -> str:
+    """Summary: exceptions first, then the headline, the matrices, the key and the clusters."""
     legend = matrix_legend().set_index("symbol")[["kind", "code", "meaning"]]
     assurance = assurance_matrix(status)
     body = (
-        bullet_list(headline(status))
+        _exceptions_table(found, has_narrative)
+        + bullet_list(headline(status, found))
+        + "".join(unavailable(u.what, u.reason) for u in data.unavailable)
         + paragraph(
             "The first table gives each series' variation in the latest term (symbol and "
             "code; H or L says whether the special cause is in higher or lower values); the "
@@ -87,7 +122,7 @@ def summary_section(status: pd.DataFrame, data: MonitoringData) -> str:
         legend, caption="Key to the symbols and codes", row_header="Symbol",
         numeric_columns=[],
     ) + _go_live_table(data)
-    return section("Summary: where to look", body, anchor="summary")
+    return section("Summary: exceptions first", body, anchor="summary")
 
 
 def ipr_section(status: pd.DataFrame) -> str:
@@ -147,10 +182,11 @@ def _go_live_table(data: MonitoringData) -> str:
     ]
     gl.index.name = "Cluster"
     gl.columns = pd.Index(["Name", "Rollout wave", "Go-live date", "First treated term"])
-    restart = (
-        " (outcome limits restart at the first treated term)"
-        if data.params.rebase_at_go_live else ""
-    )
+    restart = {
+        "before_go_live": " (outcome limits come from the terms before it)",
+        "rebase_at_go_live": " (outcome limits restart at it)",
+        "whole_series": "",
+    }[data.params.outcome_baseline]
     return html_table(
         gl.astype(str),
         caption="Clusters in the tables above: name, rollout wave, go-live date and first "
@@ -164,32 +200,69 @@ def measure_sections(
 ) -> list[Section]:
     """One section per monitoring area (:data:`eah_eval.reporting.monitoring.data.SECTIONS`)."""
     out = []
+    gone = {u.section: u for u in data.unavailable if u.what == SECTIONS.get(u.section)}
     for key, heading in SECTIONS.items():
+        if key in gone:
+            body = unavailable(heading, gone[key].reason)
+            out.append(Section(key, heading, section(heading, body, anchor=key)))
+            continue
         body = "".join(
             item_block(i, status, controlled.values[i.key], controlled.flags[i.key])
             for i in controlled.items
             if i.section == key
         )
+        body += "".join(unavailable(u.what, u.reason) for u in data.unavailable
+                        if u.section == key)
         if key == "delivery":
             body += _delivery_extras(data)
-        if key == "outcomes" and data.params.rebase_at_go_live:
+        if key == "spend":
+            body += _cost_table(data)
+        if key == "outcomes":
             body = paragraph(
-                "Each cluster's outcome limits restart at its first treated term, the first "
-                "term with Experts at Hand (dashed-dotted line, 'limits recalculated'), so "
-                "that the period with Experts at Hand is judged against itself; the clusters "
-                "table in the summary gives the terms."
+                next((i.baseline_rule for i in controlled.items if i.section == key), "")
+                + " The clusters table in the summary gives each cluster's first treated term."
             ) + body
         out.append(Section(key, heading, section(heading, body, anchor=key)))
     return out
 
 
+def _cost_table(data: MonitoringData) -> str:
+    cost = data.cost_outliers
+    if cost.empty:
+        return ""
+    shown = pd.DataFrame(
+        {
+            "Cost per expert day (£)": [f"{v:,.0f}" for v in cost["value"]],
+            "Robust z-score": ["" if pd.isna(z) else f"{z:+.1f}" for z in cost["robust_z"]],
+            "Compared": ["yes" if c else "no (first year: set-up costs)"
+                         for c in cost["compared"]],
+            "Outlier": [{"high": "yes: high", "low": "yes: low"}.get(o, "no")
+                        for o in cost["outlier"]],
+        },
+        index=pd.Index(cost["unit"], name="Cluster"),
+    )
+    period = str(cost["period"].iloc[0])
+    return section(
+        "Cost per expert day by cluster",
+        html_table(
+            shown,
+            caption=f"Cost per expert day by cluster, {period}: an outlier lies more than "
+            f"{data.params.cost_outlier_z:g} robust z-scores (distance from the median over "
+            "1.4826 x the median absolute deviation) from the clusters compared",
+            numeric_columns=["Cost per expert day (£)", "Robust z-score"],
+        ),
+        level=3,
+    )
+
+
 def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
     """Methods and conventions: chart rules, icons, segments and disclosure control."""
+    rules = list(dict.fromkeys(i.baseline_rule for i in data.items if i.baseline_rule))
+    seasonal = list(dict.fromkeys(i.seasonal for i in data.items if i.seasonal))
     segments = (
-        "Rules are checked within each segment: from a cluster's first treated term its "
-        "outcome limits restart and runs and trends do not continue across it."
-        if data.params.rebase_at_go_live
-        else "Limits are not recalculated at go-live: each series is one segment."
+        " ".join(rules) + " Rules are checked within each segment: runs and trends do not "
+        "continue across a recalculation. "
+        + (seasonal[0] if seasonal else "No series needed seasonal adjustment.")
     )
     items = bullet_list([
         "Control charts (Making Data Count): " + data.chart_settings + ".",
@@ -197,9 +270,9 @@ def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
         "Laney p' charts and rates Laney u' charts, so that large denominators do not give "
         "falsely narrow limits.",
         "Variation icon: the latest point's type. Assurance icon: the target against the "
-        "latest process limits (consistently met / missed when the target lies outside them "
-        "on the good / bad side, hit and miss between). No assurance without a target or a "
-        "direction.",
+        "current process limits, after the last recalculation (consistently met / missed "
+        "when the target lies outside them on the good / bad side, hit and miss between). "
+        "No assurance without a target or a direction.",
         f"{segments} Go-live to term (mid-period rule '{data.params.mid_period_rule}', as in "
         f"the impact evaluation): {data.rollout_rule}.",
         "Disclosure control: " + policy.describe() + " A unit's chart starts after its last "
@@ -211,27 +284,19 @@ def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
 
 
 def qa_section(qa: QARecord) -> str:
-    """Quality assurance record: AQuA roles, code version and data fingerprint."""
-    rows = pd.DataFrame(
-        {
-            "Value": [
-                qa.commissioner or "not recorded",
-                qa.analyst or "not recorded",
-                qa.assurer or "not recorded",
-                qa.approver or "not recorded",
-                qa.commit,
-                qa.data_source,
-                qa.data_fingerprint or "not recorded",
-            ]
-        },
-        index=pd.Index(
-            ["Commissioner", "Analyst", "Assurer", "Approver", "Code version (git)", "Data",
-             "Data fingerprint (SHA-256)"],
-            name="Role",
-        ),
+    """Quality assurance record: the impact report's rows, then the parameters in full."""
+    rows = qa.display_rows()
+    disp = pd.DataFrame({"Value": list(rows.values())}, index=pd.Index(rows, name="Item"))
+    params = pd.DataFrame(
+        {"Value": [str(v) for v in qa.parameters.values()]},
+        index=pd.Index(list(qa.parameters), name="Parameter"),
     )
+    libs = ", ".join(f"{k} {v}" for k, v in qa.versions.items() if k != "eah-eval")
     return section(
         "Quality assurance record",
-        html_table(rows, caption="AQuA roles and versions", numeric_columns=[]),
+        html_table(disp, caption="AQuA quality assurance record", numeric_columns=[])
+        + paragraph(f"Library versions: {libs}.")
+        + html_table(params, caption="Parameters of this run (also in results.json)",
+                     numeric_columns=[]),
         anchor="qa",
     )

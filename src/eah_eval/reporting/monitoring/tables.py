@@ -15,7 +15,8 @@ import pandas as pd
 
 from eah_eval.monitor.icons import assurance_icon
 from eah_eval.monitor.summary import status_matrix
-from eah_eval.reporting.monitoring.data import LA_UNIT, MonitoringData
+from eah_eval.reporting.monitoring.data import MonitoringData
+from eah_eval.reporting.monitoring.params import LA_UNIT
 
 __all__ = [
     "assurance_matrix",
@@ -150,13 +151,16 @@ def _where(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def headline(status: pd.DataFrame) -> list[str]:
-    """Summary sentences: latest term, where concern, improvement and missed targets show.
+def headline(status: pd.DataFrame, found: pd.DataFrame | None = None) -> list[str]:
+    """Summary sentences: the exceptions by kind first, then improvement and the rest.
 
     Parameters
     ----------
     status : pandas.DataFrame
         Output of :func:`status_of`.
+    found : pandas.DataFrame, optional
+        Exceptions (:func:`eah_eval.reporting.monitoring.exceptions.exceptions`); their
+        count by kind leads.
 
     Returns
     -------
@@ -169,15 +173,29 @@ def headline(status: pd.DataFrame) -> list[str]:
     improve = shown.loc[shown["variation"] == "special_cause_improvement"]
     fail = shown.loc[shown["assurance"] == "consistently_fails"]
     out = []
+    if found is not None and len(found):
+        words = {"special_cause_concern": "special cause of concern in the latest term",
+                 "target_missed": "target consistently missed on the current limits",
+                 "cost_outlier": "cost per expert day an outlier"}
+        for kind, g in found.groupby("kind", sort=False):
+            out.append(f"Concern: {words.get(str(kind), str(kind))} ({len(g)}): " + "; ".join(
+                f"{m} ({', '.join(h['unit'])})" for m, h in g.groupby("measure", sort=False)
+            ) + ".")
     if len(latest):
         out.append(f"Latest term charted: {latest.mode().iloc[0]}.")
-    out += [
-        f"Special-cause concern in the latest term ({len(concern)} series): "
-        f"{_where(concern)}.",
+    better = (
         f"Special-cause improvement in the latest term ({len(improve)} series): "
-        f"{_where(improve)}.",
-        f"Targets consistently missed ({len(fail)} series): {_where(fail)}.",
-    ]
+        f"{_where(improve)}."
+    )
+    if found is None:
+        out += [
+            f"Special-cause concern in the latest term ({len(concern)} series): "
+            f"{_where(concern)}.",
+            better,
+            f"Targets consistently missed ({len(fail)} series): {_where(fail)}.",
+        ]
+    else:
+        out.append(better)
     n_hidden = int(status["suppressed"].sum())
     if n_hidden:
         out.append(

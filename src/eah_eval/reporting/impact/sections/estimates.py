@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eah_eval.measures import get_measure
 from eah_eval.reporting.charts import Series, interval_chart, line_chart
+from eah_eval.reporting.glossary import sources_words
 from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.impact.intervals import period_label
 from eah_eval.reporting.impact.model import Estimate, Evaluation, MeasureEvaluation
@@ -62,16 +64,16 @@ def headline(ev: Evaluation) -> str:
         s = e.sample
         h = e.headline
         rows[e.title] = {
-            "Schools (started; comparison)": f"{s.n_schools_treated}; {s.n_schools_comparison}",
-            "Pupils (started; comparison)": f"{people(s.n_pupils_treated, s.pupils_flag_treated)}"
-            f"; {people(s.n_pupils_comparison, s.pupils_flag_comparison)}",
-            "Unit of change": unit_words(e.unit),
-            "Change": fmt(h.estimate),
             f"{level}% interval": interval_text(h),
+            "Best estimate": fmt(h.estimate),
+            "Unit of change": unit_words(e.unit),
             "Smallest detectable change": fmt(e.mde),
             "Effect size": fmt(e.effect_size) if e.effect_size is not None else "z",
             "Months' progress": str(e.months) if e.months is not None else "z",
             "Evidence": e.rating.label,
+            "Schools (started; comparison)": f"{s.n_schools_treated}; {s.n_schools_comparison}",
+            "Pupils (started; comparison)": f"{people(s.n_pupils_treated, s.pupils_flag_treated)}"
+            f"; {people(s.n_pupils_comparison, s.pupils_flag_comparison)}",
         }
     parts = []
     if rows:
@@ -89,7 +91,7 @@ def headline(ev: Evaluation) -> str:
                                                                        "Unit of change")],
                 count_columns=["Pupils (started; comparison)"],
                 notes=[
-                    "Change: average difference, after go-live, between schools in clusters "
+                    "Best estimate: average difference, after go-live, between schools in clusters "
                     "that had started and schools in clusters that had not started yet, over "
                     "the same periods (negative = lower)",
                     *methods_note([e.headline for e in done]),
@@ -113,7 +115,6 @@ def headline(ev: Evaluation) -> str:
                 ],
             )
         )
-        parts.append(sample_table(ev))
         reasons = []
         for e in done:
             why = " ".join([*e.rating.reasons, *e.rating.downgrades])
@@ -167,7 +168,7 @@ def detail(ev: Evaluation) -> str:
     """Event study, wave and cluster estimates of each measure."""
     p = ev.params
     level = round(100 * (1 - p.alpha))
-    parts = []
+    parts = [sample_table(ev)] if ev.measures else []
     name_of = dict(zip(ev.design["cluster_id"], ev.design["cluster_name"], strict=True))
     for e in ev.measures.values():
         pw = period_word(e.period)
@@ -222,7 +223,7 @@ def detail(ev: Evaluation) -> str:
                     f"clusters that had started Experts at Hand and schools in clusters not yet "
                     f"started, by {pw[:-1]} relative to go-live, against the {pw[:-1]} before "
                     f"go-live; {level}% pointwise intervals. Source: "
-                    f"{', '.join(e.sources)} records. Population: pupils "
+                    f"{sources_words(e.sources)} records. Population: pupils "
                     f"in schools of the report's {len(ev.design)} clusters. Geography: "
                     f"{p.council}. Period: {e.span}."
                 ),
@@ -348,7 +349,7 @@ def wave_cluster_figure(ev: Evaluation, e: MeasureEvaluation, level: int,
              f"interval). {title}."),
         caption=(f"Measure: {e.title}, estimated change in {unit_words(e.unit)} against "
                  f"clusters not yet started; wave intervals: {e.headline.method_text}. Source: "
-                 f"{', '.join(e.sources)} records. Population: pupils "
+                 f"{sources_words(e.sources)} records. Population: pupils "
                  f"in schools of the clusters that started. Geography: {p.council}, "
                  f"by wave and cluster. Period: {e.span}."),
         kinds=kinds,
@@ -477,8 +478,8 @@ def robustness(ev: Evaluation) -> str:
         )
     for mid in p.randomization_measures:
         if mid not in ev.measures:
-            notes.append(f"{mid}: randomisation inference was requested, but the measure has "
-                         "no estimate in this report")
+            notes.append(f"{get_measure(mid).title}: randomisation inference was requested, "
+                         "but the measure has no estimate in this report")
     if notes:
         body += paragraph("Checks not available or not applicable:") + bullet_list(notes)
     return section("Robustness", body, anchor="robustness")

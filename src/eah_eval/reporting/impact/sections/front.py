@@ -1,147 +1,35 @@
 """Sections that frame the impact report.
 
-Cover, summary, rollout design, data quality, methods and the QA record. Each renders from
+Rollout design, data quality, methods and the QA record. Each renders from
 the frozen evaluation and computes nothing.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
 import pandas as pd
 
+from eah_eval.measures import get_measure
+from eah_eval.reporting.glossary import table_words
 from eah_eval.reporting.html import bullet_list, paragraph, section
 from eah_eval.reporting.impact.model import Evaluation
-from eah_eval.reporting.impact.params import ReportParams
 from eah_eval.reporting.impact.robustness import PRETREND_RI_ASSUMPTION
 from eah_eval.reporting.qa import QARecord
 from eah_eval.reporting.tables import html_table
 
 
-def cover(params: ReportParams, qa: QARecord) -> str:
-    """Title block: title, council, audience, date and assurance status."""
-    status = (
-        "Quality assured (see the QA record at the end)."
-        if qa.assured
-        else "Not yet quality assured: the AQuA roles are not all recorded "
-        "(see the QA record at the end)."
-    )
-    return (
-        f'<header id="cover"><h1>{escape(params.title)}</h1>'
-        f"<p>{escape(params.council)}. Prepared for: "
-        f"{'the board' if params.audience == 'board' else 'technical readers'}. "
-        f"Generated {escape(qa.started[:10])}.</p>"
-        f'<p class="note">{escape(status)}</p></header>'
-    )
+def titles(measure_ids: tuple[str, ...]) -> str:
+    """Return measure titles for a sentence (``none`` when there are none)."""
+    return "; ".join(get_measure(m).title for m in measure_ids) or "none"
 
 
-def summary(ev: Evaluation) -> str:
-    """One-page plain-English summary: what was done, what changed, how sure, what it means."""
-    design = ev.design
-    n_clusters = len(design)
-    waves = sorted(design["rollout_wave"].unique())
-    first = pd.Timestamp(design["go_live_date"].min()).strftime("%B %Y")
-    last = pd.Timestamp(design["go_live_date"].max()).strftime("%B %Y")
-    did = (
-        f"We compared {n_clusters} clusters that started Experts at Hand in {len(waves)} "
-        f"wave{'s' if len(waves) != 1 else ''} between {first} and {last}. For each measure "
-        "we compared the change in clusters after they started with the change, over the "
-        "same periods, in clusters that had not started yet (a staggered difference-in-"
-        f"differences design). Schools covered: {ev.scope.get('description', '')}"
-    )
-    items = [m.finding.headline for m in ev.measures.values()] or [
-        "Estimates of change are not available in this report; only the trends over time "
-        "are shown, which cannot by themselves show what the programme changed."
-    ]
-    body = (
-        '<div class="summary-box">'
-        + section("What was done", paragraph(did), level=3)
-        + section("What changed", bullet_list(items), level=3)
-        + section("How sure we are", paragraph(certainty(ev)), level=3)
-        + section("What it means for the board", bullet_list(meaning(ev)), level=3)
-        + "</div>"
-        + paragraph(
-            f"Small numbers are protected: {ev.disclosure.get('description', '')} Symbols: "
-            "c = suppressed, x = not available, z = not applicable, low = rounds to zero."
-        )
-    )
-    return section("Summary", body, anchor="summary")
-
-
-def certainty(ev: Evaluation) -> str:
-    """How sure we are, from the ratings and the one inference method."""
-    done = list(ev.measures.values())
-    if not done:
-        return "We cannot say how sure we are: no estimates could be computed."
-    levels = sorted({e.rating.maryland_level for e in done})
-    text = (
-        f"The strength of evidence ranges from level {levels[0]} to {levels[-1]} on the "
-        "Maryland Scientific Methods Scale (1 = weakest, 5 = a randomised trial); each "
-        "result's rating and the reasons are under the headline table. Every interval in this "
-        f"report comes from one method: {str(ev.inference.get('text', '')).rstrip('.')}. "
-        "The robustness "
-        "section compares other estimators and tests how far the conclusions depend on the "
-        "comparison clusters having followed the same trends."
-    )
-    for e in done:
-        ri = e.checks.get("randomization")
-        if ri is not None and ri.ok and ri.value is not None:
-            text += (
-                f" Re-running the analysis for {e.title} with every cluster's start date "
-                f"shuffled gives p = {ri.value:.3f} (valid if the order in which "
-                "clusters started was as good as random)."
-            )
-    return text
-
-
-def meaning(ev: Evaluation) -> list[str]:
-    """Say what the results mean, worded by rule from the estimates and their checks."""
-    alpha = ev.params.alpha
-    better, worse, unjudged, unclear, fragile, pretrend = [], [], [], [], [], []
-    for e in ev.measures.values():
-        title = e.title
-        clear = e.headline.clear
-        direction = e.direction
-        if clear:
-            up = e.headline.ci_low > 0
-            if direction == "none":
-                unjudged.append(title)
-            elif (direction == "higher_better") == up:
-                better.append(title)
-            else:
-                worse.append(title)
-            bd = e.checks["breakdown"].value
-            if bd is not None and bd < 1:
-                fragile.append(title)
-        else:
-            unclear.append(title)
-        p = e.checks["pretrend"].value
-        if p is not None and p < alpha:
-            pretrend.append(title)
-    out = []
-    if better:
-        out.append("Clear evidence of improvement after go-live: " + ", ".join(better) + ".")
-    if worse:
-        out.append("Clear evidence of worsening after go-live: " + ", ".join(worse) + ".")
-    if unjudged:
-        out.append("Clear change where the good direction is not judged (early help can first "
-                   "raise recorded need): " + ", ".join(unjudged) + ".")
-    if unclear:
-        out.append("No clear change: " + ", ".join(unclear) + ". This does not show the "
-                   "programme had no effect there, only that any effect was smaller than this "
-                   "design can reliably detect (see each result's smallest detectable change).")
-    if pretrend:
-        out.append("Treat with caution: for " + ", ".join(pretrend) + ", schools in started "
-                   "and not-yet-started clusters were already moving differently before go-live, "
-                   "so part of the change may not be due to the programme.")
-    if fragile:
-        out.append("Sensitive to assumptions: the conclusion for " + ", ".join(fragile)
-                   + " would change if trends after go-live departed from parallel by less "
-                   "than the largest departure seen before go-live (breakdown value below 1).")
-    if not out:
-        out.append("No estimates are available, so the report cannot say what changed.")
-    return out
+def rule_words(rule: str | None) -> str:
+    """Return a rule statement without its option code (``'chain_successors'``)."""
+    text = re.sub(r"\s*'[a-z0-9]+(?:_[a-z0-9]+)+'", "", rule or "not stated")
+    return text.rstrip(".")
 
 
 def design_records(design: pd.DataFrame) -> list[dict[str, Any]]:
@@ -218,6 +106,7 @@ def data_quality(ev: Evaluation) -> str:
                     )
             acc["reason"] = acc.get("reason", pd.Series(dtype=str)).fillna("").replace(
                 "", "none")
+            acc["table"] = acc["table"].map(lambda t: table_words(str(t)).capitalize())
             acc = acc.set_index("table")
             acc.columns = [c.replace("_", " ").capitalize() for c in acc.columns]
             numeric = ["Rows read", "Rows kept", "Rows excluded"]
@@ -236,7 +125,7 @@ def data_quality(ev: Evaluation) -> str:
     parts.append(
         paragraph(
             f"School identifier (URN) changes followed: {rec['urn_changes_followed']}. "
-            f"Rule: {(rec['lineage_rule'] or 'not stated').rstrip('.')}."
+            f"Rule: {rule_words(rec['lineage_rule'])}."
         )
     )
     if rec["periods_missing"]:
@@ -253,7 +142,8 @@ def data_quality(ev: Evaluation) -> str:
         parts.append(paragraph(
             "Partial periods (data for only part of the period): flagged in every table and "
             "chart and left out of before/after descriptions:")
-            + bullet_list([f"{k}: {', '.join(v)}" for k, v in rec["partial_periods"].items()]))
+            + bullet_list([f"{get_measure(k).title}: {', '.join(v)}"
+                           for k, v in rec["partial_periods"].items()]))
     return section("Data quality", "\n".join(parts), anchor="data-quality")
 
 
@@ -310,14 +200,14 @@ def methods(ev: Evaluation) -> str:
             f"about 2.8 standard errors at {round(100 * p.power)}% power and the "
             f"{100 * p.alpha:g}% level, so it describes the headline estimate with the "
             "headline test (Bloom 1995).",
-            f"Randomisation inference ({', '.join(p.randomization_measures) or 'none'}): the "
+            f"Randomisation inference ({titles(p.randomization_measures)}): the "
             f"headline estimator re-run over {p.randomization_draws} re-orderings of which "
             "clusters went live in which wave (all of them when there are no more); valid if "
             "the rollout order was as good as random; the interval also assumes a constant "
             "effect.",
             "Other estimators under robustness: Borusyak-Jaravel-Spiess imputation, two-way "
             "fixed effects and its Goodman-Bacon decomposition.",
-            f"Equality breakdowns ({', '.join(p.equality_measures) or 'none'}): the headline "
+            f"Equality breakdowns ({titles(p.equality_measures)}): the headline "
             "estimator for each pupil group's own rate, where the group has at least "
             f"{p.equality_min_pupils} records per period in every wave.",
             "Value for money: programme costs from the finance records (statutory EHC needs "
@@ -346,28 +236,43 @@ def methods(ev: Evaluation) -> str:
     )
 
 
-def qa_section(qa: QARecord) -> str:
-    """Render the AQuA record as a table."""
+def qa_section(qa: QARecord, ev: Evaluation) -> str:
+    """Render the assurer's record (AQuA): question, assumptions, checks, limits, sign-off."""
+    a = ev.assurance
     d = qa.to_dict()
-    rows = {
-        "Commissioner": d["commissioner"] or "not recorded",
-        "Analyst": d["analyst"] or "not recorded",
-        "Assurer": d["assurer"] or "not recorded",
-        "Approver": d["approver"] or "not recorded",
-        "eah-eval version": d["versions"].get("eah-eval", ""),
-        "Python": d["versions"].get("python", ""),
-        "Code version (git commit)": d["git_commit"],
-        "Data fingerprint (SHA-256)": d["data_fingerprint"] or "not available",
-        "Data source": d["data_source"],
-        "Seeds": ", ".join(f"{k} {v}" for k, v in d["seeds"].items()),
-        "Run started (UTC)": d["started"],
-        "Run time (seconds)": f"{d['seconds']:.1f}",
-    }
+    rows = qa.display_rows()
     disp = pd.DataFrame({"Value": list(rows.values())}, index=pd.Index(rows, name="Item"))
     libs = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k not in ("eah-eval",))
-    return section(
-        "Quality assurance record",
-        html_table(disp, caption="AQuA quality assurance record", numeric_columns=[])
-        + paragraph(f"Library versions: {libs}. The full parameters are in results.json."),
-        anchor="qa",
-    )
+    parts = [
+        section("Commissioning question and decision",
+                bullet_list([f"Question: {a['question']}",
+                             f"Decision it supports: {a['decision_supported']}"]), level=3),
+        section("Assumptions log", html_table(
+            pd.DataFrame([{"Assumption": x["assumption"], "How it was checked": x["checked"]}
+                          for x in a["assumptions"]]).set_index("Assumption"),
+            caption="Assumptions the conclusions rest on", row_header="Assumption",
+            numeric_columns=[]), level=3),
+        section("Verification performed", paragraph(
+            "This version of the package passed these checks before release (its test "
+            "suite runs them on every change):") + bullet_list(
+            [x["check"] + "." for x in a["verification"]]), level=3),
+        section("Limitations, by impact on the decision", html_table(
+            pd.DataFrame([{"Impact": x["impact"], "Limitation": x["limitation"]}
+                          for x in a["limitations"]]).set_index("Impact"),
+            caption="Limitations graded high, medium or low by their impact on the decision",
+            row_header="Impact", numeric_columns=[]) if a["limitations"] else
+            paragraph("No limitation met the grading rules."), level=3),
+        section("Data provenance", bullet_list([
+            f"Data extracted: {a['provenance']['extract_date']}",
+            f"Data fingerprint (SHA-256): {a['provenance']['fingerprint'] or 'not available'}",
+            "Rows read, kept and excluded: see the data quality appendix"]), level=3),
+        section("Sign-off", html_table(
+            pd.DataFrame([{"Role": x["role"].capitalize(), "Name": x["name"],
+                           "Date": x["date"]} for x in a["sign_off"]]).set_index("Role"),
+            caption="Sign-off (the assurer must not be the analyst)", row_header="Role",
+            numeric_columns=[]), level=3),
+        section("Run record", html_table(disp, caption="Run record", numeric_columns=[])
+                + paragraph(f"Library versions: {libs}. The full parameters are in "
+                            "results.json."), level=3),
+    ]
+    return section("Quality assurance record", "\n".join(parts), anchor="qa")

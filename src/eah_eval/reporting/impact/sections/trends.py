@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from eah_eval.reporting.charts import Series, describe_trend, line_chart
+from eah_eval.reporting.glossary import sources_words
 from eah_eval.reporting.html import paragraph, section, unavailable
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.narrative import period_word, with_unit
@@ -86,7 +87,7 @@ def measure_trend(ev: Evaluation, measure_id: str) -> str:
             alt=(f"Line chart of {data['title']} by rollout wave, aligned on each wave's "
                  f"go-live. First and last values shown by wave: {first_last}."),
             caption=(f"Measure: {label}, by rollout wave (levels, not effects). Source: "
-                     f"{', '.join(data['sources'])} records. Population: pupils in schools the "
+                     f"{sources_words(data['sources'])} records. Population: pupils in schools the "
                      f"programme serves in the {len(ev.design)} clusters of this report. "
                      f"Geography: {ev.params.council}. Period: {data['span']}, each wave "
                      f"aligned on its go-live ({ev.rollout_rule}). Gaps are suppressed or "

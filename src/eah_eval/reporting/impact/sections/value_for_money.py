@@ -1,13 +1,57 @@
-"""The value-for-money section: programme cost and the valued changes with their intervals."""
+"""The value-for-money section: cost, cost per pupil, valued changes and breakeven, with ranges."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
-from eah_eval.reporting.html import paragraph, section, unavailable
+from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.impact.model import Evaluation
-from eah_eval.reporting.narrative import fmt_estimate
+from eah_eval.reporting.impact.value_for_money import unit_cost_label
 from eah_eval.reporting.tables import html_table
+
+
+def money(v: float | None) -> str:
+    """Pounds for print, as computed (figures are rounded where they are computed)."""
+    return "x" if v is None else f"£{v:,.0f}"
+
+
+def people(v: float | None) -> str:
+    """Whole people with thousands separators (``x`` when hidden or missing)."""
+    return "x" if v is None or v != v else f"{v:,.0f}"
+
+
+def cost_words(v: Mapping[str, Any]) -> str:
+    """Programme cost, cost per pupil per year and its EEF rating, in one paragraph."""
+    text = (
+        f"Programme spending from {v['first_month']} to {v['last_month']} ({v['years']:.1f} "
+        f"years) for the clusters in this report: £{v['programme_cost_gbp_million']:,.1f} "
+        f"million, about £{v['annual_cost_gbp_million']:,.1f} million a year. This includes "
+        f"{100 * v['shared_share']:.0f}% "
+        "of the central costs shared across clusters and leaves out "
+        f"£{v['excluded_statutory_gbp']:,.0f} of statutory EHC needs assessment costs "
+        ", which the programme does not fund.")
+    if v.get("cost_per_pupil_year_gbp") is not None:
+        text += (
+            f" Per pupil: {money(v['cost_per_pupil_year_gbp'])} a year (spending divided by "
+            f"{people(v['pupil_years'])} pupil-years on roll in clusters after go-live), a "
+            f"'{v['eef_cost_rating']}' cost on the EEF "
+            "Toolkit scale (very low under £80, low up to £200, moderate up to £720, high up "
+            "to £1,200 per pupil per year).")
+    return text
+
+
+def breakeven_words(v: Mapping[str, Any]) -> list[str]:
+    """One sentence per unit cost: how many outcomes a year would pay for the programme."""
+    out = []
+    for key, b in v.get("breakeven", {}).items():
+        out.append(
+            f"At {money(b['unit_cost_gbp'])} for {unit_cost_label(key)}, the programme pays "
+            f"for itself on that saving alone if it avoids {people(b['outcomes_a_year'])} a "
+            "year.")
+    return out
 
 
 def value_for_money(ev: Evaluation) -> str:
@@ -17,54 +61,49 @@ def value_for_money(ev: Evaluation) -> str:
     if v.get("unavailable"):
         return section("Value for money", unavailable("Value for money", v["unavailable"]),
                        anchor="vfm")
-    parts = [paragraph(
-        f"Programme cost in the finance records from {v['first_month']} to {v['last_month']} "
-        f"for the clusters in this report: £{v['programme_cost_gbp']:,.0f}, about "
-        f"£{v['annual_cost_gbp']:,.0f} a year. This includes {100 * v['shared_share']:.0f}% "
-        "of the central costs shared across clusters and leaves out "
-        f"£{v['excluded_statutory_gbp']:,.0f} of statutory EHC needs assessment costs, which "
-        "Experts at Hand does not fund."
-    )]
+    parts = [paragraph(cost_words(v))]
     level = round(100 * (1 - p.alpha))
     rows = {}
+    notes = []
     for r in v["valued"].values():
-        unit_cost = r["unit_cost_gbp"]
+        c = r["cost_per_outcome_gbp"]
+        per = (f"{money(c['estimate'])} ({money(c['low'])} to {money(c['high'])})"
+               if c["bounded"] else
+               f"{money(c['estimate'])} (not bounded: the range includes no change)"
+               if c["estimate"] is not None else "x (no reduction estimated)")
         rows[r["what"][0].upper() + r["what"][1:]] = {
-            "Estimate": fmt_estimate(r["estimate"], 0),
-            f"{level}% interval": (f"{fmt_estimate(r['ci_lower'], 0)} to "
-                                   f"{fmt_estimate(r['ci_upper'], 0)}"),
-            "Unit cost (£)": fmt_estimate(unit_cost, 0) if unit_cost else "x",
-            "Value (£)": (f"{fmt_estimate(r['value_gbp'], 0)} "
-                          f"({fmt_estimate(r['value_ci_lower_gbp'], 0)} to "
-                          f"{fmt_estimate(r['value_ci_upper_gbp'], 0)})" if unit_cost else "x"),
-            "Programme cost per one (£)": fmt_estimate(r["cost_per_outcome_gbp"], 0),
+            "Best estimate": people(r["estimate"]),
+            f"{level}% range": f"{people(r['ci_low'])} to {people(r['ci_high'])}",
+            "Clear change": "yes" if r["clear"] else "no",
+            "Value a year": (f"{money(r['value_gbp'])} ({money(r['value_ci_low_gbp'])} to "
+                             f"{money(r['value_ci_high_gbp'])})"
+                             if r["unit_cost_gbp"] else "no unit cost stated"),
+            "Yearly cost per outcome": per,
         }
+        notes.append(f"Assumes {r['assumes']}.")
     if rows:
         disp = pd.DataFrame.from_dict(rows, orient="index")
-        disp.index.name = "Change"
+        disp.index.name = "Outcome"
         methods = list(dict.fromkeys(r["method_text"] for r in v["valued"].values()))
         parts.append(html_table(
             disp,
-            caption="Estimated changes in the clusters that started, valued at the stated unit "
-            "costs; finance and school census records",
-            row_header="Change",
+            caption="Estimated outcomes a year, their value and the yearly cost per outcome, "
+            "each with its range; finance and school census records",
+            row_header="Outcome",
             notes=[
-                "Changes apply the estimated change to the pupils in clusters that started "
-                "(the measure's own count: pupils on roll, or enrolments aged 5 to 15 for "
-                "persistent absence); a fall counts as a change avoided; negative = an "
-                "increase; rounded to whole numbers",
-                *(f"Intervals: {m}" for m in methods),
-                "Unit costs are report parameters (unit_costs); x = no unit cost stated",
-                "Programme cost per one: programme cost over the same period (a year, or a "
-                "third of a year for a term) divided by the estimated change; x when the "
-                "estimate is not a reduction",
-                "Intervals carry the uncertainty of the estimate through; cost figures "
-                "themselves are taken as known",
+                *notes,
+                "Whole people, rounded to two significant figures; negative = an increase",
+                *(f"Ranges: {m}" for m in methods),
+                "Yearly cost per outcome: the yearly programme cost divided by the outcomes a "
+                "year at each end of the range; when the range includes no change the cost "
+                "per outcome has no upper limit",
+                "Cost figures are taken as known; only the estimated change is uncertain",
             ]))
     else:
         parts.append(paragraph(
             "No measure with a stated unit cost has an estimate in this report, so changes "
-            "are not valued. Unit costs used when available: "
-            + ", ".join(f"{k} £{c:,.0f}" for k, c in p.unit_costs.items()) + "."
-        ))
+            "are not valued."))
+    be = breakeven_words(v)
+    if be:
+        parts.append(bullet_list(be))
     return section("Value for money", "\n".join(parts), anchor="vfm")

@@ -1,0 +1,106 @@
+"""The assurer's record (AQuA): question, assumptions, verification, limitations, provenance.
+
+Built from the evaluation by rule and stored in ``results.json`` under ``assurance``; the
+quality assurance section renders it beside the run record (:class:`~eah_eval.reporting.qa.
+QARecord`). Limitations are graded by their impact on the decision:
+
+* **high**: the report cannot answer a question it was asked (a result that is not clear,
+  the programme's main question first), or the years after the last go-live are not covered;
+* **medium**: what the intervals rest on (few clusters) and parts hidden or unavailable;
+* **low**: partial periods at the edges of the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eah_eval.reporting.impact.decision import plain_name
+from eah_eval.reporting.impact.model import Evaluation
+
+#: What the package's own test suite verifies on every change (``make test``), with the test
+#: file that does it. A version of the package that fails any of them does not pass CI.
+VERIFICATION: tuple[tuple[str, str], ...] = (
+    ("Group-time estimates and aggregations agree with R's did package on its published "
+     "example data", "tests/did_core/test_reference_r_did.py"),
+    ("Wild cluster bootstrap p-values and intervals agree with wildboottest",
+     "tests/inference/test_wild.py"),
+    ("Sensitivity bounds agree with R's HonestDiD", "tests/sensitivity/test_honest.py"),
+    ("Control-chart limits and signals agree with NHSRplotthedots on every reference case",
+     "tests/monitor/test_reference_nhsr.py"),
+    ("Two-way fixed effects, Sun-Abraham and imputation agree with pyfixest",
+     "tests/did_comparators/test_comparators_pyfixest.py"),
+    ("The demo report's intervals contain the synthetic council's known true effects",
+     "tests/reporting/test_demo_truth.py"),
+    ("Every section of a written report agrees with results.json (the consistency check)",
+     "tests/reporting/test_report.py"),
+)
+
+
+def assurance_record(ev: Evaluation) -> dict[str, Any]:
+    """Return the assurer's record for one evaluation (module notes)."""
+    p = ev.params
+    d = ev.decision
+    n_clusters = len(ev.design)
+    assumptions = [
+        {"assumption": "Parallel trends: without the programme, started and not-yet-started "
+                       "clusters would have changed alike.",
+         "checked": "pre-go-live trend test for every measure (robustness section); "
+                    "sensitivity to departures (breakdown value) for clear results"},
+        {"assumption": "No anticipation: schools did not change before their cluster's "
+                       "go-live.",
+         "checked": "event-study estimates before go-live (appendix)"},
+        {"assumption": "No spill-over: the programme in one cluster did not change outcomes "
+                       "in clusters not yet started.",
+         "checked": "not testable with these data; clusters are separate groups of schools"},
+        {"assumption": "Rollout order was not chosen in response to outcomes.",
+         "checked": "randomisation check over rollout orders where requested"},
+        {"assumption": "Unit costs: " + ", ".join(
+            f"{k.replace('_', ' ')} £{v:,.0f}" for k, v in p.unit_costs.items()) + ".",
+         "checked": "report parameters; not estimated from the data"},
+        {"assumption": "Value for money applies the average change of the evidence window to "
+                       "every cluster and year.",
+         "checked": "stated beside each valued outcome; not tested for later waves"},
+    ]
+    limits: list[dict[str, str]] = []
+    for c in d.get("conclusions", []):
+        if not c["clear"]:
+            e = ev.measures[c["measure"]]
+            what = plain_name(e.measure_id, e.title)
+            limits.append({
+                "impact": "high" if c.get("primary") else "medium",
+                "limitation": f"No clear answer for {what}: changes smaller than "
+                              f"{e.mde:.1f} could have gone unseen."})
+    if any(m.sample.by_wave and not m.sample.by_wave[-1].treated_periods
+           for m in ev.measures.values()):
+        limits.append({"impact": "high",
+                       "limitation": "Years after the last wave's go-live have no comparison "
+                                     "cluster, so they are not covered by any estimate."})
+    if n_clusters < 20:
+        limits.append({"impact": "medium",
+                       "limitation": f"Only {n_clusters} clusters: intervals use a method "
+                                     "built for few clusters, and are wide."})
+    for u in ev.unavailable:
+        limits.append({"impact": "medium",
+                       "limitation": f"{u.what} is not available: {u.reason}"})
+    partial = ev.data_quality.get("partial_periods") or {}
+    if partial:
+        limits.append({"impact": "low",
+                       "limitation": "Partial periods at the edges of the data are flagged "
+                                     "and left out of before/after descriptions."})
+    order = {"high": 0, "medium": 1, "low": 2}
+    limits.sort(key=lambda x: order[x["impact"]])
+    return {
+        "question": p.question,
+        "decision_supported": p.decision_supported,
+        "assumptions": assumptions,
+        "verification": [{"check": c, "test": t} for c, t in VERIFICATION],
+        "limitations": limits,
+        "provenance": {
+            "data_folder": str(p.data),
+            "extract_date": p.extract_date or "not recorded",
+            "fingerprint": str(ev.data_quality.get("fingerprint", "")),
+        },
+        "sign_off": [{"role": r, "name": getattr(p, r) or "not recorded",
+                      "date": getattr(p, f"{r}_date") or "not recorded"}
+                     for r in ("commissioner", "analyst", "assurer", "approver")],
+    }

@@ -1,0 +1,25 @@
+"""The demo impact report, built once per test session for the tests that read it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eah_eval.data.synthetic import write_council
+from eah_eval.reporting.document import jsonable
+from eah_eval.reporting.impact.build import ImpactReport, build_impact_report
+
+DEMO_SEED = 20261130
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImpactReport, dict[str, Any], Path]:
+    """The demo council's impact report, its results (as JSON would hold them) and data."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    write_council(data, seed=DEMO_SEED)
+    report = build_impact_report({"data": str(data)})
+    results = json.loads(json.dumps(jsonable(report.results)))
+    return report, results, data
