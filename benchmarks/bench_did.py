@@ -5,6 +5,10 @@ Usage (from the repository root)::
     bash benchmarks/setup_peers.sh          # once: peers go into benchmarks/.envs/peers
     .venv/bin/python benchmarks/bench_did.py [--sizes 2500x5,20000x10,100000x10]
                                              [--draws 999] [--timeout 600]
+    .venv/bin/python benchmarks/bench_did.py --startup-only   # start-up time only
+
+It first prints the start-up time of the command line (whole ``eah-eval --version``
+processes; target under 0.3 s).
 
 For each generated staggered panel (units x periods) and each tool, a fresh subprocess loads
 the panel, then times ATT(g,t) (doubly robust, never-treated comparison, no covariates) plus the
@@ -205,6 +209,25 @@ def compare(ours: dict, peer: dict) -> str:
     return "max |diff|: " + ", ".join(parts)
 
 
+def startup_seconds(repeats: int = 5) -> list[float]:
+    """Wall times of whole ``eah-eval --version`` processes (the installed console script)."""
+    script = Path(sys.executable).parent / "eah-eval"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "eah_eval"]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([*command, "--version"], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def print_startup() -> None:
+    times = sorted(startup_seconds())
+    print("== start-up: eah-eval --version, whole process (target < 0.3 s) ==")
+    print(f"  best {times[0]:.3f} s, median {times[len(times) // 2]:.3f} s "
+          f"over {len(times)} runs", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", choices=TOOLS)
@@ -215,9 +238,14 @@ def main() -> int:
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--modes", default="analytic,bootstrap",
                         help="which SE modes to run: analytic, bootstrap or both")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="only time eah-eval --version (no peers needed)")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.data, args.draws)
+        return 0
+    print_startup()
+    if args.startup_only:
         return 0
     OUT.mkdir(exist_ok=True)
     tools = [t for t in args.tools.split(",") if t]

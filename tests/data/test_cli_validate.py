@@ -83,3 +83,15 @@ def test_console_script_exit_status(tmp_path):
     assert "clusters.csv, row 1, column 'rollout_wave': below_minimum: expected at least 1; " \
            "found '0'" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_details_go_to_stderr_with_verbose_only(council_dir, capsys):
+    assert main(["-v", "validate", str(council_dir)]) == 0
+    loud = capsys.readouterr()
+    assert main(["validate", str(council_dir)]) == 0
+    default = capsys.readouterr()
+    assert main(["validate", "-q", str(council_dir)]) == 0
+    quiet = capsys.readouterr()
+    assert "checking " in loud.err and "schools.csv" in loud.err
+    assert default.err == quiet.err == ""
+    assert loud.out == default.out == quiet.out  # messages never mix with what is printed

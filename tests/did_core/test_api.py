@@ -69,7 +69,7 @@ def test_no_treated_cohort(df):
 def test_aggregate_options(df):
     gt = att_gt(df, "y", "id", "t", "g")
     with pytest.raises(OptionError, match="kind must be one of"):
-        aggregate(gt, "dynamic")  # type: ignore[arg-type]
+        aggregate(gt, "dynamics")  # type: ignore[arg-type]  # ("dynamic" is R's "event")
     with pytest.raises(OptionError, match="min_e and balance_e apply only to kind='event'"):
         aggregate(gt, "group", min_e=0)
     with pytest.raises(OptionError, match="no event times"):

@@ -105,3 +105,17 @@ def test_active_title_states_the_finding() -> None:
     title = chart.active_title()
     assert title.startswith("Requests: special cause: improvement (higher values)")
     assert "target consistently met" in title
+
+
+def test_drawn_icons_carry_their_letter_and_colour_and_hide_from_screen_readers() -> None:
+    from eah_eval.monitor.icons import icon_letter, icon_svg
+
+    assert icon_letter("special_cause_concern", "high") == "H"
+    assert icon_letter("special_cause_improvement", "low") == "L"
+    assert icon_letter("special_cause_neutral_low") == "L"
+    assert icon_letter("common_cause") == "–"
+    assert [icon_letter(a) for a in ("consistently_passes", "consistently_fails",
+                                     "hit_and_miss")] == ["P", "F", "?"]
+    svg = icon_svg("special_cause_concern", "high")
+    assert 'aria-hidden="true"' in svg and 'stroke="#e46c0a"' in svg and ">H</text>" in svg
+    assert 'stroke="#00b0f0"' in icon_svg("consistently_passes")

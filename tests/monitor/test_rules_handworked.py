@@ -284,3 +284,33 @@ def test_bad_data() -> None:
         xmr(pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"]))
     with pytest.raises(OptionError, match="not in data"):
         xmr(pd.DataFrame({"y": [1.0, 2.0]}), "x")
+
+
+def test_resolution_moves_limits_out_by_one_increment() -> None:
+    # medians of whole days: a steady wait of 9 days gives moving ranges of 0 and limits
+    # that collapse onto 9, so one day more (within rounding) would be special cause
+    steady = [9.0] * 12
+    plain = xmr([*steady, 10.0, 10.0], fix_after_n_points=12)
+    assert plain.points["rule"].iloc[-1] == "outside_limits"
+    chart = xmr([*steady, 10.0, 10.0, 11.0], fix_after_n_points=12, resolution=1)
+    p = chart.points
+    assert np.allclose(p["upper"], 10.0) and np.allclose(p["lower"], 8.0)
+    assert np.allclose(p["near_upper"], 10.0)
+    assert p["rule"].iloc[12:14].isna().all()
+    assert p["rule"].iloc[-1] == "outside_limits"
+    assert "values recorded to 1: limits moved out by that increment" in (
+        chart.settings.describe())
+    # with moving ranges the plain half-width comes first, then the increment
+    wide = xmr(BASE, resolution=0.5)
+    assert np.allclose(wide.points["upper"], 10 + 2.66 * 2 + 0.5)
+    assert np.allclose(wide.points["near_lower"], 10 - 2.66 * 2 * 2 / 3 - 0.5)
+
+
+@pytest.mark.parametrize(("value", "error", "message"), [
+    (0, OptionError, "resolution must be a positive finite number; got 0"),
+    ("1", OptionTypeError, "resolution must be a positive number or None; got '1'"),
+    (True, OptionTypeError, "resolution must be a positive number or None; got True"),
+])
+def test_resolution_is_checked(value: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        xmr(BASE, resolution=value)  # type: ignore[arg-type]

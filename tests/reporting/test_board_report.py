@@ -100,9 +100,11 @@ def test_board_report_shows_no_code_identifiers_and_expands_abbreviations(demo: 
     first = body.index("EHC")
     assert body[max(0, first - 40):first].rstrip(" (").endswith("education, health and care")
     assert 'href="#glossary"' in html and 'id="glossary"' in html
-    for anchor in [*[k for k in MAIN_SECTIONS if k not in ("decision", "contents")],
-                   *APPENDICES]:
-        assert f'href="#{anchor}"' in html, anchor
+    for sid in [*[k for k in MAIN_SECTIONS if k not in ("decision", "contents")],
+                *APPENDICES]:
+        anchor = sid.replace("_", "-")
+        assert f'href="#{anchor}"' in html, sid
+        assert f'id="{anchor}"' in html, f"contents links to #{anchor}, which is not there"
 
 
 def test_code_identifier_scan_finds_code_names() -> None:
@@ -158,3 +160,20 @@ def test_printed_pack_opens_on_the_decision_page_and_main_body_fits_15_pages(
     assert "Next evidence point" in pages[0], "the decision page runs onto a second page"
     appendix = next(i for i, t in enumerate(pages) if t.startswith("Appendices"))
     assert appendix <= 15, f"main body is {appendix} printed pages"
+
+
+def test_equality_review_reports_each_gap_and_the_effect_on_it(demo: Demo) -> None:
+    report, results, _ = demo
+    eq = results["estimates"]["equality"]
+    estimated = [g for by_sg in eq["gaps"].values() for res in by_sg.values()
+                 for g in res["gaps"] if g.get("estimated")]
+    assert estimated, "no gap was estimated on the demo"
+    for g in estimated:
+        e = g["effect"]
+        assert e["ci_low"] <= e["estimate"] <= e["ci_high"]
+        assert e["method"] == results["parameters"]["inference"] or e["fallback_reason"]
+        assert 0 <= e["p_value"] <= e["p_adjusted"] <= 1
+        assert g["clear"] == (e["p_adjusted"] < results["parameters"]["alpha"])
+    text = normalise_abbreviations(visible_text(report.section("equality_review").html))
+    assert " ".join(eq["eia_paragraph"].split()) in text
+    assert "Effect on the gap" in text

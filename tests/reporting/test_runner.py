@@ -173,7 +173,7 @@ def test_batch_keeps_going_and_lists_failures(tmp_path: Path) -> None:
     index = res.index.read_text()
     assert "good/report.html" in index and "member asked to fail" in index
     assert json.loads((tmp_path / "out" / "good" / "results.json").read_text()) == {
-        "title": "all fine"
+        "title": "all fine", "run_status": "final"
     }
     html = (tmp_path / "out" / "good" / "report.html").read_text()
     assert "<h1>all fine</h1>" in html and "pathlib" not in html  # code hidden

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -52,3 +53,14 @@ def test_council_is_frozen() -> None:
         c.seed = 6  # type: ignore[misc]
     with pytest.raises(TypeError):
         c.tables["schools"] = c.tables["schools"]  # type: ignore[index]
+
+
+def test_written_text_cannot_start_a_formula(tmp_path: Path) -> None:
+    """The writer neutralises formula-leading text as every package CSV does (issue 13)."""
+    council = make_council(5, small=True)
+    clusters = council.tables["clusters"].copy()
+    clusters.loc[0, "cluster_name"] = "=HYPERLINK(1)"
+    tables = {**council.tables, "clusters": clusters}
+    out = dataclasses.replace(council, tables=tables).write(tmp_path)
+    text = (out / "clusters.csv").read_text(encoding="utf-8")
+    assert ",'=HYPERLINK(1)," in text and ",=HYPERLINK" not in text

@@ -165,3 +165,14 @@ def test_workforce_lags_plan_after_go_live(small_council: SyntheticCouncil) -> N
     late = w[month >= w["go_live_date"] + pd.DateOffset(months=24)]
     assert first["fte_in_post"].sum() < 0.8 * first["planned_fte"].sum()
     assert late["fte_in_post"].sum() > 0.85 * late["planned_fte"].sum()
+
+
+def test_no_activity_after_a_school_closes(default_council: SyntheticCouncil) -> None:
+    """Issue 13: delivery stops at closure (a converted school's work goes on its new URN)."""
+    s = default_council.tables["schools"]
+    close = s.dropna(subset=["close_date"]).set_index("urn")["close_date"]
+    for table, column in (("eah_activity", "activity_date"), ("eah_requests", "received_date")):
+        t = default_council.tables[table]
+        when = pd.to_datetime(t[column])
+        after = when > pd.to_datetime(t["urn"].map(close))
+        assert not after.any(), (table, t.loc[after, "urn"].value_counts().to_dict())

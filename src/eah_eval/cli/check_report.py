@@ -8,11 +8,11 @@ import sys
 from typing import Any
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register the sub-command."""
     p = sub.add_parser(
         name,
-        help="check that an impact report's HTML and results.json agree",
+        help=summary,
         description=(
             "Read DIR/impact_report.html and DIR/results.json and fail when sections disagree: "
             "a measure's estimate, interval or method differs where shown, words disagree with "

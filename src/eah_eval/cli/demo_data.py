@@ -10,11 +10,11 @@ from eah_eval.data.schema import TABLES, table_file_name
 from eah_eval.data.synthetic import DEFAULT_SEED, make_council
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register the sub-command."""
     p = sub.add_parser(
         name,
-        help="write a synthetic council (twelve tables, truth.json, schemas) to a folder",
+        help=summary,
         description=(
             "Write a synthetic council whose true Experts at Hand effects are known: one CSV "
             "file per input table, truth.json (the true effects), datapackage.json and the "

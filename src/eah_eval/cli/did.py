@@ -103,10 +103,10 @@ def _one_line_error(parser: argparse.ArgumentParser) -> None:
     parser.error = error  # type: ignore[method-assign]
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register ``eah-eval did``."""
     p = sub.add_parser(
-        name, help="Callaway-Sant'Anna group-time effects and aggregations from a panel CSV",
+        name, help=summary,
         description="Estimate ATT(g,t) (Callaway and Sant'Anna 2021) and the simple, event, "
                     "group and calendar aggregations from a long panel CSV.")
     p.add_argument("--data", required=True, help="panel CSV, one row per unit and period")

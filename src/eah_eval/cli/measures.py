@@ -12,7 +12,7 @@ from eah_eval.data.csv_output import write_csv
 from eah_eval.errors import OptionError
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register ``measures`` and its sub-commands."""
     from eah_eval.measures.definitions import (
         ABSENCE_BASES,
@@ -22,7 +22,7 @@ def add_parser(sub: Any, name: str) -> None:
         PERIODS,
     )
 
-    parser = sub.add_parser(name, help="list, show, compute and catalogue measures")
+    parser = sub.add_parser(name, help=summary)
     msub = parser.add_subparsers(dest="measures_command", metavar="SUBCOMMAND")
     msub.add_parser("list", help="list the measures")
     show = msub.add_parser("show", help="print one measure's definition")

@@ -25,11 +25,11 @@ def monitoring_notebook() -> ReportNotebook:
     return MONITORING_NOTEBOOK
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register the ``monitor`` sub-command."""
     p = sub.add_parser(
         name,
-        help="run the monitoring report (control charts by cluster) and export accessible HTML",
+        help=summary,
         description=(
             "Run analyses/monitoring_report.ipynb with papermill and export a self-contained "
             "HTML report (code hidden) and results.json. Parameters come from --params (YAML), "

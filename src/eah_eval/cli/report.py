@@ -25,11 +25,11 @@ def impact_notebook() -> ReportNotebook:
     return IMPACT_NOTEBOOK
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register the sub-command."""
     p = sub.add_parser(
         name,
-        help="run the impact report notebook and export accessible HTML + results.json",
+        help=summary,
         description=(
             "Run analyses/impact_report.ipynb with papermill, export a self-contained HTML "
             "report (code hidden) and results.json beside it. Parameters come from --params "
@@ -81,12 +81,7 @@ def run(args: argparse.Namespace) -> int:
     )
     # After the parameters: a run stopped by a bad parameter leaves no folder behind.
     check_output_dir(args.out)
-    from eah_eval.data.load import load_council
-    from eah_eval.reporting.impact.params import check_report_data
-
-    # selections checked against the data before any kernel starts
-    check_report_data(params, load_council(params.data))
-    try:
+    try:  # run_report checks the selections against the data before any kernel starts
         out = run_report(params, args.out, timeout=args.timeout)
     except NotebookExecutionError as exc:
         print(f"eah-eval report: error: {exc}", file=sys.stderr)

@@ -25,11 +25,11 @@ from eah_eval.monitor.settings import (
 )
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register the ``spc`` sub-command."""
     p = sub.add_parser(
         name,
-        help="control chart (XmR, Laney p'/u') of one series in a CSV file",
+        help=summary,
         description=(
             "Make a Making Data Count control chart of one series. Prints the chart summary, "
             "or with --json exactly {points: [{period, value, centre, lower, upper, rule}], "

@@ -15,11 +15,11 @@ from eah_eval.data.pseudonymise import UPN_POLICIES
 from eah_eval.errors import DataFileNotFoundError, OptionError
 
 
-def add_parser(sub: Any, name: str) -> None:
+def add_parser(sub: Any, name: str, summary: str) -> None:
     """Register the ``validate`` sub-command."""
     parser = sub.add_parser(
         name,
-        help="check a data directory against data_schema/ and list every problem",
+        help=summary,
         description=(
             "Check every <table>.csv or <table>.parquet in DATA_DIR against the schemas in "
             "data_schema/ and the "

@@ -33,6 +33,7 @@ Model
 from __future__ import annotations
 
 import hashlib
+import logging
 import types
 import warnings
 from collections.abc import Mapping
@@ -71,6 +72,8 @@ from eah_eval.errors import (
     DataValidationError,
     check_option,
 )
+
+logger = logging.getLogger(__name__)
 
 OnProblem = Literal["error", "exclude_rows"]
 ON_PROBLEM: tuple[str, ...] = ("error", "exclude_rows")
@@ -435,6 +438,7 @@ def _validate(
             usable[table] = False
             row["reason"] = "file unreadable"
         else:
+            logger.debug("checking %s: %s row(s)", raw.file, f"{len(raw.frame):,}")
             typed, collector, notes, table_cautions = _check_table(
                 table, raw, kept, usable, all_rows, detail_limit, key
             )

@@ -15,7 +15,8 @@ permanent exclusion rate, by default; ``MeasureOptions.exclusion_calendar`` in
 
 * Academic year runs 1 August to 31 July.
 * Terms: autumn = 1 August-31 December, spring = 1 January-Easter Sunday,
-  summer = Easter Monday-31 July (Easter by the Gregorian computus, :func:`easter_sunday`).
+  summer = Easter Monday-31 July (Easter by the Gregorian computus: :func:`easter_sunday`, from
+  dateutil).
 
 This is the rule by which the school census assigns a suspension or permanent exclusion to a
 term (DfE, "Pupil exclusion statistics: methodology", section 4.1 "The collection process",
@@ -39,6 +40,7 @@ import numbers
 from typing import Literal
 
 import pandas as pd
+from dateutil.easter import EASTER_WESTERN, easter
 
 from eah_eval.data.validation import show
 from eah_eval.errors import OptionError, OptionTypeError
@@ -157,11 +159,9 @@ def easter_sunday(year: int) -> dt.date:
 
     Notes
     -----
-    The anonymous Gregorian computus (Meeus/Jones/Butcher): with ``a = Y mod 19`` (place in
-    the 19-year lunar cycle), the century ``b = Y div 100`` and its corrections for leap
-    centuries (``b div 4``) and the lunar orbit (``(b - (b + 8) div 25 + 1) div 3``), it finds
-    the epact ``h`` and the weekday offset ``l``; Easter is the Sunday after the paschal full
-    moon, on day ``(h + l - 7m + 114) mod 31 + 1`` of month ``(h + l - 7m + 114) div 31``.
+    Computed by :func:`dateutil.easter.easter` with the Western (Gregorian) method, which
+    implements the Gregorian computus (the Sunday after the ecclesiastical full moon on or
+    after 21 March); this function adds the checks of its argument.
 
     Examples
     --------
@@ -175,17 +175,7 @@ def easter_sunday(year: int) -> dt.date:
     year = int(year)
     if not 1583 <= year <= 9999:
         raise OptionError(f"year must be from 1583 to 9999 (Gregorian calendar); got {year}")
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
+    return easter(year, EASTER_WESTERN)
 
 
 def exclusion_academic_year_of(date: dt.date) -> str:

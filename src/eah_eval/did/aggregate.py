@@ -37,10 +37,13 @@ from eah_eval.errors import EstimationError, EstimationWarning, OptionError, che
 
 AggregationKind = Literal["simple", "event", "group", "calendar"]
 AGGREGATION_KINDS: tuple[AggregationKind, ...] = ("simple", "event", "group", "calendar")
+#: other names accepted for a kind: R ``did``'s ``aggte(type = "dynamic")`` is the event study
+AGGREGATION_ALIASES: dict[str, AggregationKind] = {"dynamic": "event"}
 _BY_NAME = {"simple": "aggregation", "event": "event_time", "group": "group",
             "calendar": "time"}
 
-__all__ = ["AGGREGATION_KINDS", "AggregateResult", "AggregationKind", "aggregate"]
+__all__ = ["AGGREGATION_ALIASES", "AGGREGATION_KINDS", "AggregateResult", "AggregationKind",
+           "aggregate"]
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -49,7 +52,7 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # short repr from TableAccess
 class AggregateResult(TableAccess):
     """Immutable aggregated effects with their influence functions.
 
@@ -238,7 +241,7 @@ def _inherit_bootstrap(gt: GroupTimeResult, n_draws: int | None,
 
 def aggregate(
     gt: GroupTimeResult,
-    kind: AggregationKind = "simple",
+    kind: AggregationKind | Literal["dynamic"] = "simple",
     *,
     min_e: float | None = None,
     max_e: float | None = None,
@@ -254,7 +257,8 @@ def aggregate(
     gt : GroupTimeResult
         Output of :func:`att_gt`.
     kind : {"simple", "event", "group", "calendar"}, default "simple"
-        Aggregation.
+        Aggregation. ``"dynamic"`` (R ``did``'s name) is accepted for ``"event"``; the result
+        says ``"event"``.
     min_e, max_e : float, optional
         Event-time window. ``max_e`` also limits the post-treatment cells used by ``"simple"``
         and ``"group"`` (as R ``did``); ``min_e`` applies to ``"event"`` only.
@@ -299,7 +303,8 @@ def aggregate(
     """
     if not isinstance(gt, GroupTimeResult):
         raise OptionError(f"gt must be a GroupTimeResult from att_gt(); got {type(gt).__name__}")
-    check_option("kind", kind, AGGREGATION_KINDS)
+    check_option("kind", kind, (*AGGREGATION_KINDS, *AGGREGATION_ALIASES))
+    kind = AGGREGATION_ALIASES.get(kind, kind)
     if kind != "event" and (min_e is not None or balance_e is not None):
         raise OptionError(f"min_e and balance_e apply only to kind='event'; got kind={kind!r}")
     if kind == "calendar" and max_e is not None:

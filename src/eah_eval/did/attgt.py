@@ -75,7 +75,7 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # short repr from TableAccess
 class GroupTimeResult(TableAccess):
     """Immutable ATT(g, t) estimates with their influence functions.
 

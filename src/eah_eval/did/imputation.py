@@ -76,7 +76,7 @@ class ImputationPretrend:
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # short repr from TableAccess
 class ImputationResult(TableResult):
     """Imputation estimates by horizon and overall, with the linear weights behind them.
 

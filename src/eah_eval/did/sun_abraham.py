@@ -36,7 +36,7 @@ SunAbrahamControl = Literal["never_treated", "last_treated"]
 SUN_ABRAHAM_CONTROLS: tuple[str, ...] = ("never_treated", "last_treated")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # short repr from TableAccess
 class SunAbrahamResult(TableResult):
     """Interaction-weighted event study with its cohort effects, weights and influence functions.
 

@@ -130,7 +130,7 @@ class TwfeDesign:
 
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # short repr from TableAccess
 class TwfeResult(TableResult):
     """Two-way fixed-effects estimates (static or event study) with the design behind them.
 

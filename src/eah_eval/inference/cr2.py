@@ -40,6 +40,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError
 from eah_eval.inference.imputation_sample import outcome_in_sample_order
 
@@ -60,7 +61,7 @@ def _t_interval(estimate: float, std_error: float, df: float, level: float) -> t
 
 
 @dataclass(frozen=True)
-class ContrastTest:
+class ContrastTest(FrameDisplay):
     """Test of one linear contrast ``c'b = null``.
 
     Attributes
@@ -397,7 +398,7 @@ def cr2_twfe(result: Any) -> CR2Fit:
 
 
 @dataclass(frozen=True)
-class LinearEstimatorTest:
+class LinearEstimatorTest(FrameDisplay):
     """CR2 (with Satterthwaite df) and CR1 inference for a linear estimator ``w'y``.
 
     Attributes

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, EstimationWarning, OptionError, check_option
 from eah_eval.inference.analytic import normal_interval, small_sample_t_interval
 from eah_eval.inference.cr2 import cr2_imputation
@@ -85,7 +86,7 @@ WCR is an equally valid choice (also within 93-97%); :func:`few_cluster_inferenc
 
 
 @dataclass(frozen=True)
-class FewClusterInference:
+class FewClusterInference(FrameDisplay):
     """Estimate, interval and p-value under one few-cluster inference method.
 
     Attributes

@@ -34,6 +34,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from eah_eval.did.bootstrap import resolve_rng
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError
 from eah_eval.inference.inversion import invert_test
 
@@ -54,7 +55,7 @@ ASSUMPTION = (
 
 
 @dataclass(frozen=True)
-class RandomizationResult:
+class RandomizationResult(FrameDisplay):
     """Fisher randomisation test and interval over rollout order.
 
     Attributes
@@ -117,7 +118,7 @@ class RandomizationResult:
 
 
 @dataclass(frozen=True)
-class RandomizationTable:
+class RandomizationTable(FrameDisplay):
     """Randomisation tests of several estimates computed on the same assignments.
 
     Attributes are those of :class:`RandomizationResult`, with arrays ``estimates``,
@@ -136,6 +137,11 @@ class RandomizationTable:
     seed: Any
     n_clusters: int
     assumption: str = ASSUMPTION
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per estimate: estimate, ci_low, ci_high, p_value."""
+        return pd.DataFrame({"estimate": self.estimates, "ci_low": self.ci_low,
+                             "ci_high": self.ci_high, "p_value": self.pvalues})
 
     def info(self) -> dict[str, Any]:
         """Return the record of the inference (method, draws, seed, clusters, exactness)."""

@@ -48,6 +48,7 @@ from scipy import sparse
 from scipy.sparse.linalg import splu
 
 from eah_eval.did.bootstrap import draw_multipliers, resolve_rng
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError, check_option
 from eah_eval.inference.imputation_sample import imputation_target_names
 from eah_eval.inference.inversion import invert_test
@@ -143,7 +144,7 @@ def wild_draws(
 
 
 @dataclass(frozen=True)
-class WildBootstrapResult:
+class WildBootstrapResult(FrameDisplay):
     """Wild cluster bootstrap p-values and confidence intervals.
 
     Attributes

@@ -383,15 +383,17 @@ class SegmentLimits:
     ) -> ControlChart:
         """Build the chart from the recorded segments.
 
-        Limits are ``centre +/- half`` and near lines at 2/3 of that distance, clipped to
-        ``[floor, ceiling]``; values, centre and lines are then multiplied by ``scale``.
+        Limits are ``centre +/- half`` and near lines at 2/3 of that distance, each moved out
+        by ``settings.resolution`` when set (chunky data), clipped to ``[floor, ceiling]``;
+        values, centre and lines are then multiplied by ``scale``.
         ``stacklevel`` is passed to the trial-limits warning (the default points at the caller
         of the function that calls this method).
         """
-        lower = np.maximum(self.centre - self.half, floor)
-        upper = np.minimum(self.centre + self.half, ceiling)
-        near_lower = np.maximum(self.centre - self.half * 2.0 / 3.0, floor)
-        near_upper = np.minimum(self.centre + self.half * 2.0 / 3.0, ceiling)
+        step = settings.resolution or 0.0
+        lower = np.maximum(self.centre - self.half - step, floor)
+        upper = np.minimum(self.centre + self.half + step, ceiling)
+        near_lower = np.maximum(self.centre - self.half * 2.0 / 3.0 - step, floor)
+        near_upper = np.minimum(self.centre + self.half * 2.0 / 3.0 + step, ceiling)
         return assemble(
             periods=self.periods,
             values=values * scale,

@@ -153,3 +153,61 @@ def assurance_icon(code: str | None) -> Icon:
         return NO_ASSURANCE
     check_option("assurance", code, ASSURANCES)
     return ASSURANCE_ICONS[code]
+
+
+def icon_letter(code: str | None, side: str | None = None) -> str:
+    """Return the letter inside a drawn icon: H or L, a dash, P, F or ?.
+
+    Parameters
+    ----------
+    code : str or None
+        A variation or assurance status (None: no assurance).
+    side : {"high", "low"} or None
+        For a special cause, which side it is on (neutral codes carry their side).
+
+    Examples
+    --------
+    >>> icon_letter("special_cause_concern", "high"), icon_letter("hit_and_miss")
+    ('H', '?')
+    """
+    if code in ASSURANCE_ICONS:
+        return ASSURANCE_ICONS[code].short
+    if code is None:
+        return NO_ASSURANCE.short
+    check_option("variation", code, POINT_TYPES)
+    if code == "special_cause_neutral_high":
+        return "H"
+    if code == "special_cause_neutral_low":
+        return "L"
+    if code == "common_cause" or side is None:
+        return "–"
+    return "H" if side == "high" else "L"
+
+
+def icon_svg(code: str | None, side: str | None = None, *, size: int = 16) -> str:
+    """Return a Making Data Count icon as inline SVG, hidden from assistive technology.
+
+    A white disc ringed in the status colour with its letter (:func:`icon_letter`) in dark
+    grey. The SVG is ``aria-hidden``: the words or code written beside it are the text
+    equivalent, so a page never depends on the drawing (or on colour) alone.
+
+    Parameters
+    ----------
+    code : str or None
+        A variation or assurance status (None: no assurance).
+    side : {"high", "low"} or None
+        Side of a special cause.
+    size : int
+        Width and height in CSS pixels.
+    """
+    icon = (NO_ASSURANCE if code is None else ASSURANCE_ICONS[code]
+            if code in ASSURANCE_ICONS else variation_icon(code))
+    letter = icon_letter(code, side)
+    return (
+        f'<svg class="mdc-icon" aria-hidden="true" focusable="false" width="{size}" '
+        f'style="vertical-align:-0.3em;margin-right:0.15em" '
+        f'height="{size}" viewBox="0 0 20 20"><circle cx="10" cy="10" r="8.5" fill="#ffffff" '
+        f'stroke="{icon.colour}" stroke-width="3"/><text x="10" y="14" text-anchor="middle" '
+        f'font-family="Arial, Helvetica, sans-serif" font-size="11" font-weight="bold" '
+        f'fill="#3d3d3d">{letter}</text></svg>'
+    )

@@ -82,6 +82,9 @@ class ChartSettings:
         Segments whose limits rest on fewer points than this have trial limits.
     multiplier : float
         Scale applied to Laney chart values and limits (100 for %, 1000 for per 1,000).
+    resolution : float or None
+        XmR only: the increment the values are recorded to (1 for medians of whole days).
+        Each limit is moved out by one increment (see :func:`eah_eval.monitor.xmr`).
     """
 
     chart: ChartType = "xmr"
@@ -94,6 +97,7 @@ class ChartSettings:
     fix_after_n_points: int | None = None
     trial_threshold: int = 13
     multiplier: float = 1.0
+    resolution: float | None = None
 
     def describe(self, *, series: bool = True) -> str:
         """Return one sentence stating every choice, for chart captions and report footnotes.
@@ -133,6 +137,10 @@ class ChartSettings:
             parts.append(f"trial limits below {self.trial_threshold} points")
             return "; ".join(parts)
         parts.append(f"improvement direction {self.improvement_direction}")
+        if self.resolution is not None:
+            parts.append(
+                f"values recorded to {self.resolution:g}: limits moved out by that increment"
+            )
         if self.target is not None:
             parts.append(f"target {self.target:g}")
         if self.rebase:
@@ -161,6 +169,7 @@ def make_settings(
     fix_after_n_points: int | None,
     trial_threshold: int,
     multiplier: float = 1.0,
+    resolution: float | None = None,
 ) -> ChartSettings:
     """Validate chart options and return them as :class:`ChartSettings`.
 
@@ -204,6 +213,15 @@ def make_settings(
         raise OptionTypeError(f"multiplier must be a positive number; got {multiplier!r}")
     if not (math.isfinite(float(multiplier)) and multiplier > 0):
         raise OptionError(f"multiplier must be a positive finite number; got {multiplier!r}")
+    if resolution is not None:
+        if isinstance(resolution, bool) or not isinstance(resolution, int | float):
+            raise OptionTypeError(f"resolution must be a positive number or None; got "
+                                  f"{resolution!r}")
+        if not (math.isfinite(float(resolution)) and resolution > 0):
+            raise OptionError(f"resolution must be a positive finite number; got {resolution!r}")
+        if chart != "xmr":
+            raise OptionError(f"resolution applies to XmR charts only; got chart {chart!r}")
+        resolution = float(resolution)
     if rebase is None:
         rebase_t: tuple[object, ...] = ()
     elif isinstance(rebase, str | bytes) or not isinstance(rebase, Iterable):
@@ -223,4 +241,5 @@ def make_settings(
         fix_after_n_points=fix_after_n_points,
         trial_threshold=trial_threshold,
         multiplier=float(multiplier),
+        resolution=resolution,
     )

@@ -134,6 +134,7 @@ def xmr(
     rebase: Iterable[object] | None = None,
     fix_after_n_points: int | None = None,
     trial_threshold: int = 13,
+    resolution: float | None = None,
     measure: str | None = None,
 ) -> ControlChart:
     r"""XmR control chart with Making Data Count rules, variation and assurance.
@@ -167,6 +168,11 @@ def xmr(
     trial_threshold : int
         Limits from fewer points than this (default 13) are trial limits: flagged on the result,
         stated on the chart, and warned with :class:`~eah_eval.errors.TrialLimitsWarning`.
+    resolution : float, optional
+        The increment the values are recorded to, for "chunky" data such as medians of whole
+        days. Each limit (and near-limit line, at 2/3 of the new distance) is moved out by
+        one increment: a recorded value may lie up to half an increment from the true one,
+        both in the baseline the limits come from and in the point tested (Notes).
     measure : str, optional
         Measure name for titles (default: the value column or Series name).
 
@@ -191,10 +197,23 @@ def xmr(
         \quad \text{limits} = \bar x \pm 2.66\,\overline{mR},
         \quad \text{near lines} = \bar x \pm \tfrac23 2.66\,\overline{mR}.
 
+    With ``resolution`` :math:`\delta`, limits and near lines are moved out by :math:`\delta`:
+    :math:`\bar x \pm (2.66\,\overline{mR} + \delta)` and
+    :math:`\bar x \pm (\tfrac23 2.66\,\overline{mR} + \delta)`.
+    Values recorded to whole units are "chunky" when :math:`\delta` exceeds
+    :math:`\overline{mR}/1.128` (Wheeler): the moving ranges are mostly 0 and the limits
+    collapse onto the centre, so a change of one increment, within rounding, would be called
+    special cause. A point is beyond the moved limit only if it lies more than one increment
+    outside the plain one, so that no true value consistent with the record (within
+    :math:`\delta/2`) is inside the limits a true baseline (within :math:`\delta/2` of its
+    records) would give.
+
     References
     ----------
     NHS England, *Making Data Count* (2019; "Strengthening your decisions", 2023).
     Wheeler D.J., *Understanding Variation* (2nd ed., 2000). NHSRplotthedots 0.2.2 (R).
+    Wheeler D.J. and Chambers D.S., *Understanding Statistical Process Control* (3rd ed.,
+    2010), on chunky data (inadequate measurement units).
 
     Examples
     --------
@@ -213,6 +232,7 @@ def xmr(
         rebase=rebase,
         fix_after_n_points=fix_after_n_points,
         trial_threshold=trial_threshold,
+        resolution=resolution,
     )
     if vals.size < 2:
         raise EstimationError(f"an XmR chart needs at least 2 points; got {vals.size}")

@@ -15,11 +15,14 @@ Where things come from (first found wins):
   ``~/.cache/eah-eval/axe-core``.
 
 The monitoring report and any other HTML output can use :func:`check_accessibility` as is.
+
+Passing the pipes to Chromium as file descriptors 3 and 4 needs a POSIX system (Linux, macOS,
+or WSL on Windows): on Windows the check raises :class:`BrowserError` saying so. Importing
+this module, and printing a PDF (:mod:`eah_eval.reporting.pdf`), work everywhere.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
@@ -93,6 +96,13 @@ class _DevTools:
 
     def __init__(self, chromium: str, *, timeout: float = 60.0) -> None:
         self.timeout = timeout
+        try:
+            import fcntl  # POSIX only; imported here so that importing this module never fails
+        except ImportError:
+            raise BrowserError(
+                "the accessibility check drives Chromium through inherited pipes, which needs "
+                "Linux or macOS; on Windows run it under WSL (the PDF prints without it)"
+            ) from None
         cmd_r, cmd_w = os.pipe()
         out_r, out_w = os.pipe()
         # Move the child's ends above the low numbers, so dup2 onto 3 and 4 cannot clobber.

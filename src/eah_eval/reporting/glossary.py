@@ -89,6 +89,47 @@ def words(code: str) -> str:
     return str(code).replace("_", " ")
 
 
+#: Pupil groups in words, the same in every report (codes as the measures layer returns them).
+GROUP_LABEL: dict[str, str] = {
+    "fsm": "Eligible for free school meals",
+    "not_fsm": "Not eligible for free school meals",
+    "K": "Pupils with SEN support",
+    "E": "Pupils with an EHC plan",
+    "N": "Pupils with no identified SEN",
+    "F": "Girls",
+    "M": "Boys",
+    "primary": "Primary schools",
+    "secondary": "Secondary schools",
+    # Primary need (DfE codes, school census).
+    "ASD": "Autistic spectrum disorder",
+    "HI": "Hearing impairment",
+    "MLD": "Moderate learning difficulty",
+    "MSI": "Multi-sensory impairment",
+    "NSA": "SEN support without a specialist assessment",
+    "OTH": "Other difficulty or disability",
+    "PD": "Physical disability",
+    "PMLD": "Profound and multiple learning difficulty",
+    "SEMH": "Social, emotional and mental health",
+    "SLCN": "Speech, language and communication needs",
+    "SLD": "Severe learning difficulty",
+    "SPLD": "Specific learning difficulty",
+    "VI": "Visual impairment",
+    "none": "No identified special educational need",
+}
+
+
+def group_label(group: object) -> str:
+    """Plain label of a pupil group code (the same words as the monitoring report)."""
+    text = str(group)
+    if text in GROUP_LABEL:
+        return GROUP_LABEL[text]
+    if text.upper() in GROUP_LABEL:
+        return GROUP_LABEL[text.upper()]
+    if text.lower() == "none":
+        return GROUP_LABEL["none"]
+    return text.replace("_", " ").capitalize()
+
+
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _TAG = re.compile(r"(<[^>]+>)")
 _SKIP_ELEMENTS = ("script", "style", "abbr", "title", "code", "pre")

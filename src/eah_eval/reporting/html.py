@@ -35,6 +35,8 @@ caption { text-align: left; font-weight: bold; padding: 0.25rem 0; caption-side:
 th, td { border: 1px solid #b1b4b6; padding: 0.3rem 0.5rem; vertical-align: top; }
 thead th { background: #f3f2f1; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.compact { font-size: 0.8rem; }
+table.compact th, table.compact td { padding: 0.2rem 0.3rem; }
 figure { margin: 1rem 0 1.5rem; }
 figure img { max-width: 100%; height: auto; border: 1px solid #b1b4b6; }
 figcaption { font-size: 0.95rem; margin-top: 0.25rem; }
@@ -65,7 +67,10 @@ dl.glossary dd { margin: 0 0 0 1.5rem; }
   .appendix-start { break-before: page; }
   main { max-width: none; padding: 0; }
   h2 { break-before: auto; break-after: avoid; }
-  table, figure { break-inside: avoid; }
+  figure, tr { break-inside: avoid; }
+  table { break-inside: auto; }
+  thead { display: table-header-group; }
+  h3, caption { break-after: avoid; }
   .skip-link, details > summary { display: none; }
   details { display: block; }
   a { color: #0b0c0c; }

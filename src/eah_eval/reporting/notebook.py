@@ -32,6 +32,7 @@ from eah_eval.reporting.params import (
     parse_params,
     resolve_paths,
 )
+from eah_eval.reporting.progress import forward_kernel_logs
 from eah_eval.reporting.runner import notebook_path
 
 P = TypeVar("P")
@@ -279,7 +280,13 @@ def read_parameters(schema: type[P], namespace: Mapping[str, Any]) -> P:
     ------
     ParameterError, ParameterTypeError
         As :func:`eah_eval.reporting.params.parse_params`.
+
+    Notes
+    -----
+    In a kernel started by the report runner, this also sends the package's log records
+    (progress) back to the runner (:func:`eah_eval.reporting.progress.forward_kernel_logs`).
     """
+    forward_kernel_logs()
     names = [f.name for f in dataclasses.fields(schema)]  # type: ignore[arg-type]
     values = {n: namespace[n] for n in names if n in namespace}
     return parse_params(schema, resolve_paths(schema, values, project_root()))

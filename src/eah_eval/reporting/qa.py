@@ -17,7 +17,13 @@ from typing import Any
 
 from eah_eval.errors import OptionError
 
-LIBRARIES: tuple[str, ...] = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "papermill")
+#: Distributions whose versions the QA record lists: every library that computes a published
+#: number (measures: Ibis, DuckDB, sqlglot, pyarrow; estimates: numpy, pandas, scipy,
+#: linearmodels), then those that draw and run the report.
+LIBRARIES: tuple[str, ...] = (
+    "numpy", "pandas", "scipy", "linearmodels", "ibis-framework", "duckdb", "sqlglot",
+    "pyarrow", "matplotlib", "papermill",
+)
 
 
 def git_commit(start: Path | None = None) -> str:

@@ -16,7 +16,15 @@ Steps of :func:`run_notebook`:
 3. export the executed notebook to HTML with nbconvert (inputs and prompts excluded, images
    already embedded as base64 by the package's figures) wrapped in an accessible page
    (:mod:`eah_eval.reporting.html`);
-4. optionally print a PDF of that HTML with headless Chromium.
+4. let the report judge the staged files (``settle``: the impact report's consistency check);
+5. optionally print a PDF of that HTML with headless Chromium;
+6. move the report into the output folder.
+
+Steps 2 to 5 happen in a staging folder beside the output folder
+(:mod:`eah_eval.reporting.staging`); step 6 moves the complete report into place in one step.
+A run that fails or is interrupted before then (an error in a cell, Ctrl-C, a kernel that
+dies) leaves the previous report in the output folder exactly as it was, and no staging folder.
+The run's outcome is recorded in ``results.json`` as ``run_status``.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -42,8 +51,19 @@ from eah_eval.reporting.params import (
     parse_params,
     resolve_paths,
 )
+from eah_eval.reporting.progress import (
+    LEVEL_ENV,
+    CellProgress,
+    KernelLogRelay,
+    code_cells,
+    drop_kernel_logs,
+    runner_level,
+)
+from eah_eval.reporting.staging import publish, record_status, staging_folder
 
 KERNEL_NAME = "eah-eval-python"
+
+logger = logging.getLogger(__name__)
 
 
 def notebook_path(name: str) -> Path:
@@ -142,7 +162,8 @@ def this_python_kernel() -> Iterator[str]:
             "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "Python (eah-eval)",
             "language": "python",
-            "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+            "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                    LEVEL_ENV: runner_level()},
         }
         (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
         old = os.environ.get("JUPYTER_PATH")
@@ -206,6 +227,7 @@ def execute_notebook(
     original = nbformat.read(notebook, as_version=4)
     check_parameters_cell(original, notebook.name, list(injected))
     Path(output_notebook).parent.mkdir(parents=True, exist_ok=True)
+    logger.info("running %s in a Jupyter kernel", notebook.name)
     with this_python_kernel() as kernel:
         try:
             return papermill.execute_notebook(
@@ -214,6 +236,9 @@ def execute_notebook(
                 parameters=dict(injected),
                 kernel_name=kernel,
                 progress_bar=False,
+                # progress: each cell as it starts, and the package's log records in the kernel
+                on_cell_start=CellProgress(notebook.name, code_cells(original) + 1),
+                stderr_file=KernelLogRelay(),
                 cwd=str(cwd) if cwd is not None else None,
                 execution_timeout=timeout,
             )
@@ -249,7 +274,7 @@ def export_html(nb: Any, html_path: str | Path, *, title: str) -> Path:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True
     )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(drop_kernel_logs(nb))
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(page(body, title=title), encoding="utf-8")
@@ -267,6 +292,11 @@ class ReportOutputs:
     seconds: float
 
 
+#: Judges a staged report (its files, and the output folder it will go to) before it is moved
+#: into place; returns the outputs (its page may have been renamed) or raises to keep it out.
+Settle = Callable[[ReportOutputs, Path], ReportOutputs]
+
+
 def run_notebook(
     notebook: str | Path,
     params: Any,
@@ -276,6 +306,8 @@ def run_notebook(
     title: str | None = None,
     pdf: bool = False,
     timeout: int = 600,
+    settle: Settle | None = None,
+    replaces: Sequence[str] = (),
 ) -> ReportOutputs:
     """Run a parameterised report notebook end to end (generic runner).
 
@@ -297,33 +329,57 @@ def run_notebook(
         Also print a PDF with headless Chromium.
     timeout : int
         Seconds allowed per cell.
+    settle : callable, optional
+        Judges the staged report before it is moved into place (see :data:`Settle`); without
+        it, a complete run's ``results.json`` gets ``run_status: "final"``.
+    replaces : sequence of str
+        Other names in ``out_dir`` that belong to this report and go when a new one is moved
+        in (``<stem>.html``, ``<stem>.ipynb``, ``<stem>.pdf`` and ``results.json`` always do).
 
     Returns
     -------
     ReportOutputs
+        The files in ``out_dir``.
+
+    Raises
+    ------
+    NotebookExecutionError
+        If a cell fails or the kernel dies; ``out_dir`` is then as it was before the run.
     """
     start = time.perf_counter()
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    # The kernel runs in the output folder: a relative data folder (from --data, --set, a
+    # The kernel runs in the staging folder: a relative data folder (from --data, --set, a
     # parameter file or the Python API) means relative to where the caller stands.
     values = resolve_paths(type(params), params_to_dict(params), Path.cwd())
-    # The notebook's own page is not wanted: the executed notebook is exported below.
-    injected = {**values, "output_dir": str(out), "write_html": False}
-    nb = execute_notebook(notebook, out / f"{stem}.ipynb", injected, cwd=out, timeout=timeout)
     page_title = title or str(getattr(params, "title", stem))
-    html = export_html(nb, out / f"{stem}.html", title=page_title)
-    pdf_path = None
-    if pdf:
-        from eah_eval.reporting.pdf import print_pdf
+    with staging_folder(out) as stage:
+        # The notebook's own page is not wanted: the executed notebook is exported below.
+        injected = {**values, "output_dir": str(stage), "write_html": False}
+        nb = execute_notebook(notebook, stage / f"{stem}.ipynb", injected, cwd=stage,
+                              timeout=timeout)
+        results = stage / "results.json"
+        staged = ReportOutputs(
+            html=export_html(nb, stage / f"{stem}.html", title=page_title),
+            notebook=stage / f"{stem}.ipynb",
+            results=results if results.is_file() else None,
+            pdf=None,
+            seconds=0.0,
+        )
+        if settle is not None:
+            staged = settle(staged, out)
+        elif staged.results is not None:
+            record_status(staged.results, "final")
+        if pdf:
+            from eah_eval.reporting.pdf import print_pdf
 
-        pdf_path = print_pdf(html, out / f"{stem}.pdf")
-    results = out / "results.json"
+            print_pdf(staged.html, stage / f"{stem}.pdf")
+        owned = (f"{stem}.html", f"{stem}.ipynb", f"{stem}.pdf", "results.json", *replaces)
+        publish(stage, out, replaces=owned)
     return ReportOutputs(
-        html=html,
-        notebook=out / f"{stem}.ipynb",
-        results=results if results.is_file() else None,
-        pdf=pdf_path,
+        html=out / staged.html.name,
+        notebook=out / staged.notebook.name,
+        results=out / "results.json" if staged.results is not None else None,
+        pdf=out / f"{stem}.pdf" if pdf else None,
         seconds=time.perf_counter() - start,
     )
 
@@ -422,6 +478,10 @@ def read_batch_config(path: str | Path) -> tuple[dict[str, Any], list[BatchMembe
     return defaults, members
 
 
+#: Runs one member of a batch: its validated parameters, its folder and its page title.
+RunMember = Callable[[Any, Path, str], ReportOutputs]
+
+
 def run_batch(
     config: str | Path,
     out_dir: str | Path,
@@ -429,8 +489,9 @@ def run_batch(
     schema: type[Any],
     notebook: str | Path,
     base: Mapping[str, Any] | None = None,
-    progress: Callable[[str], None] | None = print,
+    progress: Callable[[str], None] | None = logger.info,
     timeout: int = 600,
+    run: RunMember | None = None,
 ) -> BatchResult:
     """Run many reports, keep going on failure, and write an index page.
 
@@ -450,6 +511,10 @@ def run_batch(
         Receives one line per step (``None`` for silence).
     timeout : int
         Seconds allowed per cell.
+    run : callable, optional
+        Runs one member (see :data:`RunMember`); default :func:`run_notebook` with ``notebook``
+        and ``stem="report"``. Each member's folder is written atomically: a member that fails
+        leaves its previous report as it was.
 
     Returns
     -------
@@ -467,15 +532,12 @@ def run_batch(
             progress(f"[{k}/{len(members)}] {member.name} ...")
         try:
             params = parse_params(schema, {**(base or {}), **defaults, **member.overrides})
-            res = run_notebook(
-                nb_path,
-                params,
-                out / member.name,
-                stem="report",
-                title=f"{params.title} ({member.name})",
-                pdf=params.pdf,
-                timeout=timeout,
-            )
+            title = f"{params.title} ({member.name})"
+            if run is not None:
+                res = run(params, out / member.name, title)
+            else:
+                res = run_notebook(nb_path, params, out / member.name, stem="report",
+                                   title=title, pdf=params.pdf, timeout=timeout)
             outcome = BatchOutcome(member.name, True, res.html, time.perf_counter() - start)
         except NotebookExecutionError as exc:
             outcome = BatchOutcome(
@@ -530,5 +592,8 @@ def write_index(outcomes: Sequence[BatchOutcome], path: Path) -> Path:
         + "".join(rows)
         + "</tbody></table>"
     )
-    path.write_text(page(body, title="Report batch"), encoding="utf-8")
+    # written beside and renamed, so the index is never half a page
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(page(body, title="Report batch"), encoding="utf-8")
+    os.replace(partial, path)
     return path

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import OptionError, check_option
 from eah_eval.sensitivity.honest_inputs import (
     RESTRICTIONS,
@@ -71,7 +72,7 @@ __all__ = ["HonestDiDResult", "breakdown_value", "honest_did", "honest_did_event
 
 
 @dataclass(frozen=True)
-class HonestDiDResult:
+class HonestDiDResult(FrameDisplay):
     """Sensitivity of an event-study target to violations of parallel trends.
 
     Attributes

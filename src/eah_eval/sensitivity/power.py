@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from eah_eval.did.bootstrap import resolve_rng
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError, OptionTypeError
 
 __all__ = ["PowerResult", "mde_from_interval", "mde_from_se", "se_from_interval", "simulate_power"]
@@ -293,7 +294,7 @@ def mde_from_interval(
 
 
 @dataclass(frozen=True)
-class PowerResult:
+class PowerResult(FrameDisplay):
     """Simulated power of a rollout design.
 
     Attributes
@@ -323,6 +324,10 @@ class PowerResult:
     seed: Any
     waves: tuple[Any, ...]
     n_clusters: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the power table (``effect``, ``power``, ``mc_se``), one row per effect size."""
+        return self.table.copy()
 
     def summary(self) -> str:
         """Return a plain-text summary with the MDE sentence."""

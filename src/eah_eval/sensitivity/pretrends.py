@@ -21,13 +21,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError
 
 __all__ = ["PretrendTest", "event_study_inputs", "pretrend_test", "pretrend_test_event"]
 
 
 @dataclass(frozen=True)
-class PretrendTest:
+class PretrendTest(FrameDisplay):
     """Result of the joint pre-trend Wald test.
 
     Attributes

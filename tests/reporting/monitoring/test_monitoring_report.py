@@ -33,6 +33,8 @@ THRESHOLD = 10
         (["--set", "mid_period_rule=whole_term"], "'mid_period_rule' must be one of"),
         (["--set", "outcome_measures=[nope]"], "unknown measure"),
         (["--set", "analyst=A", "--set", "assurer=A"], "must not be the analyst"),
+        (["--set", "assurer_date=31/03/2029"],
+         "'assurer_date' must be a date YYYY-MM-DD; got '31/03/2029'"),
     ],
 )
 def test_bad_parameters_stop_before_the_kernel(tmp_path: Path, capsys, extra, match) -> None:
@@ -192,3 +194,86 @@ def test_structure_alt_text_and_hidden_code(small_report: Path) -> None:
 def test_axe_core_finds_no_wcag22_aa_violations(small_report: Path) -> None:
     result = check_accessibility(small_report / "monitoring_report.html")
     assert result.ok, result.summary()
+
+
+# ------------------------------------------------------------------ print and the record
+def _print_figures() -> list:
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eah_eval.errors import TrialLimitsWarning
+    from eah_eval.monitor import xmr
+    from eah_eval.monitor.plot import overview, small_multiples
+
+    rng = np.random.default_rng(1)
+    terms = [f"{2021 + k // 3}/{(22 + k // 3) % 100:02d} {('autumn', 'spring', 'summer')[k % 3]}"
+             for k in range(24)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrialLimitsWarning)
+        charts = {f"Cluster name {k}": xmr(pd.Series(rng.normal(10, 1, 24), index=terms),
+                                            improvement_direction="lower", target=9.0,
+                                            rebase=[terms[3]])
+                  for k in range(10)}
+    first = next(iter(charts.values()))
+    return [overview(first, title="All clusters", value_label="median days"),
+            small_multiples(charts, value_label="median days")]
+
+
+def test_printed_text_is_at_least_8_points() -> None:
+    """Figures are drawn at the printed width of A4 with 14 mm margins (182 mm), so they
+    print at their own size; every text in them is then at least 8 pt on paper."""
+    import matplotlib.pyplot as plt
+
+    from eah_eval.monitor.plot import A4_CONTENT_WIDTH, printed_font_sizes
+
+    assert A4_CONTENT_WIDTH == pytest.approx((210 - 2 * 14) / 25.4)
+    for fig in _print_figures():
+        try:
+            assert fig.get_figwidth() == pytest.approx(A4_CONTENT_WIDTH)
+            sizes = printed_font_sizes(fig)
+            assert sizes and min(sizes) >= 8.0
+            # a figure and its caption fit on one A4 page (267 mm of content height)
+            assert fig.get_figheight() <= 9.5
+            # a figure twice as wide would print at half size: the check would see it
+            assert min(printed_font_sizes(fig, A4_CONTENT_WIDTH / 2)) < 8.0
+        finally:
+            plt.close(fig)
+
+
+def test_report_figures_print_at_their_own_size_with_words_and_icons(
+        small_report: Path) -> None:
+    html = (small_report / "monitoring_report.html").read_text()
+    imgs = re.findall(r"<img [^>]*>", html)
+    widths = {m.group(1) if (m := re.search(r"max-width:([0-9.]+)in", i)) else None
+              for i in imgs}
+    assert imgs and widths == {"7.17"}
+    # drawn MDC icons beside their codes, hidden from screen readers (the code is the text)
+    icons = re.findall(r'(<svg [^>]*class="mdc-icon"[^>]*>).*?</svg>[\u00a0 ](CC|IMP|CON)',
+                       html)
+    assert icons and all('aria-hidden="true"' in tag for tag, _ in icons)
+    # data tables are printed: not folded away
+    details = re.findall(r"<details[^>]*>", html)
+    assert details and all(re.search(r"\bopen\b", d) for d in details)
+    # no panel titled with a code and glyphs
+    assert not re.search(r"C\d\d: [\u25c6\u25cf\u2716]", html)
+
+
+def test_the_assurers_record_matches_the_impact_reports(small_report: Path) -> None:
+    results = json.loads((small_report / "results.json").read_text())
+    record = results["assurance"]
+    assert set(record) == {"question", "decision_supported", "assumptions", "verification",
+                           "limitations", "provenance", "sign_off"}
+    assert [r["role"] for r in record["sign_off"]] == ["commissioner", "analyst", "assurer",
+                                                       "approver"]
+    assert record["sign_off"][1] == {"role": "analyst", "name": "A. Analyst",
+                                     "date": "not recorded"}
+    grades = [x["impact"] for x in record["limitations"]]
+    assert grades == sorted(grades, key=["high", "medium", "low"].index)
+    assert record["provenance"]["extract_date"] == "not recorded"
+    html = (small_report / "monitoring_report.html").read_text()
+    for heading in ("Commissioning question and decision", "Assumptions log",
+                    "Verification performed", "Limitations, by impact on the decision",
+                    "Data provenance", "Sign-off", "Run record"):
+        assert heading in html

@@ -75,7 +75,10 @@ def test_every_field_parses_from_yaml_like_values() -> None:
         "mid_period_rule": "majority_of_period",
         "targets": {"eah_fte_in_post_pct": 90}, "title": "T", "council": "C",
         "disclosure_rule": "suppress_1_2", "disclosure_threshold": 5, "commissioner": "Co",
-        "analyst": "An", "assurer": "As", "approver": "Ap",
+        "analyst": "An", "assurer": "As", "approver": "Ap", "question": "Q?",
+        "decision_supported": "D", "extract_date": "2029-01-31",
+        "commissioner_date": "2029-02-01", "analyst_date": "2029-02-01",
+        "assurer_date": "2029-02-02", "approver_date": "2029-02-03",
     }
     assert set(raw) == {f.name for f in dataclasses.fields(MonitoringReportParams)}
     p = parse_params(MonitoringReportParams, raw)
@@ -382,14 +385,16 @@ def test_notebook_holds_only_parameters_and_package_calls() -> None:
     assert tuple(shown) == SECTION_IDS  # every section, once, in reading order
 
 
-def test_equality_groups_are_named_in_words_from_the_schema(built) -> None:
+def test_equality_groups_are_named_in_words_as_in_the_impact_report(built) -> None:
+    from eah_eval.reporting.glossary import GROUP_LABEL
+
     report, _ = built
     gaps = report.status.loc[report.status["measure"].str.contains("gap to all pupils")]
     fsm = gaps.loc[gaps["measure"].str.endswith("by free school meals")]
-    assert set(fsm["unit"]) == {"Free school meals: yes", "Free school meals: no"}
+    assert set(fsm["unit"]) == {GROUP_LABEL["fsm"], GROUP_LABEL["not_fsm"]}
+    assert GROUP_LABEL["fsm"] == "Eligible for free school meals"
     sen = gaps.loc[gaps["measure"].str.endswith("by SEN provision"), "unit"]
-    assert set(sen) <= {"N: no special educational need", "K: SEN support",
-                        "E: education, health and care plan"}
+    assert set(sen) <= {GROUP_LABEL["N"], GROUP_LABEL["K"], GROUP_LABEL["E"]}
     assert len(sen) > 0
 
 

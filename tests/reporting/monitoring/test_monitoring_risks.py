@@ -214,6 +214,56 @@ def test_each_planted_risk_is_flagged_and_no_other_cluster(demo: tuple[dict, dic
     assert (YARDSTICK_TERMLY, "C03") in kinds and (DEMAND_PER_FTE, "C02") in kinds
 
 
+#: Every signal the demo raises besides the three planted risks, with why it is there. The
+#: first five follow from the planted demand: the generator lengthens C02's waits with the
+#: pressure, and the all-clusters series add C02's extra requests. The last two were
+#: investigated (the note in docs/guide/monitoring.md gives the numbers): C05's suspension
+#: rate rises because its pupil mix changes (secondary roll up from 27% to 37% of pupils,
+#: and secondary pupils are suspended about twelve times as often: the 2021/22 phase rates
+#: on the later mix give 2.3 rising to 2.9 per 100, as observed); C10's rise in 2028/29 is
+#: chance (its mix moves the rate by 5% and the generator plants nothing there; with 33
+#: outcome series a latest-term signal by chance is expected now and then).
+EXPLAINED_SIGNALS: dict[tuple[str, str, str], str] = {
+    ("eah_median_days_to_triage", "C02", "special_cause_concern"): "planted demand",
+    ("eah_median_days_to_first_support", "C02", "special_cause_concern"): "planted demand",
+    (DEMAND_PER_FTE, LA_UNIT, "special_cause_concern"): "planted demand (C02 in the total)",
+    ("eah_requests_per_school", "C02", "special_cause_neutral_high"): "planted demand",
+    ("eah_requests_per_school", LA_UNIT, "special_cause_neutral_high"): "planted demand",
+    ("suspension_rate", "C05", "special_cause_concern"): "pupil mix (more secondary pupils)",
+    ("suspension_rate", "C10", "special_cause_concern"): "chance",
+}
+
+
+def test_nothing_else_is_flagged_in_any_monitored_series(demo: tuple[dict, dict]) -> None:
+    """Every series of the demo: a signal is a planted risk or one of EXPLAINED_SIGNALS."""
+    _, results = demo
+    keys = {e["measure"]: e["key"] for e in results["exceptions"]}
+    keys.update({"Experts at Hand requests per school": "eah_requests_per_school"})
+    planted = {(YARDSTICK_TERMLY, "C03", "consistently_fails"),
+               (DEMAND_PER_FTE, "C02", "special_cause_concern")}
+    signals = set()
+    for s in results["status"]:
+        key = keys.get(s["measure"], s["measure"])
+        if s["variation"] not in ("common_cause", "special_cause_improvement", "not_charted"):
+            signals.add((key, s["unit"], s["variation"]))
+        if s["assurance"] == "consistently_fails":
+            signals.add((key, s["unit"], "consistently_fails"))
+    assert signals == planted | set(EXPLAINED_SIGNALS)
+    # medians of whole days: a one-day step within rounding is not a signal (C07, all
+    # clusters), a growing wait is (C02)
+    waits = {(e["key"], e["unit"]) for e in results["exceptions"]
+             if e["key"].startswith("eah_median_days")}
+    assert waits == {("eah_median_days_to_triage", "C02"),
+                     ("eah_median_days_to_first_support", "C02")}
+    kinds = {(e["key"], e["unit"], e["kind"]) for e in results["exceptions"]}
+    assert kinds == {
+        (YARDSTICK_TERMLY, "C03", "target_missed"),
+        ("eah_cost_per_expert_day", "C07", "cost_outlier"),
+        *((k, u, w) for k, u, w in planted | set(EXPLAINED_SIGNALS)
+          if w == "special_cause_concern"),
+    }
+
+
 def test_the_demo_report_records_baselines_and_its_qa(demo: tuple[dict, dict]) -> None:
     _, results = demo
     assert results["baselines"][DEMAND_PER_FTE]["by_unit"]["C02"].startswith("start-up to")

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from eah_eval import __version__
+from eah_eval.data.csv_output import FORMULA_LEADS, neutralise_cell
 from eah_eval.data.periods import TERM_RULE
 from eah_eval.data.schema import TABLES, fields, schema_dir, table_file_name
 from eah_eval.data.synthetic.effects import EffectSpec, resolve_effects
@@ -364,7 +365,8 @@ def _arrow_table(table: str, frame: pd.DataFrame) -> pa.Table:
 
     Dates become ``date32`` (written ``YYYY-MM-DD``), booleans ``true``/``false``, integers as
     they are, numbers pre-formatted with :data:`NUMBER_FORMAT`; missing values are written
-    blank.
+    blank. Text passes through :func:`~eah_eval.data.csv_output.neutralise_cell`, as in every
+    CSV the package writes (generated text never starts like a formula, so no value changes).
     """
     arrays = []
     names = []
@@ -385,7 +387,11 @@ def _arrow_table(table: str, frame: pd.DataFrame) -> pa.Table:
             text = np.char.mod(NUMBER_FORMAT, np.where(missing, 0.0, vals))
             arr = pa.array(text.astype(object), type=pa.string(), mask=missing)
         else:
-            obj = col.astype(object).to_numpy()
+            text = col.astype(object)
+            lead = text.str.startswith(FORMULA_LEADS, na=False).to_numpy(dtype=bool)
+            if lead.any():  # found by one vectorised test; changed by the package's one rule
+                text = text.where(~lead, text.map(neutralise_cell))
+            obj = text.to_numpy()
             arr = pa.array(np.where(missing, None, obj), type=pa.string())
         arrays.append(arr)
         names.append(name)

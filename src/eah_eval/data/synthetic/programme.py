@@ -1,7 +1,8 @@
 """Experts at Hand records of the synthetic council: workforce, requests, activity and finance.
 
 Nothing here happens in a cluster before its go-live date, except that posts are planned (and
-recruited to) from three months before. Statutory EHC needs-assessment work appears in the
+recruited to) from three months before, and no activity is recorded at a school after it
+closes. Statutory EHC needs-assessment work appears in the
 activity records as ``statutory_assessment`` rows (and in finance as its own cost line) so that
 the measures can show they keep it out of Experts at Hand input counts.
 """
@@ -306,7 +307,14 @@ def make_programme(rng: np.random.Generator, cal: Calendar, layout: Layout,
             "hours": rng.choice(np.array([3.0, 4.0, 5.0, 6.0]), size=len(rep_a)),
         }))
     activity = pd.concat(parts, ignore_index=True)
-    activity = activity[activity["day"] <= end_day]
+    # nothing is delivered to a school after it closes (a closure without a successor: a
+    # conversion carries on under the new URN); dropped after every draw, so the random
+    # stream, and with it every other table, is the same as without this rule
+    close_a = s["close_a"].to_numpy()
+    last_day = np.where(close_a < cal.n_years - 1,
+                        cal.term_end[np.minimum(3 * close_a + 2, cal.n_terms - 1)], end_day)
+    activity = activity[activity["day"] <= np.minimum(last_day[activity["lin"].to_numpy()],
+                                                      end_day)]
     activity = activity.sort_values(["day", "lin", "role", "type", "hours"],
                                     kind="stable").reset_index(drop=True)
 

@@ -14,26 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from eah_eval.reporting.assurance import VERIFICATION
 from eah_eval.reporting.impact.decision import plain_name
 from eah_eval.reporting.impact.model import Evaluation
 
-#: What the package's own test suite verifies on every change (``make test``), with the test
-#: file that does it. A version of the package that fails any of them does not pass CI.
-VERIFICATION: tuple[tuple[str, str], ...] = (
-    ("Group-time estimates and aggregations agree with R's did package on its published "
-     "example data", "tests/did_core/test_reference_r_did.py"),
-    ("Wild cluster bootstrap p-values and intervals agree with wildboottest",
-     "tests/inference/test_wild.py"),
-    ("Sensitivity bounds agree with R's HonestDiD", "tests/sensitivity/test_honest.py"),
-    ("Control-chart limits and signals agree with NHSRplotthedots on every reference case",
-     "tests/monitor/test_reference_nhsr.py"),
-    ("Two-way fixed effects, Sun-Abraham and imputation agree with pyfixest",
-     "tests/did_comparators/test_comparators_pyfixest.py"),
-    ("The demo report's intervals contain the synthetic council's known true effects",
-     "tests/reporting/test_demo_truth.py"),
-    ("Every section of a written report agrees with results.json (the consistency check)",
-     "tests/reporting/test_report.py"),
-)
+__all__ = ["VERIFICATION", "assurance_record"]
 
 
 def assurance_record(ev: Evaluation) -> dict[str, Any]:

@@ -42,6 +42,7 @@ MAIN_SECTIONS: dict[str, str] = {
     "headline": "Headline results",
     "delivery": "What was delivered",
     "vfm": "Value for money",
+    "equality_review": "Equality review",
     "robustness": "How sure we are",
     "design": "How the programme was rolled out",
 }
@@ -124,6 +125,7 @@ def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
         "headline": estimates.headline(ev),
         "delivery": delivery.delivery(ev),
         "vfm": value_for_money(ev),
+        "equality_review": equality.equality_review(ev),
         "robustness": estimates.robustness(ev),
         "design": front.design_section(ev),
         "appendices": '<div id="appendices" class="appendix-start"><h2>Appendices</h2>'

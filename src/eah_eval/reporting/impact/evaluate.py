@@ -13,6 +13,7 @@ Sections render the result and compute nothing.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import warnings
 from typing import Any
@@ -55,6 +56,8 @@ from eah_eval.reporting.narrative import describe_effect
 from eah_eval.reporting.suppression import DisclosurePolicy
 from eah_eval.sensitivity.power import mde_from_interval, se_from_interval
 
+logger = logging.getLogger(__name__)
+
 #: Measures on the attainment scale (months' progress applies).
 ATTAINMENT: frozenset[str] = frozenset({"ks2_rwm_expected_pct", "ks2_rwm_expected_sen_pct"})
 
@@ -81,6 +84,19 @@ def pupils_on_roll(inputs: ReportInputs, measure_id: str, units: Any,
     if sub.empty:
         return float("nan")
     return float(sub.groupby("period_index")["denominator"].sum().mean())
+
+
+def partial_in_window(panel: pd.DataFrame, gt: Any) -> tuple[str, ...]:
+    """Partial periods (data for part of the period only) that enter the headline estimate."""
+    partial = {str(x) for x in panel.attrs.get("partial_periods", ()) or ()}
+    if not partial:
+        return ()
+    est = np.asarray(gt.table.estimates, dtype=float)
+    post = np.asarray(gt.post, dtype=bool) & np.isfinite(est)
+    used = {int(t) for t in np.asarray(gt.times, dtype=float)[post]}
+    rows = panel.drop_duplicates("period_index")
+    return tuple(str(r) for t, r in zip(rows["period_index"], rows["period"], strict=True)
+                 if int(t) in used and str(r) in partial)
 
 
 def estimator_sample(inputs: ReportInputs, ledger: DisclosureLedger, measure_id: str,
@@ -317,6 +333,7 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
         cluster_wave=wave_of_cluster, effect_size=effect_size, months=months,
         rating=rating, finding=finding, checks=checks, comparators=comp,
         partial_periods=tuple(str(x) for x in panel.attrs.get("partial_periods", ()) or ()),
+        partial_in_window=partial_in_window(panel, gt),
         dose=dose,
     )
 
@@ -339,9 +356,12 @@ def evaluate(raw: ReportParams) -> Evaluation:
     params = raw
     policy = DisclosurePolicy(rule=params.disclosure_rule, threshold=params.disclosure_threshold)
     ledger = DisclosureLedger(policy)
+    logger.info("impact evaluation: loading the data in %s", params.data)
     inputs = load_inputs(params)
     unavailable: list[Unavailable] = []
     trends: dict[str, dict[str, Any]] = {}
+    n = len(params.measures)
+    logger.info("impact evaluation: trends of %d measure(s)", n)
     for mid in params.measures:
         trend = evaluate_trend(inputs, ledger, mid)
         if trend.get("unavailable"):
@@ -350,12 +370,14 @@ def evaluate(raw: ReportParams) -> Evaluation:
         trends[mid] = trend
     done: dict[str, MeasureEvaluation] = {}
     failed: dict[str, str] = {}
-    for mid in params.measures:
+    for k, mid in enumerate(params.measures, start=1):
+        logger.info("impact evaluation: measure %d of %d, %s: estimating", k, n, mid)
         try:
             done[mid] = evaluate_measure(inputs, ledger, mid)
         except EahEvalError as exc:
             failed[mid] = str(exc)
             unavailable.append(Unavailable("headline", f"The estimate for {mid}", str(exc)))
+    logger.info("impact evaluation: equality, value for money, delivery, data quality")
     equality = evaluate_equality(inputs, ledger, {k: v.headline for k, v in done.items()})
     for u in equality.get("unavailable", []):
         unavailable.append(Unavailable("equality", u["what"], u["reason"]))

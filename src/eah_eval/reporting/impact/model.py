@@ -214,6 +214,8 @@ class MeasureEvaluation:
     checks: Mapping[str, Check]
     comparators: Mapping[str, Any]
     partial_periods: tuple[str, ...] = ()
+    #: Partial periods that enter the headline estimate (flagged under the tables).
+    partial_in_window: tuple[str, ...] = ()
     #: Level of the measure before go-live (weighted mean of every school's periods before
     #: its own go-live), for reading a change against the usual level.
     baseline: float = float("nan")
@@ -252,6 +254,7 @@ class MeasureEvaluation:
             "checks": {k: c.to_dict() for k, c in self.checks.items()},
             "comparators": dict(self.comparators),
             "partial_periods": list(self.partial_periods),
+            "partial_in_window": list(self.partial_in_window),
         }
 
 

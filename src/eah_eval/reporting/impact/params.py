@@ -84,8 +84,8 @@ class ReportParams:
     waves : tuple of int
         Rollout waves to include; empty = all.
     subgroups : tuple of str
-        Pupil characteristics for equality breakdowns (``fsm``, ``sen_need``, ``ethnicity``,
-        ``sex``).
+        Pupil characteristics for the equality review (``fsm``, ``sen_need``, ``ethnicity``,
+        ``sex``, ``primary_need``, ``phase``).
     disclosure_rule : {"threshold", "suppress_1_2"}
         Primary suppression rule.
     disclosure_threshold : int
@@ -163,7 +163,7 @@ class ReportParams:
     last_year: str | None = None
     clusters: tuple[str, ...] = ()
     waves: tuple[int, ...] = ()
-    subgroups: tuple[str, ...] = ("fsm", "sen_need", "ethnicity", "sex")
+    subgroups: tuple[str, ...] = ("fsm", "sen_need", "ethnicity", "sex", "primary_need", "phase")
     disclosure_rule: DisclosureRule = "threshold"
     disclosure_threshold: int = 10
     audience: Audience = "board"
@@ -245,10 +245,12 @@ class ReportParams:
                     raise ParameterError(
                         f"report parameter {name!r} must be a date YYYY-MM-DD; got "
                         f"{value!r}") from None
-        bad = [s for s in self.subgroups if s not in ("fsm", "sen_need", "ethnicity", "sex")]
+        allowed = ("fsm", "sen_need", "ethnicity", "sex", "primary_need", "phase")
+        bad = [s for s in self.subgroups if s not in allowed]
         if bad:
             raise ParameterError(
-                "report parameter 'subgroups' allows 'fsm', 'sen_need', 'ethnicity', 'sex'; "
+                "report parameter 'subgroups' allows 'fsm', 'sen_need', 'ethnicity', 'sex', "
+                "'primary_need', 'phase'; "
                 f"got {bad}"
             )
         if (self.audience == "board" and self.disclosure_rule == "threshold"

@@ -25,6 +25,7 @@ import pandas as pd
 
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.document import Section, SectionedReport
+from eah_eval.reporting.monitoring.assurance import monitoring_assurance
 from eah_eval.reporting.monitoring.data import SECTIONS, monitoring_data
 from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
 from eah_eval.reporting.monitoring.exceptions import exceptions, read_narrative, with_narrative
@@ -141,6 +142,7 @@ def build_monitoring_report(
         started=started,
         seconds=0.0,
     )
+    record = monitoring_assurance(params, data, status, found, narrative is not None)
     qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
     sections = [
         Section("cover", params.title, cover_section(params, started, qa.assured)),
@@ -149,7 +151,7 @@ def build_monitoring_report(
         Section("ipr", "Integrated performance: all clusters", ipr_section(status)),
         *measure_sections(data, controlled, status),
         Section("methods", "Methods and conventions", methods_section(data, policy)),
-        Section("qa", "Quality assurance record", qa_section(qa)),
+        Section("qa", "Quality assurance record", qa_section(qa, record, params.data)),
     ]
     results: dict[str, Any] = {
         "report": "monitoring",
@@ -171,6 +173,7 @@ def build_monitoring_report(
         "sections_unavailable": [u.to_dict() for u in data.unavailable],
         "status": json.loads(status.to_json(orient="records", default_handler=str)),
         "qa": qa.to_dict(),
+        "assurance": record,
     }
     return MonitoringReport(
         params=params, sections=tuple(sections), status=status, results=results

@@ -12,7 +12,6 @@ Nothing here formats or publishes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from eah_eval.measures.definitions import PERIOD_TEXT
 from eah_eval.measures.rollout import RULE_TEXT, first_treated_period
 from eah_eval.monitor.seasonal import seasonal_adjustment
 from eah_eval.monitor.summary import ChartSet, charts_by_unit, status_table
+from eah_eval.reporting.glossary import group_label
 from eah_eval.reporting.monitoring.capacity import (
     cost_outliers,
     demand_per_fte,
@@ -96,6 +96,15 @@ _PROCESS: tuple[tuple[str, str, str, float, tuple[str, ...]], ...] = (
 )
 #: Outcome measures whose numerator counts events that can exceed the pupils (rates: u').
 _RATE_OUTCOMES = {"suspension_rate", "permanent_exclusion_rate"}
+#: Medians of whole days move in steps of a day (half a day for an even count): with a
+#: stable wait the moving ranges are mostly 0 and XmR limits collapse onto the centre, so a
+#: one-day step within rounding would be called special cause ("chunky" data).
+_WHOLE_DAYS_NOTE = (
+    "Medians of whole days change in steps of a day, so steady waits give moving ranges of "
+    "0 and limits that collapse onto the centre; each limit is therefore moved out by one "
+    "day (the recording increment), and a point is special cause only when it lies more "
+    "than a day beyond the limits the moving ranges give."
+)
 _DIRECTION = {"higher_better": "higher", "lower_better": "lower", "none": "none"}
 _ACTIVITY_NOTE = (
     "Each series starts at its first term of Experts at Hand activity; the all-clusters series "
@@ -403,25 +412,14 @@ def _group_title(group: str) -> str:
     return title[0].lower() + title[1:] if title[1:2].islower() else title
 
 
-def _group_labels(group: str) -> dict[str, str]:
-    """Readable names of a breakdown's codes, read from the pupil census schema."""
-    from eah_eval.data.schema import load_schema
+def _group_name(group: str, code: str) -> str:
+    """Return a pupil group in the words every report uses (``glossary.GROUP_LABEL``).
 
-    fields = {f["name"]: f for f in load_schema("pupil_census")["fields"]}
-    spec = fields.get(group, {})
-    if spec.get("type") == "boolean":
-        # the measures name the groups of a flag "<flag>" and "not_<flag>"
-        title = str(spec.get("title", group))
-        yes, no = f"{title}: yes", f"{title}: no"
-        return {group: yes, f"not_{group}": no, "True": yes, "False": no}
-    codes = [str(c) for c in spec.get("constraints", {}).get("enum", [])]
-    labels: dict[str, str] = {}
-    # descriptions list codes as "N = no special educational need, K = SEN support, ..."
-    for part in re.split(r",\s*(?=[A-Za-z0-9]+ = )", str(spec.get("description", ""))):
-        code, sep, text = part.partition(" = ")
-        if sep and code.strip() in codes:
-            labels[code.strip()] = f"{code.strip()}: {text.strip().rstrip('.')}"
-    return labels
+    A flag's groups may come as ``True``/``False`` or ``<flag>``/``not_<flag>``.
+    """
+    if code in ("True", "False"):
+        code = group if code == "True" else f"not_{group}"
+    return group_label(code)
 
 
 def seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
@@ -530,6 +528,7 @@ def _make_item(
     notes: tuple[str, ...] = (),
     geography: str = GEOGRAPHY,
     seasonal: bool = True,
+    resolution: float | None = None,
 ) -> MonitorItem:
     target = params.targets.get(key)
     if seasonal:
@@ -549,6 +548,8 @@ def _make_item(
     }
     if chart != "xmr":
         opts["multiplier"] = multiplier
+    elif resolution is not None:
+        opts["resolution"] = resolution
     with warnings.catch_warnings():
         # trial limits are reported on each chart and in the matrix; no need to warn here
         warnings.simplefilter("ignore", TrialLimitsWarning)
@@ -667,7 +668,10 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
                 direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
                 frame=frame, chart=chart, multiplier=mult, people=people, params=params,
                 phases=process_phases(frame, params), source=m.source_tables,
-                population=m.denominator, notes=(*m.notes, _ACTIVITY_NOTE),
+                population=m.denominator,
+                notes=(*m.notes, _ACTIVITY_NOTE,
+                       *((_WHOLE_DAYS_NOTE,) if m.statistic == "median" else ())),
+                resolution=1.0 if m.statistic == "median" else None,
             )
         )
     items += _derived_items(ts, params, process_frames, skip)
@@ -805,9 +809,9 @@ def _equality_items(frames: _Frames, params: MonitoringDataParams) -> list[Monit
     for group in params.equality_groups:
         by = frames.get(eq.id, "la", group)
         by = by.merge(overall.rename(columns={"value": "overall"}), on="period", how="left")
-        names = _group_labels(group)
         units = by["group"].astype(str)
-        gap = by.assign(unit=units.replace(names), value=by["value"] - by["overall"])
+        gap = by.assign(unit=[_group_name(group, code) for code in units],
+                        value=by["value"] - by["overall"])
         frame = _tidy([gap], params, clusters=False)
         items.append(
             _make_item(

@@ -1,16 +1,49 @@
-"""One monitored measure as HTML: active title, small multiples, data table and notes."""
+"""One monitored measure as HTML: active title, charts for print, data table and notes.
+
+The all-clusters chart is drawn large and the clusters' charts as small multiples, each at
+the printed width of an A4 page's content (:data:`eah_eval.monitor.plot.A4_CONTENT_WIDTH`)
+so that no printed text is smaller than 8 points; panels are titled with the cluster's name,
+y axes say the unit, and the data table prints (it is not folded away).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
-from eah_eval.monitor.plot import alt_text, figure_html, small_multiples
+from eah_eval.monitor.plot import alt_text, figure_html, overview, small_multiples
 from eah_eval.reporting.html import bullet_list, section, unavailable
 from eah_eval.reporting.monitoring.data import MonitorItem
 from eah_eval.reporting.monitoring.params import LA_UNIT
 from eah_eval.reporting.tables import controlled_table
 
-__all__ = ["active_title", "item_block"]
+__all__ = ["AXIS_LABELS", "active_title", "axis_label", "item_block"]
+
+#: Y-axis labels with their unit, by series (others: the measure's unit).
+AXIS_LABELS: dict[str, str] = {
+    "eah_requests_per_school": "requests per school",
+    "eah_fte_in_post_pct": "% of planned FTE in post",
+    "eah_median_days_to_triage": "median days",
+    "eah_median_days_to_first_support": "median days",
+    "eah_expert_days_per_school": "expert days per school",
+    "eah_met_without_escalation_pct": "% of requests closed",
+    "eah_cost_per_expert_day": "£ per expert day",
+    "eah_cost_per_request": "£ per request",
+    "eah_requests_per_fte": "requests per FTE",
+    "eah_waiting_at_term_end": "requests waiting",
+    "eah_expert_days_vs_yardstick_termly_pct": "% of yardstick",
+    "absence_overall_pct": "% of sessions missed",
+    "absence_persistent_pct": "% of pupils",
+    "suspension_rate": "suspensions per 100 pupils",
+}
+
+
+def axis_label(item: MonitorItem) -> str:
+    """Return the y-axis label of an item's charts, with its unit."""
+    if item.key.startswith("equality:"):
+        return "gap, percentage points"
+    return AXIS_LABELS.get(item.key, item.unit_text)
 
 
 def _listed(names: list[str], most: int = 4) -> str:
@@ -48,25 +81,31 @@ def active_title(item: MonitorItem, status: pd.DataFrame, units: list[str]) -> s
 
 
 def _data_table(item: MonitorItem, values: pd.DataFrame, flags: pd.DataFrame) -> str:
+    """Terms (rows) by unit (columns): narrow enough to print on A4, however many terms."""
     wide_v = values.pivot(index="unit", columns="period", values="value")
     wide_f = (
         flags.assign(unit=values["unit"], period=values["period"])
         .pivot(index="unit", columns="period", values="value")
     )
     cols = list(values.sort_values("period_index")["period"].unique())
-    wide_v = wide_v.reindex(columns=cols)
-    wide_f = wide_f.reindex(columns=cols).fillna("").astype(str)
-    wide_v.index.name = "Unit"
+    units = list(dict.fromkeys([u for u in [LA_UNIT] if u in wide_v.index]
+                               + [u for u in wide_v.index if u != LA_UNIT]))
+    wide_v = wide_v.reindex(index=units, columns=cols).T
+    wide_f = wide_f.reindex(index=units, columns=cols).fillna("").astype(str).T
+    wide_v.index.name = "Term"
+    wide_v.columns.name = None
     return controlled_table(
-        wide_v, wide_f, caption=f"{item.title} by unit and term (values shown in the chart)",
+        wide_v, wide_f, caption=f"{item.title} by term and unit, {axis_label(item)} (values "
+        "shown in the charts)",
         formats="{:,.1f}",
-    )
+    ).replace("<table>", '<table class="compact">', 1)
 
 
 def item_block(
-    item: MonitorItem, status: pd.DataFrame, values: pd.DataFrame, flags: pd.DataFrame
+    item: MonitorItem, status: pd.DataFrame, values: pd.DataFrame, flags: pd.DataFrame,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """HTML of one monitored measure: active title, small multiples, data table and notes.
+    """HTML of one monitored measure: active title, charts, data table and notes.
 
     Parameters
     ----------
@@ -76,6 +115,8 @@ def item_block(
         Status of every series (:func:`status_of`), for the active title.
     values, flags : pandas.DataFrame
         The item's disclosure-controlled tidy frame and its flags, for the data table.
+    names : mapping of str -> str, optional
+        Cluster id -> name, for the panel titles (``"North Coast"``).
 
     Returns
     -------
@@ -87,20 +128,35 @@ def item_block(
         return section(item.title, unavailable(
             item.title, "every series is suppressed (small numbers) or too short to chart."
         ), level=3)
-    order = [LA_UNIT] if LA_UNIT in charts else []
-    order += [u for u in charts if u != LA_UNIT]
-    fig = small_multiples({u: charts[u] for u in order}, value_label=item.unit_text)
-    alt = " ".join(alt_text(charts[u]) for u in order[:1])
-    alt += f" Panels for {len(order)} units; their status is in the data table and matrix."
-    table = _data_table(item, values, flags)
-    figure = figure_html(
-        fig, title=active_title(item, status, order), alt=alt, caption=item.caption,
-        table_html="<details><summary>Data table</summary>" + table + "</details>",
-        tight=False,
-    )
+    names = names or {}
+    order = [u for u in charts if u != LA_UNIT]
+    label = axis_label(item)
+    title = active_title(item, status, ([LA_UNIT] if LA_UNIT in charts else []) + order)
+    figures = ""
+    if LA_UNIT in charts:
+        figures += figure_html(
+            overview(charts[LA_UNIT], title=LA_UNIT, value_label=label),
+            title=title, alt=alt_text(charts[LA_UNIT]), caption=item.caption, tight=False,
+            dpi=150,
+        )
+    if order:
+        panels = {names.get(u, u): charts[u] for u in order}
+        alt = (
+            f"{len(order)} control charts of {item.title}, one per "
+            f"{'cluster' if names and order[0] in names else 'group'}; their status is in the "
+            "panel titles, the data table and the summary matrix. "
+            + " ".join(alt_text(charts[u]) for u in order[:1])
+        )
+        figures += figure_html(
+            small_multiples(panels, value_label=label),
+            title=(f"{item.title}: by cluster" if LA_UNIT in charts else title), alt=alt,
+            caption=item.caption, tight=False, dpi=150,
+        )
     notes = [f"Improvement direction: {item.direction}. {item.direction_reason}"]
     if item.target is not None:
         notes.append(f"Target: {item.target:g} {item.unit_text}.")
     notes += list(item.notes)
     notes += [f"{u}: not charted ({why})" for u, why in item.charts.skipped.items()]
-    return section(item.title, figure + bullet_list(notes), level=3)
+    table = ('<details open class="data-table"><summary>Data table</summary>'
+             + _data_table(item, values, flags) + "</details>")
+    return section(item.title, figures + bullet_list(notes) + table, level=3)

@@ -18,6 +18,7 @@ from eah_eval.errors import OptionError
 from eah_eval.measures.rollout import MID_PERIOD_RULES, MidPeriodRule
 from eah_eval.monitor.params import ChartConventions
 from eah_eval.monitor.settings import TwoOfThree
+from eah_eval.reporting.assurance import check_dates
 from eah_eval.reporting.params import DisclosureRule, ParameterError
 from eah_eval.reporting.suppression import DisclosurePolicy
 
@@ -245,12 +246,27 @@ class MonitoringReportParams(MonitoringDataParams):
     commissioner, analyst, assurer, approver : str
         AQuA roles (the assurer must not be the analyst). Empty = not recorded, and the report
         then says it has not been quality assured.
+    question : str
+        The commissioning question the monitoring answers (assurance record, AQuA).
+    decision_supported : str
+        The decision the report supports (assurance record, AQuA).
+    extract_date : str
+        Date the data were extracted (``YYYY-MM-DD``), for the data provenance record; empty
+        = not recorded (the record says so).
+    commissioner_date : str
+        Date the commissioner signed off (``YYYY-MM-DD``); empty = not signed.
+    analyst_date : str
+        Date the analyst signed off (``YYYY-MM-DD``); empty = not signed.
+    assurer_date : str
+        Date the assurer signed off (``YYYY-MM-DD``); empty = not signed.
+    approver_date : str
+        Date the approver signed off (``YYYY-MM-DD``); empty = not signed.
 
     Raises
     ------
     ParameterError
-        When the assurer is the analyst or the disclosure threshold is below 1, and for the
-        errors of :class:`MonitoringDataParams`.
+        When the assurer is the analyst, the disclosure threshold is below 1 or a date is not
+        ``YYYY-MM-DD``, and for the errors of :class:`MonitoringDataParams`.
     """
 
     #: Parameters that are paths, read from where the caller stands (or, in a notebook run by
@@ -266,9 +282,23 @@ class MonitoringReportParams(MonitoringDataParams):
     analyst: str = ""
     assurer: str = ""
     approver: str = ""
+    question: str = (
+        "Is Experts at Hand being delivered as planned in every cluster (demand against "
+        "capacity, waits, expert days against the 40/160 yardstick, spend), and are outcomes "
+        "moving as expected?")
+    decision_supported: str = (
+        "Which clusters and measures need action this term, and which risks to raise with "
+        "the programme board.")
+    extract_date: str = ""
+    commissioner_date: str = ""
+    analyst_date: str = ""
+    assurer_date: str = ""
+    approver_date: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        check_dates(self, ("extract_date", "commissioner_date", "analyst_date",
+                           "assurer_date", "approver_date"), ParameterError)
         if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
             raise ParameterError(
                 "report parameter 'assurer' must not be the analyst (AQuA); "

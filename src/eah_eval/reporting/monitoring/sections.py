@@ -7,11 +7,16 @@ and returns the HTML of one section;
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 import pandas as pd
 
+from eah_eval.monitor.icons import ASSURANCE_ICONS, VARIATION_ICONS, icon_svg
 from eah_eval.monitor.summary import matrix_legend
+from eah_eval.reporting.assurance import assurance_section
 from eah_eval.reporting.document import Section
 from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.monitoring.data import SECTIONS, MonitoringData
@@ -57,7 +62,8 @@ def cover_section(params: MonitoringReportParams, started: str, assured: bool) -
     )
 
 
-def _exceptions_table(found: pd.DataFrame, has_narrative: bool) -> str:
+def _exceptions_table(found: pd.DataFrame, has_narrative: bool,
+                      names: Mapping[str, str]) -> str:
     if found.empty:
         return paragraph(
             "No exceptions: no series shows special cause of concern in its latest term, no "
@@ -70,7 +76,8 @@ def _exceptions_table(found: pd.DataFrame, has_narrative: bool) -> str:
         for cause, action, owner, due in zip(found["cause"], found["action"], found["owner"],
                                              found["due_date"], strict=True)
     ]
-    table = found.assign(narrative=words)
+    table = found.assign(narrative=words, unit=[
+        f"{names[u]} ({u})" if u in names else u for u in found["unit"]])
     shown = table.set_index("measure")[["unit", "shows", "since", "narrative"]]
     shown.columns = pd.Index(["Cluster", "What the chart shows", "Since",
                               "Service narrative (cause, action, owner, due date)"])
@@ -87,14 +94,45 @@ def _exceptions_table(found: pd.DataFrame, has_narrative: bool) -> str:
     )
 
 
+_SYMBOLS = {i.symbol: code for code, i in (*VARIATION_ICONS.items(), *ASSURANCE_ICONS.items())}
+_ICON_TEXT = re.compile(
+    "(?P<sym>[" + "".join(_SYMBOLS) + "])(?P<sep>[\u00a0 ]?)(?P<rest>[^<|]*)"
+)
+
+
+def draw_icons(html: str) -> str:
+    """Put the drawn Making Data Count icon before each status symbol of a table.
+
+    Each symbol (``◆ IMP H``, ``✔ P``, ``◆ Special cause: improvement (higher)``) becomes the
+    icon (:func:`eah_eval.monitor.icons.icon_svg`: a disc in the status colour with its letter,
+    hidden from screen readers) followed by the code or words, which stay as the text
+    equivalent.
+    """
+
+    def one(m: re.Match[str]) -> str:
+        code, rest = _SYMBOLS[m["sym"]], m["rest"]
+        side = ("high" if re.match(r"(IMP|CON) H\b", rest) or "(higher)" in rest else
+                "low" if re.match(r"(IMP|CON) L\b", rest) or "(lower)" in rest else None)
+        return icon_svg(code, side) + m["sep"] + rest
+
+    return _ICON_TEXT.sub(one, html)
+
+
+def compact(html: str) -> str:
+    """Mark a table as compact (smaller type and padding), so that wide tables fit A4."""
+    return html.replace("<table>", '<table class="compact">', 1)
+
+
 def summary_section(
     status: pd.DataFrame, data: MonitoringData, found: pd.DataFrame, has_narrative: bool
 ) -> str:
     """Summary: exceptions first, then the headline, the matrices, the key and the clusters."""
     legend = matrix_legend().set_index("symbol")[["kind", "code", "meaning"]]
     assurance = assurance_matrix(status)
+    names = dict(zip(data.go_live["cluster_id"].astype(str),
+                     data.go_live["cluster_name"].astype(str), strict=True))
     body = (
-        _exceptions_table(found, has_narrative)
+        _exceptions_table(found, has_narrative, names)
         + bullet_list(headline(status, found))
         + "".join(unavailable(u.what, u.reason) for u in data.unavailable)
         + paragraph(
@@ -103,25 +141,25 @@ def summary_section(
             "second, for measures with a target, whether the process will meet it. The "
             "symbols differ in shape, not only colour; the key follows the tables."
         )
-        + html_table(
+        + compact(draw_icons(html_table(
             summary_matrix(status),
             caption="Variation: each measure (rows) by cluster (columns), latest term",
             row_header="Measure",
             numeric_columns=[],
-        )
+        )))
     )
     if not assurance.empty:
-        body += html_table(
+        body += compact(draw_icons(html_table(
             assurance,
             caption="Assurance against the target: each measure with a target (rows) by "
             "cluster (columns), latest limits",
             row_header="Measure",
             numeric_columns=[],
-        )
-    body += html_table(
-        legend, caption="Key to the symbols and codes", row_header="Symbol",
+        )))
+    body += draw_icons(html_table(
+        legend, caption="Key to the icons, symbols and codes", row_header="Icon",
         numeric_columns=[],
-    ) + _go_live_table(data)
+    )) + _go_live_table(data)
     return section("Summary: exceptions first", body, anchor="summary")
 
 
@@ -136,12 +174,12 @@ def ipr_section(status: pd.DataFrame) -> str:
         table = table.drop(columns="Latest term")
     return section(
         "Integrated performance: all clusters",
-        html_table(
+        compact(draw_icons(html_table(
             table,
             caption=f"{when} for the whole local authority: value, target, centre, process "
             "limits, variation and assurance",
             numeric_columns=["Latest value", "Target", "Centre"],
-        ),
+        ))),
         anchor="ipr",
     )
 
@@ -201,13 +239,15 @@ def measure_sections(
     """One section per monitoring area (:data:`eah_eval.reporting.monitoring.data.SECTIONS`)."""
     out = []
     gone = {u.section: u for u in data.unavailable if u.what == SECTIONS.get(u.section)}
+    names = dict(zip(data.go_live["cluster_id"].astype(str),
+                     data.go_live["cluster_name"].astype(str), strict=True))
     for key, heading in SECTIONS.items():
         if key in gone:
             body = unavailable(heading, gone[key].reason)
             out.append(Section(key, heading, section(heading, body, anchor=key)))
             continue
         body = "".join(
-            item_block(i, status, controlled.values[i.key], controlled.flags[i.key])
+            item_block(i, status, controlled.values[i.key], controlled.flags[i.key], names)
             for i in controlled.items
             if i.section == key
         )
@@ -283,20 +323,21 @@ def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
     return section("Methods and conventions", items, anchor="methods")
 
 
-def qa_section(qa: QARecord) -> str:
-    """Quality assurance record: the impact report's rows, then the parameters in full."""
-    rows = qa.display_rows()
-    disp = pd.DataFrame({"Value": list(rows.values())}, index=pd.Index(rows, name="Item"))
+def qa_section(qa: QARecord, record: Mapping[str, Any], data_folder: str) -> str:
+    """Quality assurance record: the assurer's record, the run record, then the parameters.
+
+    The same record, rendered the same way, as the impact report's
+    (:func:`eah_eval.reporting.assurance.assurance_section`).
+    """
     params = pd.DataFrame(
         {"Value": [str(v) for v in qa.parameters.values()]},
         index=pd.Index(list(qa.parameters), name="Parameter"),
     )
-    libs = ", ".join(f"{k} {v}" for k, v in qa.versions.items() if k != "eah-eval")
-    return section(
-        "Quality assurance record",
-        html_table(disp, caption="AQuA quality assurance record", numeric_columns=[])
-        + paragraph(f"Library versions: {libs}.")
-        + html_table(params, caption="Parameters of this run (also in results.json)",
-                     numeric_columns=[]),
-        anchor="qa",
+    return assurance_section(
+        record, qa,
+        provenance=[f"Data folder: {data_folder}",
+                    "Rows read and kept: see the methods and the notes under each chart"],
+        run_note="",
+        after=html_table(params, caption="Parameters of this run (also in results.json)",
+                         numeric_columns=[]),
     )

@@ -55,8 +55,12 @@ def decision_page(ev: Evaluation, params: ReportParams, qa: QARecord) -> str:
 
 def contents(entries: Sequence[tuple[str, str]], appendices: Sequence[tuple[str, str]]) -> str:
     """Return a linked table of contents (main body, then appendices)."""
-    main = "".join(f'<li><a href="#{escape(a)}">{escape(t)}</a></li>' for a, t in entries)
-    app = "".join(f'<li><a href="#{escape(a)}">{escape(t)}</a></li>' for a, t in appendices)
+    def link(sid: str, title: str) -> str:
+        # Section ids use underscores, their HTML anchors hyphens (``data_quality``).
+        return f'<li><a href="#{escape(sid.replace("_", "-"))}">{escape(title)}</a></li>'
+
+    main = "".join(link(a, t) for a, t in entries)
+    app = "".join(link(a, t) for a, t in appendices)
     return section("Contents", f"<ol>{main}</ol><h3>Appendices</h3><ol>{app}</ol>",
                    anchor="contents")
 

@@ -91,3 +91,74 @@ def equality(ev: Evaluation) -> str:
         if not_shown:
             parts.append(paragraph("Not shown:") + bullet_list(not_shown))
     return section("Equality breakdowns", "\n".join(parts), anchor="equality")
+
+
+def equality_review(ev: Evaluation) -> str:
+    """Gaps between pupil groups before and after, the programme's effect on each, the EIA text.
+
+    Rendered from ``equality.gaps`` (:func:`eah_eval.reporting.impact.equality.measure_gaps`).
+    """
+    p = ev.params
+    level = round(100 * (1 - p.alpha))
+    eq = ev.equality
+    parts = [paragraph(
+        "How far apart each pupil group and all other pupils are (the gap), before the "
+        "programme and in the latest complete period, and the programme's effect on the gap: "
+        "how the gap changed after go-live in clusters that had started, against clusters "
+        "that had not started yet (a difference in differences of the gap, with the same "
+        "interval method as the headline). A positive gap means the group's rate is higher.")]
+    for u in ev.unavailable_in("equality"):
+        parts.append(unavailable(u.what, u.reason))
+    methods: list[str] = []
+    for mid, by_sg in eq.get("gaps", {}).items():
+        title = eq["titles"][mid]["title"]
+        unit = unit_words(eq["titles"][mid]["unit"])
+        rows: dict[str, dict[str, str]] = {}
+        small: list[str] = []
+        before_lab = after_lab = ""
+        for sg, res in by_sg.items():
+            for g in res.get("gaps", []):
+                if g["before_periods"]:
+                    a, b = g["before_periods"]
+                    before_lab = a if a == b else f"{a} to {b}"
+                after_lab = g["after_period"] or after_lab
+                if g.get("estimated") and "effect" in g:
+                    e = g["effect"]
+                    effect = (f"{fmt_estimate(e['estimate'])} ({fmt_estimate(e['ci_low'])} to "
+                              f"{fmt_estimate(e['ci_high'])})")
+                    verdict = (f"{e['p_adjusted']:.3f}"
+                               + (" (clear)" if g.get("clear") else ""))
+                    methods.append(e["method_text"])
+                else:
+                    small.append(f"{SUBGROUP_TITLE[sg].lower()}: {g['group']}")
+                    continue
+                rows[f"{SUBGROUP_TITLE[sg]}: {g['group']}"] = {
+                    "Gap before": g["before_flag"] or fmt_estimate(g["before"], 1),
+                    "Gap latest": g["after_flag"] or fmt_estimate(g["after"], 1),
+                    f"Effect on the gap ({level}% interval)": effect,
+                    "Adjusted p": verdict,
+                }
+        if not rows:
+            continue
+        disp = pd.DataFrame.from_dict(rows, orient="index")
+        disp.index.name = "Pupil group"
+        parts.append(html_table(
+            disp,
+            caption=f"{title}: gap between each pupil group and all other pupils ({unit}), "
+            f"before go-live ({before_lab}) and latest ({after_lab}), and the programme's "
+            "effect on it; school census and outcome records",
+            row_header="Pupil group",
+            numeric_columns=["Gap before", "Gap latest"],
+            notes=[*(f"Intervals: {m}" for m in dict.fromkeys(methods)),
+                   f"Adjusted p: {p.family_adjustment} adjustment within each pupil "
+                   "characteristic; with many characteristics and measures, an occasional "
+                   "clear result is expected by chance",
+                   "Effect on the gap: negative = the gap became smaller (or more negative)",
+                   f"Gaps are estimated only where the group has at least "
+                   f"{p.equality_min_pupils} pupils per period in every wave"
+                   + ("; too few pupils to estimate (levels in the appendix): "
+                      + "; ".join(small) if small else "")]))
+    if eq.get("eia_paragraph"):
+        parts.append("<h3>For the equality impact assessment</h3>"
+                     + paragraph(str(eq["eia_paragraph"])))
+    return section("Equality review", "\n".join(parts), anchor="equality-review")

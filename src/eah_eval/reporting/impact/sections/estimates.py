@@ -112,6 +112,9 @@ def headline(ev: Evaluation) -> str:
                     "percentages of pupils only",
                     "Evidence: Maryland Scientific Methods Scale level (1 to 5) and EEF "
                     "padlocks (0 to 5); reasons below",
+                    *(f"{e.title}: the estimate includes partial period(s) "
+                      f"{', '.join(e.partial_in_window)} (data for only part of the period)"
+                      for e in done if e.partial_in_window),
                 ],
             )
         )

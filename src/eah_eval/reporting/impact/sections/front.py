@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from eah_eval.measures import get_measure
+from eah_eval.reporting.assurance import assurance_section
 from eah_eval.reporting.glossary import table_words
 from eah_eval.reporting.html import bullet_list, paragraph, section
 from eah_eval.reporting.impact.model import Evaluation
@@ -238,41 +239,6 @@ def methods(ev: Evaluation) -> str:
 
 def qa_section(qa: QARecord, ev: Evaluation) -> str:
     """Render the assurer's record (AQuA): question, assumptions, checks, limits, sign-off."""
-    a = ev.assurance
-    d = qa.to_dict()
-    rows = qa.display_rows()
-    disp = pd.DataFrame({"Value": list(rows.values())}, index=pd.Index(rows, name="Item"))
-    libs = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k not in ("eah-eval",))
-    parts = [
-        section("Commissioning question and decision",
-                bullet_list([f"Question: {a['question']}",
-                             f"Decision it supports: {a['decision_supported']}"]), level=3),
-        section("Assumptions log", html_table(
-            pd.DataFrame([{"Assumption": x["assumption"], "How it was checked": x["checked"]}
-                          for x in a["assumptions"]]).set_index("Assumption"),
-            caption="Assumptions the conclusions rest on", row_header="Assumption",
-            numeric_columns=[]), level=3),
-        section("Verification performed", paragraph(
-            "This version of the package passed these checks before release (its test "
-            "suite runs them on every change):") + bullet_list(
-            [x["check"] + "." for x in a["verification"]]), level=3),
-        section("Limitations, by impact on the decision", html_table(
-            pd.DataFrame([{"Impact": x["impact"], "Limitation": x["limitation"]}
-                          for x in a["limitations"]]).set_index("Impact"),
-            caption="Limitations graded high, medium or low by their impact on the decision",
-            row_header="Impact", numeric_columns=[]) if a["limitations"] else
-            paragraph("No limitation met the grading rules."), level=3),
-        section("Data provenance", bullet_list([
-            f"Data extracted: {a['provenance']['extract_date']}",
-            f"Data fingerprint (SHA-256): {a['provenance']['fingerprint'] or 'not available'}",
-            "Rows read, kept and excluded: see the data quality appendix"]), level=3),
-        section("Sign-off", html_table(
-            pd.DataFrame([{"Role": x["role"].capitalize(), "Name": x["name"],
-                           "Date": x["date"]} for x in a["sign_off"]]).set_index("Role"),
-            caption="Sign-off (the assurer must not be the analyst)", row_header="Role",
-            numeric_columns=[]), level=3),
-        section("Run record", html_table(disp, caption="Run record", numeric_columns=[])
-                + paragraph(f"Library versions: {libs}. The full parameters are in "
-                            "results.json."), level=3),
-    ]
-    return section("Quality assurance record", "\n".join(parts), anchor="qa")
+    return assurance_section(
+        ev.assurance, qa,
+        provenance=["Rows read, kept and excluded: see the data quality appendix"])
