@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from eah_eval.reporting.impact.build import ImpactReport
@@ -195,3 +196,43 @@ def test_headline_counts_are_the_estimators_sample(
         assert s["n_schools_treated"] < sum(w["n_schools"] for w in s["by_wave"])
         # no special school is in the sample (the programme serves mainstream schools)
         assert s["excluded"], mid
+
+
+def _recount(panel: Any) -> tuple[set[Any], set[Any]]:
+    """Started and comparison schools, counted from the panel alone (not the estimator).
+
+    A group-time cell (g, t), t >= g, is estimable when the period before go-live (g - 1,
+    the universal base) and t are both observed for some school of cohort g and for some
+    school not yet started at t (never started, or starting after t). Its started schools
+    are cohort g's observed at both; its comparison schools are those not yet started.
+    """
+    obs = panel[np.isfinite(panel["y"].to_numpy(dtype=float)) & (panel["weight"] > 0)]
+    seen = obs.groupby("unit")["period_index"].agg(set)
+    cohort = obs.drop_duplicates("unit").set_index("unit")["first_treated"]
+    times = sorted(obs["period_index"].unique())
+    started: set[Any] = set()
+    comparison: set[Any] = set()
+    for g in sorted(c for c in cohort.unique() if c > 0):
+        for t in (t for t in times if t >= g):
+            both = [u for u in cohort.index if g - 1 in seen[u] and t in seen[u]]
+            treat = [u for u in both if cohort[u] == g]
+            comp = [u for u in both if cohort[u] == 0 or cohort[u] > t]
+            if treat and comp:
+                started.update(treat)
+                comparison.update(comp)
+    return started, comparison
+
+
+def test_headline_counts_agree_with_an_independent_recount_from_the_panel(
+    demo: tuple[ImpactReport, dict[str, Any], Path],
+) -> None:
+    report, results, _ = demo
+    from eah_eval.reporting.impact.inputs import load_inputs
+
+    inputs = load_inputs(report.params)
+    for mid, m in results["estimates"]["measures"].items():
+        started, comparison = _recount(inputs.panel(mid))
+        s = m["sample"]
+        assert (s["n_schools_treated"], s["n_schools_comparison"],
+                s["n_schools_both"]) == (len(started), len(comparison),
+                                         len(started & comparison)), mid

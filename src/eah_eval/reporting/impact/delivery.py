@@ -178,16 +178,22 @@ def delivery_risks(rows: list[dict[str, Any]], latest_year: str) -> list[dict[st
     yard = [x for x in rows if x["yardstick_pct_latest"] is not None]
     short = [x for x in yard if x["yardstick_pct_latest"] < r["yardstick_shortfall_pct"]]
     if short:
-        lo = min(x["yardstick_pct_latest"] for x in short)
-        hi = max(x["yardstick_pct_latest"] for x in short)
-        scope = ("every cluster" if len(short) == len(yard)
-                 else f"{len(short)} of {len(yard)} clusters")
-        worst = min(short, key=lambda x: x["yardstick_pct_latest"])
+        if len(short) == len(yard):
+            lo = min(x["yardstick_pct_latest"] for x in short)
+            hi = max(x["yardstick_pct_latest"] for x in short)
+            worst = min(short, key=lambda x: x["yardstick_pct_latest"])
+            where = (f"{lo:.0f}% to {hi:.0f}% of the 40/160 yardstick in every cluster "
+                     f"(lowest: {worst['cluster_name']}, {worst['yardstick_pct_latest']:.0f}%)")
+        else:
+            rest = [x["yardstick_pct_latest"] for x in yard if x not in short]
+            named = "; ".join(f"{x['cluster_name']} {x['yardstick_pct_latest']:.0f}%"
+                              for x in sorted(short, key=lambda x: x["yardstick_pct_latest"]))
+            where = (f"below {r['yardstick_shortfall_pct']:.0f}% of the 40/160 yardstick in "
+                     f"{len(short)} of {len(yard)} clusters ({named}; the others "
+                     f"{min(rest):.0f}% to {max(rest):.0f}%)")
         out.append({
             "kind": "capacity",
-            "text": (f"Capacity: in {latest_year} expert days delivered were {lo:.0f}% to "
-                     f"{hi:.0f}% of the 40/160 yardstick in {scope} (lowest: "
-                     f"{worst['cluster_name']}, {worst['yardstick_pct_latest']:.0f}%)."),
+            "text": f"Capacity: in {latest_year} expert days delivered were {where}.",
             "clusters": [x["cluster"] for x in short]})
     grown = [x for x in rows
              if x["requests_per_school_first_year"] and x["requests_per_school_latest_year"]
@@ -202,7 +208,7 @@ def delivery_risks(rows: list[dict[str, Any]], latest_year: str) -> list[dict[st
                      f"{first[0]:.1f}-{first[1]:.1f} in each cluster's first year to "
                      f"{last[0]:.1f}-{last[1]:.1f} in the latest year in {len(grown)} of "
                      f"{len(rows)} clusters, while expert days stayed below the yardstick."
-                     if short else
+                     if grown and all(x in short for x in grown) else
                      f"Demand: requests per school a term rose from {first[0]:.1f}-"
                      f"{first[1]:.1f} in each cluster's first year to {last[0]:.1f}-"
                      f"{last[1]:.1f} in the latest year in {len(grown)} of {len(rows)} "

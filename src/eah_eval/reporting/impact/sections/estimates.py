@@ -54,6 +54,14 @@ def methods_note(rows: list[Estimate]) -> list[str]:
     return notes
 
 
+def partial_note(e: MeasureEvaluation) -> list[str]:
+    """Return a table note naming partial periods that enter the estimates (or none)."""
+    if not e.partial_in_window:
+        return []
+    return [f"Includes partial period(s) {', '.join(e.partial_in_window)}: data for only part "
+            "of the period"]
+
+
 def headline(ev: Evaluation) -> str:
     """Headline table: change, interval, method, the estimator's sample and the rating."""
     p = ev.params
@@ -112,9 +120,8 @@ def headline(ev: Evaluation) -> str:
                     "percentages of pupils only",
                     "Evidence: Maryland Scientific Methods Scale level (1 to 5) and EEF "
                     "padlocks (0 to 5); reasons below",
-                    *(f"{e.title}: the estimate includes partial period(s) "
-                      f"{', '.join(e.partial_in_window)} (data for only part of the period)"
-                      for e in done if e.partial_in_window),
+                    *(f"{e.title}: {note[0].lower()}{note[1:]}"
+                      for e in done for note in partial_note(e)),
                 ],
             )
         )
@@ -195,7 +202,8 @@ def detail(ev: Evaluation) -> str:
             caption=f"{e.title}: difference between started and not-yet-started schools "
             f"({unit_words(e.unit)}), by {pw[:-1]} from go-live, with {level}% intervals",
             notes=[f"Each difference is measured against the {pw[:-1]} before go-live (-1)",
-                   *methods_note([r for r, rf in zip(e.event, ref, strict=True) if not rf])],
+                   *methods_note([r for r, rf in zip(e.event, ref, strict=True) if not rf]),
+                   *partial_note(e)],
         )
         post = y[x >= 0]
         pre = y[x < -1]
@@ -266,7 +274,7 @@ def wave_cluster_figure(ev: Evaluation, e: MeasureEvaluation, level: int,
                         notes=[*(methods_note([w for w in e.waves if not w.flag])
                                  or [f"Intervals: {e.headline.method_text}"]),
                                "c: hidden so that a suppressed cluster's estimate cannot be "
-                               "read from its wave's"])
+                               "read from its wave's", *partial_note(e)])
     cohort_of = {w.first_treated_label: w.first_treated for w in e.sample.by_wave}
     cluster_cohort = {c.label: next((w.first_treated for w in e.sample.by_wave
                                      if str(e.cluster_wave.get(c.label, "")) in
