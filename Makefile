@@ -1,6 +1,7 @@
 # Two commands for a newcomer: `make demo` and `make test`.
 # Both create .venv on first use. `make demo` installs the package and what it needs to run
-# (no test tools, no Spark); `make test` adds the dev and spark extras, everything the tests use.
+# (no test tools, no Spark); `make test` adds the dev, spark and postgres extras, everything the
+# tests use.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ KERNEL := $(BIN)/python -m ipykernel install --sys-prefix --name python3 --displ
 DEMO_DIR ?= reports/demo
 DATA_DIR ?= $(DEMO_DIR)/data
 
-.PHONY: demo test lint install clean browser
+.PHONY: demo test lint install clean browser postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,7 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 
 # The test install is a superset of the demo's, so it also marks the demo install done.
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark,postgres]"
 	$(KERNEL) >/dev/null
 	touch $(TEST_STAMP) $(DEMO_STAMP)
 
@@ -37,11 +38,16 @@ demo: $(DEMO_STAMP)
 browser:
 	bash scripts/ensure_chromium.sh
 
+# PostgreSQL server programs for the warehouse test, which starts its own throwaway server.
+postgres:
+	bash scripts/ensure_postgres.sh
+
 # One BLAS thread per test worker: oversubscribed BLAS threads made single products ~70x slower.
-test: $(TEST_STAMP) browser
+test: $(TEST_STAMP) browser postgres
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m eah_eval.data.schema_docs --check
+	$(BIN)/mkdocs build --strict --quiet
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q --durations=15
 
 lint: $(TEST_STAMP)

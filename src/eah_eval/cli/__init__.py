@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from eah_eval import __version__
+from eah_eval.cli.options import CommandParser
 from eah_eval.cli.terminal import SafeStream, terminal_text
 from eah_eval.cli.verbosity import add_verbosity_arguments, console_logging, log_level
 from eah_eval.errors import EahEvalError
@@ -46,6 +47,9 @@ COMMANDS: dict[str, Command] = {
     "did": Command(
         "did", "Callaway-Sant'Anna group-time effects and aggregations from a panel CSV"),
     "spc": Command("spc", "control chart (XmR, Laney p'/u') of one series in a CSV file"),
+    "compare-areas": Command(
+        "compare_areas",
+        "one treated area against many: synthetic DiD, synthetic control or DiD, placebo SEs"),
     "report": Command(
         "report", "run the impact report notebook and export accessible HTML + results.json"),
     "monitor": Command(
@@ -72,7 +76,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         The sub-command about to be run (a key of :data:`COMMANDS`), or ``None`` for the
         top level only (``--version``, ``--help``).
     """
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="eah-eval",
         description="Measure, evaluate and monitor Experts at Hand (SEND early support).",
     )

@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
+from eah_eval.cli.options import add_data_argument
 from eah_eval.did import AGGREGATION_KINDS, WEIGHT_TYPES, aggregate, att_gt
 from eah_eval.did.aggregate import AggregateResult
 from eah_eval.did.attgt import GroupTimeResult
@@ -109,24 +110,31 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         name, help=summary,
         description="Estimate ATT(g,t) (Callaway and Sant'Anna 2021) and the simple, event, "
                     "group and calendar aggregations from a long panel CSV.")
-    p.add_argument("--data", required=True, help="panel CSV, one row per unit and period")
+    add_data_argument(p, metavar="FILE.csv", help="panel CSV, one row per unit and period")
     p.add_argument("--outcome", required=True, help="outcome column")
     p.add_argument("--unit", required=True, help="unit identifier column")
     p.add_argument("--time", required=True, help="period column (numeric)")
     p.add_argument("--cohort", required=True, help="first treated period column")
     p.add_argument("--never-treated-value", type=float, default=0.0,
-                   help="cohort value for never-treated units (default 0)")
-    p.add_argument("--control-group", choices=CONTROL_GROUPS, default="never_treated")
-    p.add_argument("--method", choices=METHODS, default="dr")
+                   help="cohort value for never-treated units")
+    p.add_argument("--control-group", choices=CONTROL_GROUPS, default="never_treated",
+                   help="comparison units: never treated, or also those not yet treated")
+    p.add_argument("--method", choices=METHODS, default="dr",
+                   help="doubly robust, inverse probability weighting or outcome regression")
     p.add_argument("--covariates", default=None, help="comma-separated covariate columns")
-    p.add_argument("--base-period", choices=BASE_PERIODS, default="varying")
-    p.add_argument("--anticipation", type=int, default=0)
+    p.add_argument("--base-period", choices=BASE_PERIODS, default="varying",
+                   help="pre-period comparisons against the period before (varying) or "
+                        "against the last period before treatment (universal)")
+    p.add_argument("--anticipation", type=int, default=0,
+                   help="periods before the first treated period in which effects may start")
     p.add_argument("--cluster", default=None, help="cluster column for clustered SEs")
     p.add_argument("--weights", default=None, help="sampling-weight column")
     p.add_argument("--bootstrap", type=int, default=None, metavar="N",
                    help="multiplier-bootstrap draws (default: analytic SEs)")
-    p.add_argument("--seed", type=int, default=None, help="bootstrap seed")
-    p.add_argument("--bootstrap-weights", choices=WEIGHT_TYPES, default="mammen")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the --bootstrap or --inference draws (default: fresh entropy)")
+    p.add_argument("--bootstrap-weights", choices=WEIGHT_TYPES, default="mammen",
+                   help="multiplier weights for --bootstrap")
     p.add_argument("--inference", choices=INFERENCE_METHODS, default=None,
                    help="add ci_low, ci_high and p to every aggregation under this method "
                         "(see docs/inference.md for which method covers with few clusters)")
@@ -134,7 +142,7 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
                    help="bootstrap weights for --inference (default: rademacher for wcr, as "
                         "in the coverage study; webb for wild and multiplier)")
     p.add_argument("--draws", type=int, default=9999,
-                   help="bootstrap or randomisation draws for --inference (default 9999)")
+                   help="bootstrap or randomisation draws for --inference")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _one_line_error(p)
 

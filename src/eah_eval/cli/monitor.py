@@ -37,7 +37,7 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         ),
     )
     add_parameter_arguments(p, set_example="run_length=6", notebook=monitoring_notebook)
-    p.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
+    p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
 
 
 def run(args: argparse.Namespace) -> int:

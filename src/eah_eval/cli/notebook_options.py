@@ -16,6 +16,8 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from eah_eval.cli.options import add_data_argument
+
 if TYPE_CHECKING:
     from eah_eval.reporting.notebook import ReportNotebook
 
@@ -57,7 +59,9 @@ def add_parameter_arguments(
         Returns the report's notebook and schema (called only for ``--list-params``, so that
         the command line starts without importing the report).
     """
-    p.add_argument("--data", help="folder with the council's input tables")
+    add_data_argument(p, required=False,
+                      help="folder with the council's input tables (default: the 'data' "
+                           "parameter of --params)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--params", help="YAML file of report parameters")
     p.add_argument(

@@ -39,7 +39,7 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
     add_parameter_arguments(p, set_example="audience=technical", notebook=impact_notebook)
     p.add_argument("--batch", metavar="CONFIG", help="YAML batch config: run many reports")
     p.add_argument("--pdf", action="store_true", help="also print a PDF (headless Chromium)")
-    p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    p.add_argument("--timeout", type=int, default=600, help="seconds allowed per notebook cell")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from eah_eval.cli.options import add_data_argument, data_argument
 from eah_eval.errors import DataFileNotFoundError, OptionError, TrialLimitsWarning, check_option
 from eah_eval.monitor import ControlChart, p_prime, u_prime, xmr
 from eah_eval.monitor.settings import (
@@ -36,39 +37,43 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
             "variation, assurance}."
         ),
     )
-    p.add_argument("series", metavar="SERIES.csv", help="CSV file, one row per period")
+    add_data_argument(p, metavar="SERIES.csv", help="CSV file, one row per period",
+                      positional=True)
     p.add_argument("--value", metavar="COL", help="column of values (numerator with a denominator)")
-    p.add_argument("--period", metavar="COL", help="column of periods (default: row order 1..n)")
+    p.add_argument("--period", metavar="COL",
+                   help="column of periods (default: row order 1..n)")
     p.add_argument("--denominator", metavar="COL", help="column of denominators")
     p.add_argument(
         "--chart",
         default="xmr",
         metavar="TYPE",
-        help="xmr (default), p_prime or u_prime; xmr with a denominator charts value/denominator",
+        help="xmr, p_prime or u_prime; xmr with a denominator charts value/denominator",
     )
     p.add_argument(
         "--direction",
         default="none",
         metavar="DIR",
-        help="improvement direction: higher, lower or none (default none)",
+        help="improvement direction: higher, lower or none",
     )
     p.add_argument("--target", metavar="X", help="target for the assurance icon")
     p.add_argument(
         "--rebase", nargs="+", default=[], metavar="PERIOD", help="periods where limits restart"
     )
-    p.add_argument("--run-length", default="7", metavar="N", help="7 (default) or 6")
+    p.add_argument("--run-length", default="7", metavar="N",
+                   help="points in a run that signal a shift: 7 or 6")
     p.add_argument(
         "--two-of-three",
         default="nhse_2023",
         metavar="CONVENTION",
-        help="nhse_2023 (default) or nhsr",
+        help="rule for two of three points near a limit: nhse_2023 or nhsr",
     )
     p.add_argument(
         "--screen-outliers",
         action="store_true",
         help="screen moving ranges >= 3.267 x mean (off by default, as NHS England's tool)",
     )
-    p.add_argument("--fix-after", metavar="N", help="compute limits from the first N points")
+    p.add_argument("--fix-after", metavar="N",
+                   help="compute limits from the first N points (default: from all points)")
     p.add_argument("--multiplier", default="1", metavar="K", help="scale for p'/u' (e.g. 100)")
     p.add_argument("--json", action="store_true", help="print the chart as JSON")
 
@@ -92,7 +97,7 @@ def chart_from_args(args: argparse.Namespace) -> ControlChart:
     check_option("--run-length", args.run_length, tuple(str(n) for n in RUN_LENGTHS))
     if args.value is None:
         raise OptionError("--value COL is required")
-    path = Path(args.series)
+    path = Path(data_argument(args))
     if not path.is_file():
         raise DataFileNotFoundError(f"series file {str(path)!r} not found")
     try:

@@ -1,16 +1,28 @@
-"""``eah-eval validate DATA_DIR``: check a council's input tables and list every problem.
+"""``eah-eval validate --data DIR``: check a council's input tables and list every problem.
 
 Prints rows read, kept and excluded per table, then ``OK`` or every problem (file, row, column,
-expected, found). Exit status 0 when valid, 1 otherwise; data errors never print a traceback.
+expected, found); with ``--json`` one JSON object instead::
+
+    {"source", "ok", "loadable", "upn_policy", "on_problem", "fingerprint",
+     "tables": [{"table", "file", "rows_read", "rows_kept", "rows_excluded",
+                 "rows_with_problems", "reason"}, ...],
+     "notes": [str, ...],
+     "problems": [{"table", "file", "row", "column", "kind", "expected", "found"}, ...]}
+
+Exit status 0 when valid (or loadable after excluding rows), 1 otherwise; data errors never
+print a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
-from eah_eval.data.load import ON_PROBLEM, validate_council
+from eah_eval.cli.options import add_data_argument, data_argument, print_json
+from eah_eval.data.load import ON_PROBLEM, ValidationReport, validate_council
 from eah_eval.data.pseudonymise import UPN_POLICIES
 from eah_eval.errors import DataFileNotFoundError, OptionError
 
@@ -21,19 +33,19 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         name,
         help=summary,
         description=(
-            "Check every <table>.csv or <table>.parquet in DATA_DIR against the schemas in "
+            "Check every <table>.csv or <table>.parquet in the --data folder against the "
+            "schemas in "
             "data_schema/ and the "
             "cross-field rules; print rows read/kept/excluded per table and every problem. "
             "Exit status 0 when valid, 1 when any problem is found."
         ),
     )
-    parser.add_argument("data_dir", metavar="DATA_DIR",
-                        help="directory of <table>.csv or <table>.parquet files")
+    add_data_argument(parser, positional=True)
     parser.add_argument(
         "--upn-policy",
         choices=UPN_POLICIES,
         default="refuse",
-        help="refuse real Unique Pupil Numbers (default) or pseudonymise every pupil "
+        help="refuse real Unique Pupil Numbers or pseudonymise every pupil "
         "identifier with a keyed hash (needs --upn-key-file)",
     )
     parser.add_argument(
@@ -46,7 +58,7 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         "--on-problem",
         choices=ON_PROBLEM,
         default="error",
-        help="'error' (default): any problem fails; 'exclude_rows': report what would be "
+        help="'error': any problem fails; 'exclude_rows': report what would be "
         "kept if rows with row-level problems were dropped",
     )
     parser.add_argument(
@@ -54,6 +66,8 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         action="store_true",
         help="read table files that are symbolic links (refused by default)",
     )
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (the accounting, notes and problems)")
 
 
 def _read_key(path: str | None) -> bytes | None:
@@ -71,9 +85,13 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError("--upn-policy pseudonymise needs --upn-key-file FILE")
     key = _read_key(args.upn_key_file)
     report = validate_council(
-        args.data_dir, upn_policy=args.upn_policy, upn_key=key, on_problem=args.on_problem,
+        data_argument(args), upn_policy=args.upn_policy, upn_key=key, on_problem=args.on_problem,
         allow_symlinks=args.allow_symlinks,
     )
+    status = 0 if report.ok or report.loadable else 1
+    if args.json:
+        print_json(validation_json(report, args.upn_policy, args.on_problem))
+        return status
     accounting = report.accounting.copy()
     accounting["file"] = [Path(f).name for f in accounting["file"]]
     print(f"Data: {report.source}  (upn_policy={args.upn_policy}, on_problem={args.on_problem})")
@@ -97,3 +115,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"OK after excluding {excluded} row(s) with problems (on_problem=exclude_rows)")
         return 0
     return 1
+
+
+def validation_json(report: ValidationReport, upn_policy: str, on_problem: str) -> dict[str, Any]:
+    """Build the ``eah-eval validate --json`` object from a validation report."""
+    columns = ["table", "file", "rows_read", "rows_kept", "rows_excluded",
+               "rows_with_problems", "reason"]
+    tables = json.loads(report.accounting[columns].to_json(orient="records"))
+    return {
+        "source": str(report.source),
+        "ok": report.ok,
+        "loadable": report.loadable,
+        "upn_policy": upn_policy,
+        "on_problem": on_problem,
+        "fingerprint": report.fingerprint or None,
+        "tables": tables,
+        "notes": list(report.notes),
+        "problems": [dataclasses.asdict(p) for p in report.problems],
+    }

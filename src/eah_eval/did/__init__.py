@@ -2,6 +2,8 @@
 
 Group-time effects (Callaway and Sant'Anna) are estimated once and keep their influence
 functions; aggregation, bootstrap and sensitivity analysis work from that store.
+One treated area (or block) against many: synthetic difference-in-differences and synthetic
+control (:func:`synthdid`).
 All estimators report through the shared table model :class:`EffectTable`.
 """
 
@@ -16,11 +18,13 @@ from eah_eval.did.imputation import imputation
 from eah_eval.did.plot import plot_event_study
 from eah_eval.did.results import EffectTable
 from eah_eval.did.sun_abraham import sun_abraham
+from eah_eval.did.synthdid import SYNTH_METHODS, SynthDidResult, synthdid
 from eah_eval.did.twfe import twfe
 
 __all__ = [
     "AGGREGATION_KINDS",
     "SLOPE_FROM",
+    "SYNTH_METHODS",
     "WEIGHT_TYPES",
     "AggregateResult",
     "BootstrapOutcome",
@@ -28,6 +32,7 @@ __all__ = [
     "DoseLine",
     "EffectTable",
     "GroupTimeResult",
+    "SynthDidResult",
     "WaldPretest",
     "aggregate",
     "att_gt",
@@ -38,5 +43,6 @@ __all__ = [
     "multiplier_bootstrap",
     "plot_event_study",
     "sun_abraham",
+    "synthdid",
     "twfe",
 ]

@@ -12,8 +12,12 @@ controls (see :func:`eah_eval.did.bacon.bacon`); the robust alternatives are
 :func:`eah_eval.did.sun_abraham.sun_abraham`, :func:`eah_eval.did.imputation.imputation` and
 the group-time estimator.
 
-The panel preparation shared by the comparator estimators lives in :mod:`eah_eval.did.panel`
-and the exact fixed-effects solver in :mod:`eah_eval.did.two_way_fe`; :class:`Panel`,
+Each model is fitted once, by PanelOLS (speed does not matter here; the published TWFE numbers
+are linearmodels'). The exact fixed-effects solver of :mod:`eah_eval.did.two_way_fe`, which the
+Sun-Abraham and imputation estimators use for speed, runs here only when a variance estimator
+asks for the within-transformed design (:attr:`TwfeDesign.x`, :attr:`TwfeDesign.y`) or to
+state the rank in a collinearity error. The panel preparation shared by the comparator
+estimators lives in :mod:`eah_eval.did.panel`; :class:`Panel`,
 :func:`prepare_panel`, :func:`require_nested_clusters`, :class:`TwoWayFE` and
 :class:`TableResult` are re-exported here so existing imports keep working.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -63,13 +68,10 @@ class TwfeDesign:
 
     Attributes
     ----------
-    x : numpy.ndarray
-        Regressors after removing unit and period effects (weighted within transformation),
-        shape ``(n, k)``.
-    y : numpy.ndarray
-        Outcome after the same transformation.
     x_raw : numpy.ndarray
         Regressors before the transformation (0/1 dummies, then covariates).
+    y_raw : numpy.ndarray
+        Outcome before the transformation.
     residuals : numpy.ndarray
         Regression residuals ``y - x @ params`` (equal to the full-model residuals).
     params : numpy.ndarray
@@ -80,11 +82,16 @@ class TwfeDesign:
         Integer codes per row.
     columns : tuple of str
         Names of the columns of ``x``.
+
+    Notes
+    -----
+    The model is fitted once (by :class:`linearmodels.panel.PanelOLS` in :func:`twfe`); the
+    within-transformed :attr:`x` and :attr:`y` are computed only when a variance estimator
+    asks for them, by the exact two-way projection of :class:`TwoWayFE`.
     """
 
-    x: np.ndarray
-    y: np.ndarray
     x_raw: np.ndarray
+    y_raw: np.ndarray
     residuals: np.ndarray
     params: np.ndarray
     weights: np.ndarray
@@ -92,6 +99,24 @@ class TwfeDesign:
     unit_codes: np.ndarray
     time_codes: np.ndarray
     columns: tuple[str, ...]
+
+    @cached_property
+    def _within(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` with unit and period effects removed (weighted), computed once."""
+        fe = TwoWayFE(self.unit_codes, self.time_codes, self.weights,
+                      int(self.unit_codes.max()) + 1, int(self.time_codes.max()) + 1)
+        within = fe.residualize(np.column_stack([self.x_raw, self.y_raw]))
+        return within[:, :-1], within[:, -1]
+
+    @property
+    def x(self) -> np.ndarray:
+        """Regressors after removing unit and period effects, shape ``(n, k)``."""
+        return self._within[0]
+
+    @property
+    def y(self) -> np.ndarray:
+        """Outcome after removing unit and period effects (the same transformation)."""
+        return self._within[1]
 
     def bread(self) -> np.ndarray:
         """``(X'WX)^{-1}`` of the transformed regressors."""
@@ -284,19 +309,10 @@ def twfe(
         [f"e={t}" if kind == "event" else str(t) for t in terms] + list(panel.covariate_names)
     )
     sub = subset_panel(panel, keep)
-    fe = TwoWayFE(sub.unit_codes, sub.time_codes, sub.weights, sub.n_units, sub.n_periods)
-    x_dm = fe.residualize(x_raw)
-    y_dm = fe.residualize(sub.y)
-    sw = np.sqrt(sub.weights)
-    rank = np.linalg.matrix_rank(x_dm * sw[:, None], tol=1e-8 * max(1.0, np.abs(x_dm).max()))
-    if rank < x_dm.shape[1]:
-        raise EstimationError(_collinear_message(rank, x_dm.shape[1], sub.cohort, kind))
-    params, cov = _panelols_fit(sub, x_raw, columns, small_sample)
-    resid = y_dm - x_dm @ params
+    params, cov, resid = _panelols_fit(sub, x_raw, columns, small_sample, kind)
     design = TwfeDesign(
-        x=x_dm,
-        y=y_dm,
         x_raw=x_raw,
+        y_raw=sub.y,
         residuals=resid,
         params=params,
         weights=sub.weights,
@@ -371,9 +387,18 @@ def _collinear_message(rank: int, n_columns: int, cohort: np.ndarray, kind: str)
 
 
 def _panelols_fit(
-    panel: Panel, x_raw: np.ndarray, columns: tuple[str, ...], small_sample: bool
-) -> tuple[np.ndarray, np.ndarray]:
+    panel: Panel, x_raw: np.ndarray, columns: tuple[str, ...], small_sample: bool, kind: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit the model once with PanelOLS: coefficients, covariance and full-model residuals.
+
+    Raises
+    ------
+    EstimationError
+        If the regressors are collinear with the unit and period effects (PanelOLS finds it;
+        the rank in the message is computed only then).
+    """
     from linearmodels.panel import PanelOLS
+    from linearmodels.panel.utility import AbsorbingEffectError
 
     idx = pd.MultiIndex.from_arrays(
         [panel.unit_codes, panel.time_codes], names=["unit", "time"]
@@ -383,15 +408,30 @@ def _panelols_fit(
     wts = pd.Series(panel.weights, index=idx, name="w")
     model = PanelOLS(dep, exog, weights=wts, entity_effects=True, time_effects=True)
     clusters = pd.DataFrame({"cluster": panel.cluster_codes}, index=idx)
-    # plain sandwich: effects not counted as degrees of freedom, optional G/(G-1) only
-    res = model.fit(
-        cov_type="clustered",
-        clusters=clusters,
-        debiased=False,
-        auto_df=False,
-        count_effects=False,
-        group_debias=small_sample,
-    )
+    try:
+        # plain sandwich: effects not counted as degrees of freedom, optional G/(G-1) only;
+        # low_memory=False keeps the exact (non-iterative) two-way transformation
+        res = model.fit(
+            cov_type="clustered",
+            clusters=clusters,
+            debiased=False,
+            auto_df=False,
+            count_effects=False,
+            group_debias=small_sample,
+            low_memory=False,
+        )
+    except AbsorbingEffectError:
+        raise EstimationError(_collinear_message(
+            _within_rank(panel, x_raw), x_raw.shape[1], panel.cohort, kind)) from None
     params = res.params.reindex(list(columns)).to_numpy(dtype=np.float64)
     cov = res.cov.reindex(index=list(columns), columns=list(columns)).to_numpy(dtype=np.float64)
-    return params, cov
+    resid = res.resids.reindex(idx).to_numpy(dtype=np.float64)
+    return params, cov, resid
+
+
+def _within_rank(panel: Panel, x_raw: np.ndarray) -> int:
+    """Rank of the regressors after removing unit and period effects (for the message)."""
+    fe = TwoWayFE(panel.unit_codes, panel.time_codes, panel.weights, panel.n_units,
+                  panel.n_periods)
+    x_dm = fe.residualize(x_raw) * np.sqrt(panel.weights)[:, None]
+    return int(np.linalg.matrix_rank(x_dm, tol=1e-8 * max(1.0, np.abs(x_dm).max())))

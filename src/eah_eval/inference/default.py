@@ -213,11 +213,19 @@ def few_cluster_inference(
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> panel = pd.DataFrame([(u, u // 5, t, [0, 3, 5][(u // 5) % 3]) for u in range(40)
+    ...                       for t in range(1, 7)],
+    ...                      columns=["unit", "cluster", "period", "first_treated"])
+    >>> treated = (panel.first_treated > 0) & (panel.period >= panel.first_treated)
+    >>> panel["y"] = rng.normal(size=len(panel)) + 1.0 * treated
     >>> from eah_eval.did import imputation
     >>> fit = imputation(panel, "y", "unit", "period", "first_treated", cluster="cluster")
     >>> res = few_cluster_inference(fit, panel, outcome="y", unit="unit", time="period",
-    ...                             rng=20261130)  # doctest: +SKIP
-    >>> res.ci_low, res.ci_high, res.pvalue, res.info()  # doctest: +SKIP
+    ...                             rng=20261130)
+    >>> round(res.ci_low, 2), round(res.ci_high, 2), res.pvalue, res.info()["enumerated"]
+    (0.37, 1.56, 0.0234375, True)
     """
     chosen = check_method(DEFAULT_INFERENCE if method is None else method)
     check_option("weight_type", weight_type, WILD_WEIGHTS)

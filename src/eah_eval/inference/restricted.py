@@ -384,10 +384,19 @@ def wild_imputation_restricted(
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> panel = pd.DataFrame([(u, u // 5, t, [0, 3, 5][(u // 5) % 3]) for u in range(40)
+    ...                       for t in range(1, 7)],
+    ...                      columns=["unit", "cluster", "period", "first_treated"])
+    >>> treated = (panel.first_treated > 0) & (panel.period >= panel.first_treated)
+    >>> panel["y"] = rng.normal(size=len(panel)) + 1.0 * treated
     >>> from eah_eval.did import imputation
     >>> fit = imputation(panel, "y", "unit", "period", "first_treated", cluster="cluster")
-    >>> wild_imputation_restricted(fit, panel, outcome="y", unit="unit", time="period",
-    ...                            rng=1).to_frame()  # doctest: +SKIP
+    >>> res = wild_imputation_restricted(fit, panel, outcome="y", unit="unit", time="period",
+    ...                                  rng=1)
+    >>> res.to_frame().loc["overall", ["estimate", "ci_low", "ci_high"]].round(2).tolist()
+    [1.05, 0.37, 1.56]
     """
     check_option("targets", targets, ("overall", "all"))
     level = float(level)

@@ -396,8 +396,10 @@ def partial_periods(
 
     Examples
     --------
-    >>> res = compute(council, "ehc_requests_per_1000")  # doctest: +SKIP
-    >>> partial_periods(res)                               # doctest: +SKIP
+    >>> from eah_eval.data.synthetic import make_council
+    >>> from eah_eval.measures import compute
+    >>> res = compute(make_council(1, small=True).frames, "ehc_requests_per_1000")
+    >>> partial_periods(res)
     ['2021', '2029']
     """
     table = period_completeness(result, data_end=data_end)

@@ -496,9 +496,12 @@ def compute(
 
     Examples
     --------
-    >>> from eah_eval.data.synthetic import make_council          # doctest: +SKIP
-    >>> res = compute(make_council(1).frames, "absence_overall_pct")  # doctest: +SKIP
-    >>> res.frame.head()                                            # doctest: +SKIP
+    >>> from eah_eval.data.synthetic import make_council
+    >>> res = compute(make_council(1, small=True).frames, "absence_overall_pct")
+    >>> res.frame[["unit", "period", "numerator", "denominator", "value"]].head(2).round(2)
+         unit          period  numerator  denominator  value
+    0  123679  2021/22 autumn      300.0       3954.0   7.59
+    1  123679  2021/22 spring      276.0       3248.0   8.50
     """
     return compute_many(
         data, (measure_id,), level=level, period=period, by=by, engine=engine, options=options,
@@ -693,9 +696,14 @@ def rollout_panel(
 
     Examples
     --------
-    >>> panel = rollout_panel(frames, "absence_overall_pct")  # doctest: +SKIP
-    >>> att_gt(panel, outcome="y", unit="unit", time="period_index",
-    ...        cohort="first_treated", weights="weight", cluster="cluster")  # doctest: +SKIP
+    >>> from eah_eval.data.synthetic import make_council
+    >>> from eah_eval.did import att_gt
+    >>> panel = rollout_panel(make_council(1, small=True).frames, "absence_overall_pct")
+    >>> gt = att_gt(panel, outcome="y", unit="unit", time="period_index",
+    ...             cohort="first_treated", weights="weight", cluster="cluster",
+    ...             control_group="not_yet_treated")
+    >>> sorted(panel.columns)[:4]
+    ['cluster', 'denominator', 'first_treated', 'numerator']
     """
     if level not in ("school", "cluster"):
         raise OptionError(f"rollout_panel level must be one of 'school', 'cluster'; got {level!r}")

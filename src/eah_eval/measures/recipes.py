@@ -151,7 +151,8 @@ def _one() -> ir.IntegerValue:
 
 
 def _count(cond: ir.BooleanValue) -> ir.IntegerValue:
-    return cond.cast("int64")
+    # 1/0 (null stays null) without casting a boolean to bigint, which PostgreSQL refuses
+    return ibis.cases((cond, 1), (~cond, 0)).cast("int64")
 
 
 def _split(acc: ir.Table) -> ir.Table:
@@ -487,7 +488,7 @@ def _ks2(sen_only: bool) -> Callable[[Ctx], Spec]:
         acc = t.mutate(_reason=_reasons(*pairs))
         used = _split(acc)
         used = used.mutate(period_index=used._ay, group=_event_group(used, ctx.by))
-        met = (used.reading_expected & used.writing_expected & used.maths_expected).cast("int64")
+        met = _count(used.reading_expected & used.writing_expected & used.maths_expected)
         return Spec(Part(used, met, d=_one()), None, (("attainment", acc),))
 
     return recipe

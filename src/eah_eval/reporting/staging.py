@@ -82,9 +82,14 @@ def staging_folder(out_dir: str | Path) -> Iterator[Path]:
 
     Examples
     --------
-    >>> with staging_folder(out) as stage:  # doctest: +SKIP
-    ...     (stage / "results.json").write_text("{}")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> out = Path(tmp.name) / "report"
+    >>> with staging_folder(out) as stage:
+    ...     _ = (stage / "results.json").write_text("{}")
     ...     publish(stage, out)
+    >>> sorted(p.name for p in out.iterdir())
+    ['results.json']
+    >>> tmp.cleanup()
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -343,9 +343,18 @@ def honest_did(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> b = np.array([0.05, -0.02, 0.03, 0.01, -0.04, 0.9, 1.1])  # 5 pre, 2 post
+    >>> V = np.diag(np.full(7, 0.01))
     >>> res = honest_did(b, V, num_pre_periods=5, num_post_periods=2,
-    ...                  m_values=[0.5, 1, 1.5, 2])  # doctest: +SKIP
-    >>> res.to_frame()  # doctest: +SKIP
+    ...                  m_values=[0.5, 1, 1.5, 2])
+    >>> res.to_frame()[["m", "ci_low", "ci_high"]].round(2)
+         m  ci_low  ci_high
+    0  NaN    0.70     1.10
+    1  0.5    0.66     1.14
+    2  1.0    0.55     1.25
+    3  1.5    0.40     1.40
+    4  2.0    0.26     1.54
     """
     b, s, lv = check_event_study(betahat, sigma, num_pre_periods, num_post_periods, l_vec)
     check_option("restriction", restriction, RESTRICTIONS)

@@ -31,8 +31,11 @@ def plot_sensitivity(result: HonestDiDResult, ax: Any = None) -> Any:
 
     Examples
     --------
-    >>> res = honest_did(b, V, num_pre_periods=5, num_post_periods=2)  # doctest: +SKIP
-    >>> ax = plot_sensitivity(res)  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from eah_eval.sensitivity import honest_did
+    >>> b = np.array([0.05, -0.02, 0.03, 0.01, -0.04, 0.9, 1.1])  # 5 pre, 2 post
+    >>> res = honest_did(b, np.diag(np.full(7, 0.01)), num_pre_periods=5, num_post_periods=2)
+    >>> ax = plot_sensitivity(res)
     """
     import matplotlib.pyplot as plt
 
