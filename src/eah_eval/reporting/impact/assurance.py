@@ -17,6 +17,7 @@ from typing import Any
 from eah_eval.reporting.assurance import VERIFICATION
 from eah_eval.reporting.impact.decision import plain_name
 from eah_eval.reporting.impact.model import Evaluation
+from eah_eval.reporting.impact.value_for_money import unit_cost_label
 
 __all__ = ["VERIFICATION", "assurance_record"]
 
@@ -40,7 +41,7 @@ def assurance_record(ev: Evaluation) -> dict[str, Any]:
         {"assumption": "Rollout order was not chosen in response to outcomes.",
          "checked": "randomisation check over rollout orders where requested"},
         {"assumption": "Unit costs: " + ", ".join(
-            f"{k.replace('_', ' ')} £{v:,.0f}" for k, v in p.unit_costs.items()) + ".",
+            f"{unit_cost_label(k)} £{v:,.0f}" for k, v in p.unit_costs.items()) + ".",
          "checked": "report parameters; not estimated from the data"},
         {"assumption": "Value for money applies the average change of the evidence window to "
                        "every cluster and year.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from eah_eval.reporting.glossary import glossary_entries
+from eah_eval.reporting.glossary import ABBREVIATIONS, glossary_entries
 from eah_eval.reporting.html import bullet_list, section
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.impact.params import ReportParams
@@ -67,5 +67,13 @@ def contents(entries: Sequence[tuple[str, str]], appendices: Sequence[tuple[str,
 
 def glossary() -> str:
     """Return the glossary: abbreviations and terms, in plain words."""
-    rows = "".join(f"<dt>{escape(t)}</dt><dd>{escape(x)}</dd>" for t, x in glossary_entries())
+    def term(t: str) -> str:
+        # An abbreviation's own entry is marked up already, so it is not expanded again.
+        short = t.split(" (")[0]
+        if short in ABBREVIATIONS:
+            full = escape(ABBREVIATIONS[short], quote=True)
+            return f'<abbr title="{full}">{escape(short)}</abbr> ({escape(t[len(short) + 2:-1])})'
+        return escape(t)
+
+    rows = "".join(f"<dt>{term(t)}</dt><dd>{escape(x)}</dd>" for t, x in glossary_entries())
     return section("Glossary", f'<dl class="glossary">{rows}</dl>', anchor="glossary")
