@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from eah_eval.cli.options import add_data_argument, data_argument, print_json
+from eah_eval.cli.options import add_data_argument, data_argument, parse_number, print_json
 from eah_eval.did.synthdid import SYNTH_METHODS, synthdid
 from eah_eval.errors import DataFileNotFoundError, OptionError, check_option
 
@@ -49,17 +49,6 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
-def _number(name: str, text: str | None, kind: type) -> Any:
-    if text is None:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        raise OptionError(
-            f"{name} must be {'an integer' if kind is int else 'a number'}; got {text!r}"
-        ) from None
-
-
 def read_panel(path_text: str) -> pd.DataFrame:
     """Read a panel file (CSV with its delimiter sniffed, or Parquet)."""
     path = Path(path_text)
@@ -77,9 +66,9 @@ def read_panel(path_text: str) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Estimate and print the comparison; return 0."""
     check_option("--method", args.method, SYNTH_METHODS)
-    placebo = _number("--placebo", args.placebo, int)
-    seed = _number("--seed", args.seed, int)
-    level = _number("--level", args.level, float)
+    placebo = parse_number("--placebo", args.placebo, int)
+    seed = parse_number("--seed", args.seed, int)
+    level = parse_number("--level", args.level, float)
     frame = read_panel(data_argument(args))
     result = synthdid(frame, args.outcome, args.area, args.time, args.treated,
                       method=args.method, placebo=placebo, rng=seed, level=level)

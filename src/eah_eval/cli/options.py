@@ -109,6 +109,24 @@ def data_argument(args: argparse.Namespace) -> str:
     return str(value)
 
 
+def parse_number(name: str, text: str | None, kind: type) -> Any:
+    """Parse an option's text as ``int`` or ``float`` (``None`` stays ``None``).
+
+    Raises
+    ------
+    OptionError
+        Naming the option when the text is not a number of that kind.
+    """
+    if text is None:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise OptionError(
+            f"{name} must be {'an integer' if kind is int else 'a number'}; got {text!r}"
+        ) from None
+
+
 def print_json(value: Any) -> None:
     """Print ``value`` as one JSON document (``NaN`` and infinities refused)."""
     print(json.dumps(value, indent=2, allow_nan=False))

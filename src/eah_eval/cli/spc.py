@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from eah_eval.cli.options import add_data_argument, data_argument
+from eah_eval.cli.options import add_data_argument, data_argument, parse_number
 from eah_eval.errors import DataFileNotFoundError, OptionError, TrialLimitsWarning, check_option
 from eah_eval.monitor import ControlChart, p_prime, u_prime, xmr
 from eah_eval.monitor.settings import (
@@ -78,17 +78,6 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
     p.add_argument("--json", action="store_true", help="print the chart as JSON")
 
 
-def _number(name: str, text: str | None, kind: type) -> Any:
-    if text is None:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        raise OptionError(
-            f"{name} must be {'an integer' if kind is int else 'a number'}; got {text!r}"
-        ) from None
-
-
 def chart_from_args(args: argparse.Namespace) -> ControlChart:
     """Build the chart the arguments ask for (raises EahEvalError subclasses on bad input)."""
     check_option("--chart", args.chart, CHART_TYPES)
@@ -108,12 +97,12 @@ def chart_from_args(args: argparse.Namespace) -> ControlChart:
         raise OptionError(f"--chart {args.chart} needs --denominator COL")
     common: dict[str, Any] = {
         "improvement_direction": args.direction,
-        "target": _number("--target", args.target, float),
-        "run_length": _number("--run-length", args.run_length, int),
+        "target": parse_number("--target", args.target, float),
+        "run_length": parse_number("--run-length", args.run_length, int),
         "two_of_three": args.two_of_three,
         "screen_outliers": args.screen_outliers,
         "rebase": list(args.rebase),
-        "fix_after_n_points": _number("--fix-after", args.fix_after, int),
+        "fix_after_n_points": parse_number("--fix-after", args.fix_after, int),
     }
     for col in (args.value, args.period, args.denominator):
         if col is not None and col not in frame.columns:
@@ -135,7 +124,7 @@ def chart_from_args(args: argparse.Namespace) -> ControlChart:
         args.value,
         args.denominator,
         args.period,
-        multiplier=_number("--multiplier", args.multiplier, float),
+        multiplier=parse_number("--multiplier", args.multiplier, float),
         **common,
     )
 

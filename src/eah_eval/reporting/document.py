@@ -29,6 +29,23 @@ class Section:
     html: str
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    """A part of a report that could not be computed from the data supplied, with the reason.
+
+    Every report lists these in the page and in ``results.json`` (``sections_unavailable``),
+    so a section either works or says why it is missing.
+    """
+
+    section: str
+    what: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain dictionary for ``results.json`` (``sections_unavailable``)."""
+        return {"section": self.section, "what": self.what, "reason": self.reason}
+
+
 class SectionedReport:
     """Methods shared by built reports that hold ``sections`` and ``results``.
 

@@ -16,7 +16,7 @@ from eah_eval.cli import main
 from eah_eval.errors import OptionError
 from eah_eval.monitor.summary import charts_by_unit
 from eah_eval.reporting.accessibility import check_accessibility, find_axe, find_chromium
-from eah_eval.reporting.monitoring.data import MonitorItem
+from eah_eval.reporting.monitoring.model import MonitorItem
 from eah_eval.reporting.monitoring.params import MonitoringDataParams
 
 THRESHOLD = 10

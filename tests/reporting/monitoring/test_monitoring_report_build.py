@@ -25,13 +25,10 @@ from eah_eval.monitor.params import ChartConventions
 from eah_eval.monitor.summary import charts_by_unit
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.monitoring.build import SECTION_IDS, build_monitoring_report
-from eah_eval.reporting.monitoring.data import (
-    MonitoringData,
-    MonitorItem,
-    seasonal_note,
-)
+from eah_eval.reporting.monitoring.data import seasonal_note
 from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
 from eah_eval.reporting.monitoring.items import active_title
+from eah_eval.reporting.monitoring.model import MonitoringData, MonitorItem
 from eah_eval.reporting.monitoring.params import (
     LA_UNIT,
     MonitoringDataParams,

@@ -17,7 +17,8 @@ import pytest
 from eah_eval.data.periods import term_label
 from eah_eval.measures import rollout_panel
 from eah_eval.measures.rollout import first_treated_period
-from eah_eval.reporting.monitoring.data import MonitoringData, monitoring_data
+from eah_eval.reporting.monitoring.data import monitoring_data
+from eah_eval.reporting.monitoring.model import MonitoringData
 
 MID_TERM = dt.date(2023, 10, 15)
 CLUSTER = "C02"

@@ -27,6 +27,7 @@ from eah_eval.inference import dose_response
 from eah_eval.measures import cluster_dose, get_measure
 from eah_eval.measures.definitions import SCALE_UNIT
 from eah_eval.reporting.disclosure import DisclosureLedger
+from eah_eval.reporting.document import Unavailable
 from eah_eval.reporting.impact import robustness
 from eah_eval.reporting.impact.assurance import assurance_record
 from eah_eval.reporting.impact.data_quality import data_quality_records
@@ -46,7 +47,6 @@ from eah_eval.reporting.impact.model import (
     Evaluation,
     MeasureEvaluation,
     Sample,
-    Unavailable,
     WaveSample,
 )
 from eah_eval.reporting.impact.params import ReportParams

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from eah_eval.reporting.document import Unavailable
 from eah_eval.reporting.impact.evidence import EvidenceRating
 from eah_eval.reporting.impact.robustness import Check
 from eah_eval.reporting.narrative import Finding
@@ -256,19 +257,6 @@ class MeasureEvaluation:
             "partial_periods": list(self.partial_periods),
             "partial_in_window": list(self.partial_in_window),
         }
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """A part of the report that could not be computed, with the reason."""
-
-    section: str
-    what: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain dictionary for ``results.json``."""
-        return {"section": self.section, "what": self.what, "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from eah_eval.reporting.assurance import VERIFICATION, graded, sign_off
-from eah_eval.reporting.monitoring.data import MonitoringData
+from eah_eval.reporting.monitoring.model import MonitoringData
 from eah_eval.reporting.monitoring.params import MonitoringReportParams
 
 __all__ = ["MONITORING_VERIFICATION", "monitoring_assurance"]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from eah_eval.monitor.summary import status_table
 from eah_eval.reporting.disclosure import DisclosureLedger
-from eah_eval.reporting.monitoring.data import MonitoringData, MonitorItem
+from eah_eval.reporting.monitoring.model import MonitoringData, MonitorItem
 from eah_eval.reporting.monitoring.params import LA_UNIT
 
 __all__ = [

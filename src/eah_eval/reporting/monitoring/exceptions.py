@@ -22,7 +22,7 @@ import pandas as pd
 from eah_eval.data.schema import schema_dir
 from eah_eval.errors import DataFileNotFoundError, DataProblem, DataValidationError
 from eah_eval.monitor.chart import ControlChart
-from eah_eval.reporting.monitoring.data import MonitorItem
+from eah_eval.reporting.monitoring.model import MonitorItem
 
 __all__ = [
     "EXCEPTION_COLUMNS",

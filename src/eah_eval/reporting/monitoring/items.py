@@ -14,7 +14,7 @@ import pandas as pd
 
 from eah_eval.monitor.plot import alt_text, figure_html, overview, small_multiples
 from eah_eval.reporting.html import bullet_list, section, unavailable
-from eah_eval.reporting.monitoring.data import MonitorItem
+from eah_eval.reporting.monitoring.model import MonitorItem
 from eah_eval.reporting.monitoring.params import LA_UNIT
 from eah_eval.reporting.tables import controlled_table
 

@@ -19,10 +19,11 @@ from eah_eval.monitor.summary import matrix_legend
 from eah_eval.reporting.assurance import assurance_section
 from eah_eval.reporting.document import Section
 from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
-from eah_eval.reporting.monitoring.data import SECTIONS, MonitoringData
+from eah_eval.reporting.monitoring.data import SECTIONS
 from eah_eval.reporting.monitoring.disclosure import MIN_CHART_POINTS, ControlledData
 from eah_eval.reporting.monitoring.exceptions import NO_NARRATIVE
 from eah_eval.reporting.monitoring.items import item_block
+from eah_eval.reporting.monitoring.model import MonitoringData
 from eah_eval.reporting.monitoring.params import MonitoringReportParams
 from eah_eval.reporting.monitoring.tables import (
     assurance_matrix,

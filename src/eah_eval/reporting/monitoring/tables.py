@@ -15,7 +15,7 @@ import pandas as pd
 
 from eah_eval.monitor.icons import assurance_icon
 from eah_eval.monitor.summary import status_matrix
-from eah_eval.reporting.monitoring.data import MonitoringData
+from eah_eval.reporting.monitoring.model import MonitoringData
 from eah_eval.reporting.monitoring.params import LA_UNIT
 
 __all__ = [
