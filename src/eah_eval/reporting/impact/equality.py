@@ -86,6 +86,21 @@ def group_estimate(inputs: ReportInputs, gpanel: pd.DataFrame, label: str) -> Es
     return overall_estimate(run_inference(inputs, simple, gpanel), label=label)
 
 
+def headline_schools(inputs: ReportInputs, measure_id: str, frames: Mapping[str, pd.DataFrame]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the headline panel and the group frame on its schools and periods (all; complete).
+
+    Groups are measured on the same schools, cohorts and periods as the headline; complete
+    periods leave out the partial ones (data for part of the period only).
+    """
+    base = inputs.panel(measure_id)
+    attrs = base[["unit", "cluster", "first_treated"]].drop_duplicates("unit")
+    frame = frames[measure_id].merge(attrs, on="unit", how="inner")
+    frame = frame[frame["period_index"].isin(base["period_index"].unique())]
+    partial = {str(x) for x in base.attrs.get("partial_periods", ()) or ()}
+    return base, frame, frame[~frame["period"].astype(str).isin(partial)]
+
+
 def estimate_where_numbers_allow(inputs: ReportInputs, panel: pd.DataFrame, label: str,
                                  count: str, base: pd.DataFrame, row: dict[str, Any],
                                  estimates: list[Estimate], what: str) -> None:
@@ -138,12 +153,7 @@ def measure_groups(inputs: ReportInputs, ledger: DisclosureLedger, measure_id: s
                and measure_id in ("sen_support_pct", "ehc_plan_pct")
                else f"not available: the measure cannot be broken down by {by}")
         return {"by": by, "note": why, "groups": []}
-    base = inputs.panel(measure_id)
-    attrs = base[["unit", "cluster", "first_treated"]].drop_duplicates("unit")
-    frame = frames[measure_id].merge(attrs, on="unit", how="inner")
-    frame = frame[frame["period_index"].isin(base["period_index"].unique())]
-    partial = {str(x) for x in base.attrs.get("partial_periods", ()) or ()}
-    complete = frame[~frame["period"].astype(str).isin(partial)]
+    base, frame, complete = headline_schools(inputs, measure_id, frames)
     latest = int((complete if len(complete) else frame)["period_index"].max())
     latest_label = str(frame.loc[frame["period_index"] == latest, "period"].iloc[0])
     mult = SCALE_MULTIPLIER[m.scale]
@@ -227,12 +237,7 @@ def measure_gaps(inputs: ReportInputs, ledger: DisclosureLedger, measure_id: str
     by = BREAKDOWN[subgroup]
     if by not in m.groups or measure_id not in frames:
         return {"gaps": [], "note": "not available for this measure"}
-    base = inputs.panel(measure_id)
-    attrs = base[["unit", "cluster", "first_treated"]].drop_duplicates("unit")
-    frame = frames[measure_id].merge(attrs, on="unit", how="inner")
-    frame = frame[frame["period_index"].isin(base["period_index"].unique())]
-    partial = {str(x) for x in base.attrs.get("partial_periods", ()) or ()}
-    complete = frame[~frame["period"].astype(str).isin(partial)]
+    base, frame, complete = headline_schools(inputs, measure_id, frames)
     first_go = int(base.loc[base["first_treated"] > 0, "first_treated"].min())
     before = sorted(t for t in complete["period_index"].unique() if t < first_go)
     latest = [int(complete["period_index"].max())] if len(complete) else []
