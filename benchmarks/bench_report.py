@@ -1,4 +1,4 @@
-"""End-to-end time of the demo impact report (target: under 60 s on 2 cores).
+"""End-to-end time of the demo impact report (target: at most 30 s on 2 cores, issue 15).
 
 Writes the synthetic council once (not timed), then times ``run_report`` (kernel start,
 loading, measures, estimators, robustness checks, equality breakdowns, disclosure control,
@@ -7,7 +7,10 @@ process and its children (the kernel and the exporter run as children). On a mac
 with other work, wall time overstates the report's own cost; the load average is printed so
 the two can be read together. The build itself is mostly single-threaded.
 
-    .venv/bin/python benchmarks/bench_report.py [--reps N]
+    .venv/bin/python benchmarks/bench_report.py [--reps N] [--allow-draft]
+
+``--allow-draft`` times a report whose consistency check fails (it is then written marked
+DRAFT instead of stopping the run); the output says so.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from eah_eval.data.synthetic import write_council
 from eah_eval.reporting.impact.params import ReportParams
 from eah_eval.reporting.impact.run import run_report
 
-TARGET_S = 60.0
+TARGET_S = 30.0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--allow-draft", action="store_true",
+                    help="time the run even when the report fails its consistency check")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -39,7 +44,8 @@ def main() -> None:
             load0 = os.getloadavg()[0]
             cpu0 = os.times()
             t0 = time.perf_counter()
-            out = run_report(ReportParams(data=str(data)), Path(tmp) / f"out{k}")
+            out = run_report(ReportParams(data=str(data), allow_draft=args.allow_draft),
+                             Path(tmp) / f"out{k}")
             wall = time.perf_counter() - t0
             cpu1 = os.times()
             cpu = sum(getattr(cpu1, a) - getattr(cpu0, a)
@@ -52,7 +58,8 @@ def main() -> None:
             print(f"run {k + 1}: wall {wall:.1f} s (of which the build inside the kernel "
                   f"{build:.1f} s); CPU of this process and children {cpu:.1f} s; load average "
                   f"{load0:.1f} -> {os.getloadavg()[0]:.1f}; html "
-                  f"{out.html.stat().st_size:,} bytes")
+                  f"{out.html.stat().st_size:,} bytes"
+                  + ("; DRAFT (failed its checks)" if "DRAFT" in out.html.read_text() else ""))
         best = min(times)
         print(f"demo impact report end to end: best wall {best:.1f} s, CPU {min(cpus):.1f} s; "
               f"target {TARGET_S:.0f} s; ratio wall {best / TARGET_S:.2f}, CPU "

@@ -248,9 +248,10 @@ def main() -> None:
                 if start < n:
                     tasks.append((g, size, start, min(n, start + 10), args.seed, args.draws))
     t0 = time.perf_counter()
-    cols = ["clusters", "size", "rep", "method", "truth", "lo", "hi"]
+    cols = ["clusters", "size", "rep", "method", "truth", "ci_low", "ci_high"]
     if args.summarize:
-        res = pd.read_csv(args.summarize)
+        # files written before the one interval naming call the ends lo and hi
+        res = pd.read_csv(args.summarize).rename(columns={"lo": "ci_low", "hi": "ci_high"})
     else:
         rows: list[tuple[Any, ...]] = []
         if args.out:
@@ -270,8 +271,8 @@ def main() -> None:
         g in (8, 10, 12) for g in sizes) else 0
     edge = int(reps_seen.loc[[g for g in sizes if g not in (8, 10, 12)]].min()) if any(
         g not in (8, 10, 12) for g in sizes) else 0
-    res["cover"] = (res.lo <= res.truth) & (res.truth <= res.hi)
-    res["reject0"] = ~((res.lo <= 0) & (0 <= res.hi))
+    res["cover"] = (res.ci_low <= res.truth) & (res.truth <= res.ci_high)
+    res["reject0"] = ~((res.ci_low <= 0) & (0 <= res.ci_high))
     summary: dict[str, dict[tuple[str, int], float]] = defaultdict(dict)
     for (m, g, size), d in res.groupby(["method", "clusters", "size"]):
         cov = 100 * d.cover.mean()
@@ -281,8 +282,8 @@ def main() -> None:
                                                               1e-12) / len(d))
         summary["reject_null" if size == 0 else "power"][(m, g)] = 100 * d.reject0.mean()
         summary["n_" + key][(m, g)] = len(d)
-        summary["unbounded_" + key][(m, g)] = 100 * (~np.isfinite(d.lo) | ~np.isfinite(d.hi)
-                                                     ).mean()
+        unbounded = ~np.isfinite(d.ci_low) | ~np.isfinite(d.ci_high)
+        summary["unbounded_" + key][(m, g)] = 100 * unbounded.mean()
     tab = pd.DataFrame(summary)
     tab.index = pd.MultiIndex.from_tuples(tab.index, names=["method", "clusters"])
     print(f"\n{reps} councils per cell and effect at 8-12 clusters, {edge} at 6 and 20; "

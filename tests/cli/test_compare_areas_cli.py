@@ -87,3 +87,14 @@ def test_errors_are_one_line_and_exit_one(panel_file, capsys, extra, message):
 def test_missing_file(tmp_path, capsys):
     code, _, err = _run(["compare-areas", "--data", str(tmp_path / "none.csv"), *BASE], capsys)
     assert code == 1 and "not found" in err
+
+
+def test_json_keys_use_the_one_interval_naming(panel_file, capsys):
+    from interval_names import old_interval_names
+
+    code, out, err = _run(["compare-areas", "--data", str(panel_file), *BASE, "--placebo", "4",
+                           "--seed", "3", "--json"], capsys)
+    assert code == 0, err
+    got = json.loads(out)
+    assert {"ci_low", "ci_high", "level"} <= set(got)
+    assert old_interval_names(got) == []

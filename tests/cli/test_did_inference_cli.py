@@ -112,3 +112,16 @@ def test_cr2_is_refused_with_the_reason(tmp_path: Path,
     status, _, err = _run(capsys, [*BASE, "--data", str(data), "--inference", "cr2"])
     assert status == 1
     assert "inference 'cr2' needs a linear model design" in err
+
+
+def test_json_keys_use_the_one_interval_naming(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from interval_names import old_interval_names
+
+    data = _panel(tmp_path)
+    status, out, err = _run(capsys, [*BASE, "--data", str(data), "--inference", "wcr",
+                                     "--draws", "99", "--seed", "5"])
+    assert status == 0, err
+    got = json.loads(out)
+    assert {"ci_low", "ci_high"} <= set(got["aggregations"]["event"]["by"][0])
+    assert old_interval_names(got) == []

@@ -73,6 +73,25 @@ P005,100002,2023/24,true,true,false
 2023-09,central,management,1200
 2023-10,C1,training,-150
 """,
+    "ehc_plans": """spell_id,person_id,birth_cohort,primary_need,plan_start_date,placement,spell_start_date,spell_end_date,end_reason
+S1,P005,2013,ASD,2022-03-01,mainstream,2022-03-01,2024-06-30,placement_change
+S2,P005,2013,ASD,2022-03-01,maintained_special,2024-06-30,,
+""",
+    "high_needs_costs": """financial_year,placement,place_gbp,top_up_gbp
+2024,mainstream,0,9000
+2024,maintained_special,10000,17000
+""",
+    "high_needs_income": """financial_year,income_gbp,other_spend_gbp,opening_balance_gbp
+2024,25000000,3000000,-1500000
+2025,26000000,,
+""",
+    "programme_budget": """financial_year,planned_spend_gbp
+2024,1500000
+""",
+    "population": """financial_year,age,population
+2024,9,2100
+2024,10,2080.5
+""",
 }
 
 

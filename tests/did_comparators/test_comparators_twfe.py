@@ -144,5 +144,5 @@ def test_errors_and_display(panel):
     res = twfe(panel, **KW)
     assert "Two-way fixed effects (static)" in str(res)
     assert "<table" in res._repr_html_()
-    assert {"estimate", "std_error", "ci_low_pointwise"} <= set(res.to_frame().columns)
+    assert {"estimate", "std_error", "ci_low"} <= set(res.to_frame().columns)
     assert res.conf_int(0.9).shape == (1, 2)

@@ -101,8 +101,8 @@ def test_results_are_immutable(df):
 def test_tables_and_display(df):
     gt = att_gt(df, "y", "id", "t", "g").with_bootstrap(199, rng=1)
     frame = gt.to_frame()
-    for col in ("group", "time", "estimate", "std_error", "p_value", "ci_low_pointwise",
-                "ci_high_pointwise", "ci_low_simultaneous", "ci_high_simultaneous"):
+    for col in ("group", "time", "estimate", "std_error", "p_value", "ci_low",
+                "ci_high", "ci_low_simultaneous", "ci_high_simultaneous"):
         assert col in frame.columns
     assert "Wald pre-test" in gt.summary() and "bootstrap_seed: 1" in str(gt)
     assert "<table" in gt._repr_html_()

@@ -68,7 +68,7 @@ def test_bootstrap_se_close_to_analytic(df):
     crit = boot.table.critical_value
     assert crit is not None and 1.96 < crit < 4.0
     frame = boot.to_frame()
-    assert (frame["ci_low_simultaneous"] <= frame["ci_low_pointwise"]).all()
+    assert (frame["ci_low_simultaneous"] <= frame["ci_low"]).all()
 
 
 @pytest.mark.parametrize("weight_type", ["mammen", "rademacher", "webb"])

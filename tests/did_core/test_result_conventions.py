@@ -88,3 +88,89 @@ def test_sensitivity_results_have_a_frame_and_html():
                         num_post_periods=1, restriction="smoothness", m_values=[0.0, 0.1])
     _html_shows(honest, honest.to_frame())
     assert "ci_low" in honest._repr_html_()
+
+
+# ------------------------------------------------------------------ one naming of intervals
+def _result_classes():
+    """Every dataclass the estimation, inference, sensitivity, finance and report layers export."""
+    import dataclasses
+    import importlib
+
+    modules = ["eah_eval.did", "eah_eval.inference", "eah_eval.sensitivity",
+               "eah_eval.finance.results", "eah_eval.reporting.impact.model",
+               "eah_eval.reporting.monitoring.model"]
+    for name in modules:
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", dir(module)):
+            obj = getattr(module, attr)
+            if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+                yield f"{name}.{attr}", obj
+
+
+def test_no_result_field_spells_an_interval_the_old_way():
+    import dataclasses
+
+    from interval_names import is_old_interval_name
+
+    classes = dict(_result_classes())
+    assert {"eah_eval.did.AggregateResult", "eah_eval.inference.InferenceTable",
+            "eah_eval.sensitivity.HonestDiDResult",
+            "eah_eval.reporting.impact.model.Estimate"} <= set(classes)
+    old = [f"{name}.{f.name}" for name, cls in classes.items()
+           for f in dataclasses.fields(cls) if is_old_interval_name(f.name)]
+    assert old == []
+
+
+def test_the_finder_knows_the_old_spellings():
+    from interval_names import old_interval_names
+
+    old = {"ci_low_pointwise": 1, "ci_lower": 1, "value_ci_upper_gbp": 1, "lower": 1,
+           "hi": 1, "low": 1, "ci_lo": 1}
+    assert len(old_interval_names(old)) == len(old)
+    new = {"ci_low": 1, "ci_high": 1, "ci_low_simultaneous": 1, "value_ci_low_gbp": 1,
+           "level": 0.95, "slope": 1, "follow": 1, "highlight": 1, "direction": "lower"}
+    assert old_interval_names(new) == []
+    # a control chart's process limits are not an interval of an estimate
+    assert old_interval_names({"points": [{"centre": 1, "lower": 0, "upper": 2}]}) == []
+
+
+def test_frames_of_every_estimator_and_inference_result_use_one_interval_naming(panel_maker):
+    from eah_eval.did import imputation, sun_abraham, synthdid, twfe
+    from eah_eval.inference import few_cluster_inference, infer, wild_aggregate
+    from interval_names import old_interval_names
+
+    df = panel_maker(n_units=300, seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gt = att_gt(df, "y", "id", "t", "g", cluster="cl").with_bootstrap(99, rng=1)
+        event = aggregate(gt, "event").with_bootstrap(99, rng=1)
+        results = {
+            "att_gt": gt, "event": event, "event.overall": event.overall,
+            "twfe": twfe(df, "y", "id", "t", "g", cluster="cl"),
+            "sun_abraham": sun_abraham(df, "y", "id", "t", "g", cluster="cl"),
+            "imputation": imputation(df, "y", "id", "t", "g", cluster="cl"),
+            "infer": infer(event, method="multiplier", draws=99, rng=1),
+            "wild": wild_aggregate(aggregate(gt, "simple"), draws=99, rng=1),
+            "few_cluster": few_cluster_inference(aggregate(gt, "simple"), df, outcome="y",
+                                                 unit="id", time="t", cohort="g",
+                                                 cluster="cl", draws=99, rng=1),
+            "honest": honest_did(np.array([0.05, -0.02, 0.6]), np.diag([0.01, 0.01, 0.02]),
+                                 num_pre_periods=2, num_post_periods=1,
+                                 restriction="smoothness", m_values=[0.0, 0.1]),
+        }
+    areas = pd.DataFrame({"area": np.repeat(np.arange(8), 6), "year": np.tile(np.arange(6), 8)})
+    areas["treated"] = ((areas["area"] == 0) & (areas["year"] >= 4)).astype(int)
+    areas["y"] = 0.3 * areas["year"] + areas["area"] + np.sin(areas["area"] + areas["year"])
+    sdid = synthdid(areas, "y", "area", "year", "treated", placebo=5, rng=2)
+    found: list[str] = []
+    for name, res in results.items():
+        frame = res.to_frame()
+        assert len(frame.columns) > 1, name
+        found += old_interval_names(frame, name)
+    frame = gt.to_frame()
+    assert {"ci_low", "ci_high", "ci_low_simultaneous", "ci_high_simultaneous"} <= set(frame)
+    found += old_interval_names(sdid.to_frame(), "synthdid")
+    found += old_interval_names(sdid.event_effects, "synthdid.event_effects")
+    found += old_interval_names(sdid.to_dict(), "synthdid.to_dict")
+    assert {"ci_low", "ci_high"} <= set(sdid.event_effects.columns)
+    assert found == []

@@ -130,8 +130,8 @@ def test_result_interfaces(sdid_fit):
         assert key in d
     assert d["method"] == "sdid" and d["unit_weights"]["C00"] >= 0
     frame = sdid_fit.to_frame()
-    assert list(frame.columns[:5]) == ["method", "estimate", "std_error", "ci_low_pointwise",
-                                       "ci_high_pointwise"]
+    assert list(frame.columns[:5]) == ["method", "estimate", "std_error", "ci_low",
+                                       "ci_high"]
     table = sdid_fit.event_table.to_frame()
     assert table["estimate"].to_numpy() == pytest.approx(sdid_fit.event_effects["effect"])
     assert list(table["event_time"]) == list(range(-8, 4))

@@ -16,10 +16,17 @@ DEMO_SEED = 20261130
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImpactReport, dict[str, Any], Path]:
-    """The demo council's impact report, its results (as JSON would hold them) and data."""
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo council's data folder (``make demo``'s seed), written once per session."""
     data = tmp_path_factory.mktemp("demo") / "data"
     write_council(data, seed=DEMO_SEED)
+    return data
+
+
+@pytest.fixture(scope="session")
+def demo(demo_data: Path) -> tuple[ImpactReport, dict[str, Any], Path]:
+    """The demo council's impact report, its results (as JSON would hold them) and data."""
+    data = demo_data
     report = build_impact_report({"data": str(data)})
     results = json.loads(json.dumps(jsonable(report.results)))
     return report, results, data

@@ -132,9 +132,9 @@ def test_value_for_money_carries_ranges_in_whole_people(demo: Demo) -> None:
         c = v["cost_per_outcome_gbp"]
         assert c["bounded"] == (v["ci_low"] > 0)
         if c["bounded"]:
-            assert c["low"] <= c["estimate"] <= c["high"]
+            assert c["ci_low"] <= c["estimate"] <= c["ci_high"]
         else:
-            assert c["high"] is None
+            assert c["ci_high"] is None
         assert "waves" in v["assumes"] or "wave" in v["assumes"]
         assert [s["outcomes_a_year"] for s in v["scenarios"]] == [
             v["ci_low"], v["estimate"], v["ci_high"]]

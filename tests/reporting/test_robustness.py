@@ -125,4 +125,4 @@ def test_randomisation_runs_and_states_its_settings() -> None:
     ri = R.randomization_check(fits, draws=49, alpha=0.05, seed=5)
     assert ri.ok and 0 < ri.value <= 1
     assert "as good as random" in ri.note and ri.detail["seed"] == 5
-    assert ri.detail["ci_lower"] < fits.tau < ri.detail["ci_upper"]
+    assert ri.detail["ci_low"] < fits.tau < ri.detail["ci_high"]

@@ -21,8 +21,11 @@ from eah_eval.errors import OptionError, OptionTypeError
 
 def test_truth_json_structure(small_dir: Path, small_council: SyntheticCouncil) -> None:
     truth = json.loads((small_dir / "truth.json").read_text(encoding="utf-8"))
-    assert set(truth) == {"generator", "conventions", "rollout", "conversions", "measures",
-                          "planted_risks"}
+    assert set(truth) - {"high_needs"} == {"generator", "conventions", "rollout", "conversions",
+                                          "measures", "planted_risks", "background_trends"}
+    trends = truth["background_trends"]
+    assert trends["suspension_rate"]["relative_per_year"] == 0.03
+    assert {"suspension_rate", "absence_overall_pct", "phase_mix"} == set(trends)
     assert truth["generator"]["parameters"]["seed"] == small_council.seed
     assert [w["wave"] for w in truth["rollout"]] == [1, 2, 3]
     assert sum(len(w["clusters"]) for w in truth["rollout"]) == 4

@@ -42,7 +42,7 @@ COMMANDS: dict[str, Command] = {
         "validate", "check a data directory against data_schema/ and list every problem"),
     "demo-data": Command(
         "demo_data",
-        "write a synthetic council (twelve tables, truth.json, schemas) to a folder"),
+        "write a synthetic council (seventeen tables, truth.json, schemas) to a folder"),
     "measures": Command("measures", "list, show, compute and catalogue measures"),
     "did": Command(
         "did", "Callaway-Sant'Anna group-time effects and aggregations from a panel CSV"),
@@ -55,6 +55,10 @@ COMMANDS: dict[str, Command] = {
     "monitor": Command(
         "monitor",
         "run the monitoring report (control charts by cluster) and export accessible HTML"),
+    "finance": Command(
+        "finance",
+        "run the finance report (EHC plans, high-needs spend and the DSG position, with and "
+        "without the programme)"),
     "check-report": Command(
         "check_report", "check that an impact report's HTML and results.json agree"),
 }

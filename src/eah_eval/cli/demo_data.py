@@ -8,6 +8,7 @@ from typing import Any
 from eah_eval.cli.output_paths import check_output_dir
 from eah_eval.data.schema import TABLES, table_file_name
 from eah_eval.data.synthetic import DEFAULT_SEED, make_council
+from eah_eval.data.synthetic.national import make_national
 
 
 def add_parser(sub: Any, name: str, summary: str) -> None:
@@ -18,7 +19,9 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         description=(
             "Write a synthetic council whose true Experts at Hand effects are known: one CSV "
             "file per input table, truth.json (the true effects), datapackage.json and the "
-            "table schemas. The same seed gives the same bytes."
+            "table schemas, and national/ (a synthetic panel of 150 authorities, this council "
+            "among them, for the comparison with other areas). The same seed gives the same "
+            "bytes."
         ),
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
@@ -32,6 +35,8 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
                    help="a tiny council for quick tests (4 clusters, 12 schools)")
     p.add_argument("--null", action="store_true",
                    help="no programme effects (every true effect is zero)")
+    p.add_argument("--no-national", action="store_true",
+                   help="do not write national/, the synthetic panel of other authorities")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,4 +60,13 @@ def run(args: argparse.Namespace) -> int:
         f"{k} {v['simple']:+.3g}" for k, v in simple.items() if v["simple"] is not None
     )
     print(f"  true 'simple' effects: {shown}")
+    if not args.no_national:
+        la_code = str(council.tables["schools"]["la_code"].iloc[0])
+        start = council.tables["clusters"]["go_live_date"].min().strftime("%Y-%m-%d")
+        nat = make_national(demo_la_code=la_code, demo_start=start)
+        nat.write(out / "national")
+        print(f"  national/              {nat.programme.shape[0]} authorities x "
+              f"{nat.panel['period_index'].nunique()} terms ({nat.truth['measure']}; this "
+              f"council as {la_code} from {start}; seed {nat.seed}) for the comparison with "
+              "other areas, with its truth.json")
     return 0

@@ -27,20 +27,13 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from eah_eval.cli.options import add_data_argument
-from eah_eval.did import AGGREGATION_KINDS, WEIGHT_TYPES, aggregate, att_gt
-from eah_eval.did.aggregate import AggregateResult
-from eah_eval.did.attgt import GroupTimeResult
+from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
+from eah_eval.did.attgt import GroupTimeResult, att_gt
+from eah_eval.did.bootstrap import WEIGHT_TYPES
 from eah_eval.did.preprocess import BASE_PERIODS, CONTROL_GROUPS, METHODS
 from eah_eval.errors import DataFileNotFoundError, EstimationError
-from eah_eval.inference import (
-    INFERENCE_METHODS,
-    WILD_WEIGHTS,
-    WildWeights,
-    infer_many,
-    inference_tables_json,
-    merge_inference,
-)
 from eah_eval.inference.budget import check_draw_budget, check_seed
+from eah_eval.inference.methods import INFERENCE_METHODS, WILD_WEIGHTS, WildWeights
 
 __all__ = ["add_parser", "did_json", "run"]
 
@@ -198,6 +191,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"eah-eval did: note: {note}", file=sys.stderr)
     obj = did_json(gt, aggs)
     if args.inference is not None:
+        # the dispatcher and its resamplers are imported only when --inference asks for them
+        from eah_eval.inference.apply import merge_inference
+
         obj = merge_inference(obj, _inference(args, data, aggs))
     if args.json:
         print(json.dumps(obj, allow_nan=False))
@@ -215,6 +211,9 @@ def run(args: argparse.Namespace) -> int:
 def _inference(args: argparse.Namespace, data: pd.DataFrame,
                aggs: dict[str, AggregateResult]) -> dict[str, Any]:
     """Apply ``--inference`` to every aggregation (one call of the dispatcher)."""
+    from eah_eval.inference.apply import inference_tables_json
+    from eah_eval.inference.dispatch import infer_many
+
     weights: WildWeights = args.wild_weights or (
         "rademacher" if args.inference == "wcr" else "webb")
     tables = infer_many(

@@ -1,8 +1,8 @@
 """Command-line options shared by the commands that run a report notebook.
 
-``eah-eval report`` and ``eah-eval monitor`` take their parameters the same way: from a YAML
-file (``--params``), then ``--data``, then ``--set key=value`` (later wins); ``--list-params``
-prints the schema they are checked against.
+``eah-eval report``, ``eah-eval monitor`` and ``eah-eval finance`` take their parameters the
+same way: from a YAML file (``--params``), then ``--data``, then ``--set key=value`` (later
+wins); ``--list-params`` prints the schema they are checked against.
 
 Run as a module, it rewrites the ``parameters`` cell of each report notebook from its schema
 (``python -m eah_eval.cli.notebook_options``; ``--check`` only says whether one is stale).
@@ -82,10 +82,11 @@ def add_parameter_arguments(
 
 def report_notebooks() -> tuple[ReportNotebook, ...]:
     """Return the report notebooks whose ``parameters`` cell is written from a schema."""
+    from eah_eval.reporting.finance.run import FINANCE_NOTEBOOK
     from eah_eval.reporting.impact.run import IMPACT_NOTEBOOK
     from eah_eval.reporting.monitoring.run import MONITORING_NOTEBOOK
 
-    return (IMPACT_NOTEBOOK, MONITORING_NOTEBOOK)
+    return (IMPACT_NOTEBOOK, MONITORING_NOTEBOOK, FINANCE_NOTEBOOK)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ Model
   row, blank = missing) or ``<table>.parquet``. Both formats (and in-memory frames) go through
   the same validation, UPN policy, row accounting and fingerprint. Only regular files are read:
   symbolic links are refused by name unless ``allow_symlinks=True``. ``schools``, ``clusters``
-  and ``pupil_census`` are required; the other nine tables are optional (flag ``eah:required``
+  and ``pupil_census`` are required; the other fourteen tables are optional (flag ``eah:required``
   in ``data_schema/datapackage.json``): an absent optional file gives an empty table, and the
   accounting says so. Near-miss file names (``attendance.CSV``, ``suspensions.csv.txt``) are
   not read; a note names them.

@@ -36,6 +36,11 @@ TABLES: tuple[str, ...] = (
     "workforce",
     "attainment",
     "finance",
+    "ehc_plans",
+    "high_needs_costs",
+    "high_needs_income",
+    "programme_budget",
+    "population",
 )
 
 #: Frictionless field types the loader understands.

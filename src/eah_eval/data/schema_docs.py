@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from eah_eval.data import areas
 from eah_eval.data import schema as sch
 from eah_eval.data.lineage import RULE_TEXT
 from eah_eval.data.pseudonymise import MIN_KEY_BYTES, UPN_CHECK_ALPHABET
@@ -77,10 +78,22 @@ def _table_section(table: str) -> list[str]:
         f"- Source system: {res.get('eah:source', 'not stated')}.",
         *_keys(table),
         "",
+    ]
+    lines += _field_rows(sch.fields(table), res)
+    rules = rules_for(table)
+    if rules:
+        lines += ["", "Rules across fields (checked by `eah-eval validate`):", ""]
+        lines += [f"- {r.text} (problem `{r.kind}`)" for r in rules]
+    lines.append("")
+    return lines
+
+
+def _field_rows(fields: Sequence[Mapping[str, Any]], res: Mapping[str, Any]) -> list[str]:
+    lines = [
         "| Field | Meaning | Type | Unit | Required | Allowed values | Source |",
         "|---|---|---|---|---|---|---|",
     ]
-    for f in sch.fields(table):
+    for f in fields:
         req = f.get("constraints", {}).get("required", False)
         lines.append(
             "| "
@@ -98,11 +111,46 @@ def _table_section(table: str) -> list[str]:
             )
             + " |"
         )
-    rules = rules_for(table)
-    if rules:
-        lines += ["", "Rules across fields (checked by `eah-eval validate`):", ""]
-        lines += [f"- {r.text} (problem `{r.kind}`)" for r in rules]
-    lines.append("")
+    return lines
+
+
+def _area_sections() -> list[str]:
+    """Return the sections of the multi-area tables (``areas.datapackage.json``)."""
+    lines = [
+        "## Comparison with other areas (optional, in their own folder)",
+        "",
+        "Three more tables, listed in `areas.datapackage.json`, hold a panel of other areas "
+        "(local authorities or schools across England) for comparing the council with them "
+        "when its own clusters no longer offer a comparison. They live in their own folder "
+        "(by convention `national/` inside the council's data folder), are read and checked "
+        "by `eah_eval.data.areas.load_areas` (every problem with its file, row, column, "
+        "expected and found; strict), and are not part of `eah-eval validate`. "
+        "`eah_eval.data.dfe_open_data.read_dfe_open_data` builds `area_panel` from DfE's "
+        "open-data files (Explore Education Statistics layout).",
+        "",
+        "Rules across fields: on a `local_authority` row `la_code` equals `area_code` "
+        "(`area_not_authority`) and `area_code` has 3 digits, on a `school` row 6 "
+        "(`code_for_level`); one `period_type` per measure (`mixed_period_types`); a "
+        "neighbour is not the authority itself (`own_neighbour`) and its `la_code` is in "
+        "`area_programme.csv` (`unknown_reference`).",
+        "",
+    ]
+    for table in areas.AREA_TABLES:
+        res = areas.area_resource(table)
+        required = "required" if res.get("eah:required", True) else "optional"
+        lines += [
+            f"### `{res['path']}`: {res['title']}",
+            "",
+            str(res.get("description", "")),
+            "",
+            f"- File: `{res['path']}` ({required} in the folder); schema: `{res['schema']}`.",
+            f"- Source: {res.get('eah:source', 'not stated')}.",
+            "- Primary key: " + ", ".join(f"`{k}`" for k in areas.area_primary_key(table))
+            + " (no two rows alike).",
+            "",
+        ]
+        lines += _field_rows(areas.area_fields(table), res)
+        lines.append("")
     return lines
 
 
@@ -185,6 +233,7 @@ def render_readme() -> str:
     ]
     for table in sch.TABLES:
         lines += _table_section(table)
+    lines += _area_sections()
     return "\n".join(lines).rstrip() + "\n"
 
 

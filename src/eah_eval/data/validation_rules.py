@@ -147,6 +147,24 @@ def _only_with_code(
     return Rule(table, kind, (column, code_column), text, check)
 
 
+def _given_together(table: str, column: str, other: str) -> Rule:
+    """``column`` is given exactly when ``other`` is given."""
+
+    def check(df: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> RuleHit:
+        a = df[column].notna().to_numpy(dtype=bool)
+        b = df[other].notna().to_numpy(dtype=bool)
+        return RuleHit(
+            a != b, column, f"{column} and {other} both given or both blank",
+            lambda idx: [f"{column} {'given' if a[i] else 'blank'} with {other} "
+                         f"{'given' if b[i] else 'blank'}" for i in idx],
+        )
+
+    return Rule(
+        table, "inconsistent_values", (column, other),
+        f"`{column}` is given exactly when `{other}` is given.", check,
+    )
+
+
 def _codes_imply(
     table: str, column: str, codes: tuple[str, ...], other: str, other_codes: tuple[str, ...]
 ) -> Rule:
@@ -336,6 +354,9 @@ RULES: tuple[Rule, ...] = (
         "`cluster_id` is a cluster in `clusters.csv` or `central`.", _finance_cluster,
         needs=("clusters",),
     ),
+    _not_before("ehc_plans", "spell_start_date", "plan_start_date"),
+    _not_before("ehc_plans", "spell_end_date", "spell_start_date"),
+    _given_together("ehc_plans", "end_reason", "spell_end_date"),
     _after_closure("pupil_census", "census_date"),
     _after_closure("attendance", "academic_year"),
     _after_closure("suspensions", "start_date"),

@@ -5,21 +5,53 @@ functions; aggregation, bootstrap and sensitivity analysis work from that store.
 One treated area (or block) against many: synthetic difference-in-differences and synthetic
 control (:func:`synthdid`).
 All estimators report through the shared table model :class:`EffectTable`.
+
+The names below are loaded from their modules on first use, so that a caller of
+:func:`att_gt` (``eah-eval did``) does not import the sparse solvers and distributions of the
+other estimators.
 """
 
 from __future__ import annotations
 
-from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
-from eah_eval.did.attgt import GroupTimeResult, WaldPretest, att_gt
-from eah_eval.did.bacon import bacon
-from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
-from eah_eval.did.dose import SLOPE_FROM, ClusterEffects, DoseLine, cluster_effects, dose_line
-from eah_eval.did.imputation import imputation
-from eah_eval.did.plot import plot_event_study
-from eah_eval.did.results import EffectTable
-from eah_eval.did.sun_abraham import sun_abraham
-from eah_eval.did.synthdid import SYNTH_METHODS, SynthDidResult, synthdid
-from eah_eval.did.twfe import twfe
+from typing import TYPE_CHECKING
+
+from eah_eval.lazy_exports import export_lazily
+
+if TYPE_CHECKING:
+    from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
+    from eah_eval.did.attgt import GroupTimeRefit, GroupTimeResult, WaldPretest, att_gt
+    from eah_eval.did.bacon import bacon
+    from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
+    from eah_eval.did.dose import (
+        SLOPE_FROM,
+        ClusterEffects,
+        DoseLine,
+        cluster_effects,
+        dose_line,
+    )
+    from eah_eval.did.imputation import imputation
+    from eah_eval.did.plot import plot_event_study
+    from eah_eval.did.results import EffectTable
+    from eah_eval.did.sun_abraham import sun_abraham
+    from eah_eval.did.synthdid import SYNTH_METHODS, SynthDidResult, synthdid
+    from eah_eval.did.twfe import twfe
+
+_MODULE_OF = {
+    "AGGREGATION_KINDS": "aggregate", "AggregateResult": "aggregate", "aggregate": "aggregate",
+    "GroupTimeRefit": "attgt", "GroupTimeResult": "attgt", "WaldPretest": "attgt",
+    "att_gt": "attgt",
+    "bacon": "bacon",
+    "WEIGHT_TYPES": "bootstrap", "BootstrapOutcome": "bootstrap",
+    "multiplier_bootstrap": "bootstrap",
+    "SLOPE_FROM": "dose", "ClusterEffects": "dose", "DoseLine": "dose",
+    "cluster_effects": "dose", "dose_line": "dose",
+    "imputation": "imputation",
+    "plot_event_study": "plot",
+    "EffectTable": "results",
+    "sun_abraham": "sun_abraham",
+    "SYNTH_METHODS": "synthdid", "SynthDidResult": "synthdid", "synthdid": "synthdid",
+    "twfe": "twfe",
+}
 
 __all__ = [
     "AGGREGATION_KINDS",
@@ -31,6 +63,7 @@ __all__ = [
     "ClusterEffects",
     "DoseLine",
     "EffectTable",
+    "GroupTimeRefit",
     "GroupTimeResult",
     "SynthDidResult",
     "WaldPretest",
@@ -46,3 +79,5 @@ __all__ = [
     "synthdid",
     "twfe",
 ]
+
+export_lazily(__name__, _MODULE_OF)

@@ -12,6 +12,13 @@ Standard errors include the estimation effect of the cohort shares in the weight
 ``wif``): for weights ``p_k / S`` over cells ``k`` with ``S = sum p_k``, the influence function
 of the aggregate gains ``sum_k att_k [(c_ik / S) - (sum_l c_il) p_k / S**2]`` with
 ``c_ik = w_i 1{G_i = g_k} - p_k``.
+
+Every aggregate's influence function is therefore a fixed linear combination
+``psi L + U c`` of the group-time influence functions ``psi`` and the cohort columns
+``U_ig = w_i 1{G_i = g}``. After a multiplier bootstrap of the group-time result (which draws
+``psi`` and ``U`` with the same multipliers), an aggregation inherits the draws ``b L + b_U c``
+instead of drawing again: the same multipliers serve the group-time effects and every
+aggregation of them.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,6 +37,7 @@ from eah_eval.did.bootstrap import (
     WeightType,
     analytic_se,
     bootstrap_influence,
+    summarise_draws,
 )
 from eah_eval.did.results import EffectTable
 from eah_eval.did.table_delegation import TableAccess
@@ -117,7 +125,7 @@ class AggregateResult(TableAccess):
         """Text summary: overall effect, then the rows and the method notes."""
         o = self.overall.to_frame(level).iloc[0]
         head = (f"Overall ({self.kind}): {o['estimate']:.4f} (SE {o['std_error']:.4f}; "
-                f"{level:.0%} CI {o['ci_low_pointwise']:.4f} to {o['ci_high_pointwise']:.4f})")
+                f"{level:.0%} CI {o['ci_low']:.4f} to {o['ci_high']:.4f})")
         return f"{head}\n{self.table.summary(level)}"
 
     def __str__(self) -> str:
@@ -154,10 +162,19 @@ class AggregateResult(TableAccess):
         """
         psi = np.column_stack([self.influence, self.overall_influence])
         analytic = np.r_[self.analytic_std_errors, self.analytic_overall_se]
-        band = np.r_[np.ones(self.influence.shape[1], dtype=bool), False]
         boot = bootstrap_influence(psi, self.cluster_codes, n_draws=n_draws,
                                    weight_type=weight_type, rng=rng, level=level,
-                                   band_columns=band, columns=~np.isnan(analytic))
+                                   band_columns=self._band(), columns=~np.isnan(analytic))
+        return self._with_outcome(boot)
+
+    def _band(self) -> np.ndarray:
+        """Columns of the simultaneous band: the rows, not the overall effect."""
+        return np.r_[np.ones(self.influence.shape[1], dtype=bool), False]
+
+    def _with_outcome(self, boot: BootstrapOutcome) -> AggregateResult:
+        """Copy with the bootstrap ``boot`` of the rows then the overall effect."""
+        analytic = np.r_[self.analytic_std_errors, self.analytic_overall_se]
+        level = boot.level
         se = np.where(np.isnan(analytic), np.nan, boot.std_errors)
         crit = boot.critical_value if np.isfinite(boot.critical_value) else None
         table = self.table.with_inference(se[:-1], critical_value=crit,
@@ -170,10 +187,33 @@ class AggregateResult(TableAccess):
                        metadata=MappingProxyType(meta))
 
 
+class _Row(NamedTuple):
+    """One aggregate: estimate, influence function and its loadings.
+
+    The influence function is ``psi @ load + U @ coef``: a linear combination of the
+    group-time columns (all of them; left-out cells have zero loading) and the cohort columns
+    ``U_ig = w_i 1{G_i = g}``.
+    """
+
+    est: float
+    inf: np.ndarray
+    load: np.ndarray
+    coef: np.ndarray
+
+
+def _combine(rows: list[_Row], wts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the loadings of ``sum_r wts_r row_r`` (group-time columns, cohort columns)."""
+    load = np.column_stack([r.load for r in rows]) @ wts
+    coef = np.column_stack([r.coef for r in rows]) @ wts
+    return load, coef
+
+
 class _Aggregator:
     """Weighted averages of ATT(g, t) columns with the weight-estimation influence term."""
 
     def __init__(self, gt: GroupTimeResult, keep: np.ndarray) -> None:
+        self.columns = np.flatnonzero(keep)
+        self.n_cells = keep.size
         self.att = gt.estimates[keep]
         self.psi = gt.influence if keep.all() else gt.influence[:, keep]
         self.groups = gt.groups[keep]
@@ -197,23 +237,42 @@ class _Aggregator:
         cancel) to ``w_i [A(G_i) / S - N(G_i) (p . att) / S**2]``, where ``A(g)`` and ``N(g)``
         are the sum of ``att_k`` and the number of cells over the cells of cohort ``g``.
         """
+        coef = np.append(self.weight_coef(att, g_idx, pg), 0.0)
+        return np.asarray(self.w_unit * coef[self.g_unit])
+
+    def weight_coef(self, att: np.ndarray, g_idx: np.ndarray, pg: np.ndarray) -> np.ndarray:
+        """Coefficients ``A(g) / S - N(g) (p . att) / S**2`` of the cohort columns."""
         total = pg.sum()
         n_groups = self.glist.size
         att_by_g = np.bincount(g_idx, weights=att, minlength=n_groups)
         count_by_g = np.bincount(g_idx, minlength=n_groups).astype(np.float64)
-        coef = np.append(att_by_g / total - count_by_g * float(pg @ att) / total**2, 0.0)
-        return np.asarray(self.w_unit * coef[self.g_unit])
+        return np.asarray(att_by_g / total - count_by_g * float(pg @ att) / total**2)
 
-    def cells(self, which: np.ndarray) -> tuple[float, np.ndarray]:
+    def load(self, idx: np.ndarray, wts: np.ndarray) -> np.ndarray:
+        """Return loadings on all group-time columns: ``wts`` on the kept cells ``idx``."""
+        out = np.zeros(self.n_cells)
+        out[self.columns[idx]] = wts
+        return out
+
+    def cells(self, which: np.ndarray) -> _Row:
         """Share-weighted average of the selected cells and its influence function."""
         idx = np.flatnonzero(which)
         if idx.size == 0:
-            return np.nan, np.zeros(self.psi.shape[0])
+            return _Row(np.nan, np.zeros(self.psi.shape[0]), np.zeros(self.n_cells),
+                        np.zeros(self.glist.size))
         pg = self.pg[idx]
         wts = pg / pg.sum()
         est = float(wts @ self.att[idx])
         inf = self.weight_influence(self.att[idx], self.g_cell[idx], pg)
-        return est, self.add_columns(inf, idx, wts)
+        return _Row(est, self.add_columns(inf, idx, wts), self.load(idx, wts),
+                    self.weight_coef(self.att[idx], self.g_cell[idx], pg))
+
+    def mean(self, which: np.ndarray) -> _Row:
+        """Unweighted mean of the selected cells (a cohort's post-treatment cells)."""
+        idx = np.flatnonzero(which)
+        wts = np.full(idx.size, 1.0 / idx.size)
+        return _Row(float(self.att[idx].mean()), self.psi[:, idx].mean(axis=1),
+                    self.load(idx, wts), np.zeros(self.glist.size))
 
     def add_columns(self, out: np.ndarray, idx: np.ndarray, wts: np.ndarray) -> np.ndarray:
         """``out += psi[:, idx] @ wts`` column by column (no n x len(idx) copy)."""
@@ -324,27 +383,29 @@ def aggregate(
     if not keep.any():
         raise EstimationError("no ATT(g,t) cell was estimated; nothing to aggregate")
     agg = _Aggregator(gt, keep)
-    g, t, att = agg.groups, agg.times, agg.att
+    g, t = agg.groups, agg.times
     n = gt.n_units
     labels: list[float] = []
-    rows: list[tuple[float, np.ndarray]] = []
+    rows: list[_Row] = []
 
     if kind == "simple":
         rows.append(agg.cells((g <= t) & (t <= g + hi)))
-        overall_est, overall_inf = rows[0]
+        overall_est, overall_inf = rows[0].est, rows[0].inf
+        overall_load, overall_coef = rows[0].load, rows[0].coef
         labels = ["overall"]  # type: ignore[list-item]
     elif kind == "group":
         present = np.unique(g[(g <= t) & (t <= g + hi)])
         for grp in present:
-            which = np.flatnonzero((g == grp) & (grp <= t) & (t <= grp + hi))
-            rows.append((float(att[which].mean()), agg.psi[:, which].mean(axis=1)))
+            rows.append(agg.mean((g == grp) & (grp <= t) & (t <= grp + hi)))
             labels.append(float(grp))
-        att_g = np.array([r[0] for r in rows])
+        att_g = np.array([r.est for r in rows])
         gidx = np.searchsorted(agg.glist, present)
         pgg = agg.pg_group[gidx]
-        psi_g = np.column_stack([r[1] for r in rows])
+        psi_g = np.column_stack([r.inf for r in rows])
         overall_est = float(pgg @ att_g / pgg.sum())
         overall_inf = psi_g @ (pgg / pgg.sum()) + agg.weight_influence(att_g, gidx, pgg)
+        overall_load, overall_coef = _combine(rows, pgg / pgg.sum())
+        overall_coef = overall_coef + agg.weight_coef(att_g, gidx, pgg)
     elif kind == "event":
         e_cell = t - g
         include = np.ones(t.size, dtype=bool)
@@ -362,24 +423,26 @@ def aggregate(
             labels.append(float(e))
         post = eseq >= 0
         if post.any():
-            overall_est = float(np.mean([r[0] for r, p in zip(rows, post, strict=True) if p]))
+            overall_est = float(np.mean([r.est for r, p in zip(rows, post, strict=True) if p]))
             overall_inf = np.zeros(n)
             for r, p in zip(rows, post, strict=True):
                 if p:
-                    overall_inf += r[1]
+                    overall_inf += r.inf
             overall_inf /= int(post.sum())
         else:
             overall_est, overall_inf = np.nan, np.zeros(n)
+        overall_load, overall_coef = _combine(rows, post / max(int(post.sum()), 1))
     else:  # calendar
         tl = np.unique(t[(t >= g.min()) & (g <= t)])
         for tt in tl:
             rows.append(agg.cells((t == tt) & (g <= t)))
             labels.append(float(tt))
-        overall_est = float(np.mean([r[0] for r in rows]))
-        overall_inf = np.column_stack([r[1] for r in rows]).mean(axis=1)
+        overall_est = float(np.mean([r.est for r in rows]))
+        overall_inf = np.column_stack([r.inf for r in rows]).mean(axis=1)
+        overall_load, overall_coef = _combine(rows, np.full(len(rows), 1.0 / len(rows)))
 
-    psi_rows = np.column_stack([r[1] for r in rows])
-    est_rows = np.array([r[0] for r in rows])
+    psi_rows = np.column_stack([r.inf for r in rows])
+    est_rows = np.array([r.est for r in rows])
     se_rows = analytic_se(psi_rows, gt.cluster_codes)
     se_overall = float(analytic_se(overall_inf[:, None], gt.cluster_codes)[0])
     meta = dict(gt.metadata)
@@ -410,7 +473,30 @@ def aggregate(
         analytic_std_errors=_readonly(se_rows.copy()), analytic_overall_se=se_overall,
         metadata=MappingProxyType(meta),
     )
+    if n_draws is None and weight_type is None and rng is None and gt.bootstrap is not None \
+            and gt.bootstrap.draws is not None and gt.bootstrap.cohort_draws is not None:
+        load = np.column_stack([*(r.load for r in rows), overall_load])
+        coef = np.column_stack([*(r.coef for r in rows), overall_coef])
+        return result._with_outcome(_shared_draws(result, gt.bootstrap, load, coef))
     boot = _inherit_bootstrap(gt, n_draws, weight_type, rng)
     if boot is not None:
         result = result.with_bootstrap(**boot)
     return result
+
+
+def _shared_draws(result: AggregateResult, gt_boot: BootstrapOutcome, load: np.ndarray,
+                  coef: np.ndarray) -> BootstrapOutcome:
+    """Carry the group-time bootstrap's draws to the rows and overall effect of ``result``.
+
+    ``load`` (cells x columns) and ``coef`` (cohorts x columns) give each column's influence
+    function as ``psi @ load + U @ coef``; its draws are then ``b @ load + b_U @ coef`` with the
+    group-time draws ``b`` and cohort-column draws ``b_U`` of the same multipliers.
+    """
+    assert gt_boot.draws is not None and gt_boot.cohort_draws is not None
+    draws = gt_boot.draws @ load + gt_boot.cohort_draws @ coef
+    analytic = np.r_[result.analytic_std_errors, result.analytic_overall_se]
+    se, crit = summarise_draws(draws, level=gt_boot.level, columns=~np.isnan(analytic),
+                               band_columns=result._band())
+    return BootstrapOutcome(std_errors=se, critical_value=crit, level=gt_boot.level,
+                            n_draws=gt_boot.n_draws, weight_type=gt_boot.weight_type,
+                            seed=gt_boot.seed, n_clusters=gt_boot.n_clusters, draws=draws)

@@ -9,6 +9,7 @@ data.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from eah_eval.did.bootstrap import (
     BootstrapOutcome,
@@ -41,7 +41,7 @@ from eah_eval.did.results import EffectTable
 from eah_eval.did.table_delegation import TableAccess
 from eah_eval.errors import EstimationError, EstimationWarning, OptionError, check_option
 
-__all__ = ["GroupTimeResult", "WaldPretest", "att_gt"]
+__all__ = ["GroupTimeRefit", "GroupTimeResult", "WaldPretest", "att_gt"]
 
 #: rows per block when a product over units is accumulated block by block (cache-sized)
 _ROW_BLOCK = 8192
@@ -193,10 +193,19 @@ class GroupTimeResult(TableAccess):
         -------
         GroupTimeResult
             New result; cells with no analytic standard error keep NaN.
+
+        Notes
+        -----
+        The same multipliers also draw the cohort columns ``w_i 1{G_i = g}``
+        (``bootstrap.cohort_draws``), so that :func:`eah_eval.did.aggregate` can bootstrap
+        every aggregation from these draws instead of drawing again.
         """
+        cohorts = np.asarray(self.cohort_shares.index, dtype=np.float64)
+        indicators = (self.unit_cohort[:, None] == cohorts[None, :]) * self.unit_weights[:, None]
         boot = bootstrap_influence(self.influence, self.cluster_codes, n_draws=n_draws,
                                    weight_type=weight_type, rng=rng, level=level,
-                                   columns=~np.isnan(self.analytic_std_errors))
+                                   columns=~np.isnan(self.analytic_std_errors),
+                                   extra=indicators)
         se = np.where(np.isnan(self.analytic_std_errors), np.nan, boot.std_errors)
         crit = boot.critical_value if np.isfinite(boot.critical_value) else None
         table = self.table.with_inference(se, critical_value=crit,
@@ -228,8 +237,36 @@ def _wald_pretest(att: np.ndarray, psi: np.ndarray, pre: np.ndarray, se: np.ndar
                            "covariance matrix of the pre-treatment cells is singular")
     a = att[cols]
     w_stat = float(n * a @ np.linalg.solve(v, a))
-    return WaldPretest(w_stat, int(cols.size), float(stats.chi2.sf(w_stat, cols.size)),
+    return WaldPretest(w_stat, int(cols.size), _chi2_sf(w_stat, int(cols.size)),
                        f"{cols.size} pre-treatment cells")
+
+
+def _chi2_sf(x: float, df: int) -> float:
+    """Return ``P(chi2_df > x)`` for a whole number of degrees of freedom.
+
+    Closed forms of the regularised upper incomplete gamma function ``Q(df/2, x/2)``, with
+    ``h = x/2``: for even ``df = 2m``, ``exp(-h) sum_{j<m} h^j / j!``; for odd ``df = 2m + 1``,
+    ``erfc(sqrt(h)) + exp(-h) sum_{j=1..m} h^(j-1/2) / Gamma(j + 1/2)``. Every term is positive
+    and taken from logarithms, so nothing cancels or overflows; it agrees with
+    ``scipy.special.chdtrc`` to 1e-13 relative (tested), without importing SciPy's special
+    functions (a tenth of a second of ``eah-eval did``'s start).
+    """
+    if math.isnan(x):
+        return math.nan
+    if x <= 0.0:
+        return 1.0
+    if math.isinf(x):
+        return 0.0
+    h = x / 2.0
+    log_h = math.log(h)
+    if df % 2 == 0:
+        total = math.fsum(math.exp(j * log_h - h - math.lgamma(j + 1.0))
+                          for j in range(df // 2))
+    else:
+        total = math.erfc(math.sqrt(h)) + math.fsum(
+            math.exp((j - 0.5) * log_h - h - math.lgamma(j + 0.5))
+            for j in range(1, df // 2 + 1))
+    return min(1.0, total)
 
 
 def _as_labels(values: np.ndarray) -> np.ndarray:
@@ -343,6 +380,85 @@ def att_gt(
     >>> res.to_frame()[["group", "time"]].shape
     (3, 2)
     """
+    panel, options = _prepare(
+        data, outcome, unit, time, cohort, control_group=control_group, method=method,
+        covariates=covariates, anticipation=anticipation, base_period=base_period,
+        weights=weights, cluster=cluster, never_treated_value=never_treated_value)
+    return _estimate(panel, **options)
+
+
+class GroupTimeRefit:
+    """:func:`att_gt` for panels that may differ from the previous one only in the outcome.
+
+    Inference by re-estimation (the restricted wild bootstrap, randomisation inference) calls
+    the estimator on the same panel with another outcome column many times. The design of the
+    group-time estimator -- the wide layout of the panel, and each 2x2 comparison's units,
+    weights, propensity score and regression design -- does not depend on the outcome. An
+    instance keeps the design of its last panel and, when the next panel has the same unit,
+    period, cohort, weight, cluster and covariate columns and the same rows with a usable
+    outcome, only places the new outcome in it and finishes each comparison. The numbers are
+    those of :func:`att_gt` on that panel (the same operations on the same arrays); warnings
+    about the panel itself (units dropped, cohorts recoded) are raised when a design is built,
+    not again for each outcome.
+
+    Parameters
+    ----------
+    outcome, unit, time, cohort : str
+        Columns, as for :func:`att_gt`.
+    **options
+        Keyword options of :func:`att_gt` (``control_group``, ``method``, ``covariates``,
+        ``anticipation``, ``base_period``, ``weights``, ``cluster``,
+        ``never_treated_value``).
+
+    Examples
+    --------
+    >>> # refit = GroupTimeRefit("y", "id", "t", "g", cluster="cl")
+    >>> # [refit(df.assign(y=v)) for v in outcomes]  # one design, many outcomes
+    """
+
+    def __init__(self, outcome: str, unit: str, time: str, cohort: str, **options: Any) -> None:
+        self.outcome, self.unit, self.time, self.cohort = outcome, unit, time, cohort
+        covariates = options.get("covariates")
+        self.covariates = [covariates] if isinstance(covariates, str) else covariates
+        self.options = options
+        self.design_columns = [c for c in (unit, time, cohort, options.get("weights"),
+                                           options.get("cluster"), *(self.covariates or ()))
+                               if c is not None]
+        self.last: tuple[list[pd.Series], np.ndarray, WidePanel, dict[str, Any]] | None = None
+        self.prepared: dict[tuple[Any, ...], Prepared2x2 | EstimationError] = {}
+
+    def __call__(self, data: pd.DataFrame) -> GroupTimeResult:
+        """Estimate ATT(g, t) on ``data`` (see :func:`att_gt`)."""
+        frame = pd.DataFrame(data) if data.attrs else data
+        col = frame[self.outcome] if self.outcome in frame.columns else None
+        if self.last is not None and col is not None and pd.api.types.is_numeric_dtype(col):
+            columns, finite, panel, kwargs = self.last
+            y_raw = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            usable = y_raw[finite]
+            if (np.array_equal(np.isfinite(y_raw), finite) and usable.size
+                    and not bool(np.all(usable == usable[0]))
+                    and all(frame[c].equals(v) for c, v in
+                            zip(self.design_columns, columns, strict=True))):
+                assert panel.layout is not None
+                return _estimate(replace(panel, y=panel.layout.wide(y_raw)),
+                                 prepared=self.prepared, **kwargs)
+        panel, kwargs = _prepare(frame, self.outcome, self.unit, self.time, self.cohort,
+                                 **self.options)
+        self.prepared = {}
+        result = _estimate(panel, prepared=self.prepared, **kwargs)
+        y_raw = frame[self.outcome].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.last = ([frame[c].copy() for c in self.design_columns], np.isfinite(y_raw),
+                     panel, kwargs)
+        return result
+
+
+def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, *,
+             control_group: ControlGroup = "never_treated", method: Method = "dr",
+             covariates: Sequence[str] | str | None = None, anticipation: int = 0,
+             base_period: BasePeriod = "varying", weights: str | None = None,
+             cluster: str | None = None, never_treated_value: float = 0,
+             ) -> tuple[WidePanel, dict[str, Any]]:
+    """Validate the options and build the wide panel; return it and ``_estimate``'s options."""
     check_option("control_group", control_group, CONTROL_GROUPS)
     check_option("method", method, METHODS)
     check_option("base_period", base_period, BASE_PERIODS)
@@ -354,14 +470,16 @@ def att_gt(
         control_group=control_group, covariates=covariates, anticipation=anticipation,
         weights=weights, cluster=cluster, never_treated_value=never_treated_value,
     )
-    return _estimate(panel, control_group=control_group, method=method,
-                     anticipation=anticipation, base_period=base_period,
-                     names={"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
-                            "weights": weights, "cluster": cluster})
+    return panel, {"control_group": control_group, "method": method,
+                   "anticipation": anticipation, "base_period": base_period,
+                   "names": {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+                             "weights": weights, "cluster": cluster}}
 
 
 def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation: int,
-              base_period: str, names: dict[str, str | None]) -> GroupTimeResult:
+              base_period: str, names: dict[str, str | None],
+              prepared: dict[tuple[Any, ...], Prepared2x2 | EstimationError] | None = None,
+              ) -> GroupTimeResult:
     y, periods, cohort = np.asfortranarray(panel.y), panel.periods, panel.cohort
     w_wide = np.asfortranarray(panel.w)
     n, n_periods = y.shape
@@ -379,13 +497,18 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
     # cell's nuisance fit, so cells with the same units share it
     static = balanced and bool(np.all(w_wide == w_wide[:, :1])) and all(
         bool(np.all(xk == xk[:, :1])) for xk in panel.x)
-    prepared: dict[tuple[Any, ...], Prepared2x2 | EstimationError] = {}
+    # a caller's cache outlives this fit (same design, other outcomes); our own is cleared by
+    # cohort, since keys start with the cohort
+    keep_prepared = prepared is not None
+    if prepared is None:
+        prepared = {}
     for g in panel.groups:
         before = np.flatnonzero(periods + anticipation < g)
         base_g = int(before[-1])
         treated = cohort == g
         member = treated | never
-        prepared.clear()  # keys start with the cohort: earlier fits are not needed again
+        if not keep_prepared:
+            prepared.clear()
         for ti in range(1 if varying else 0, n_periods):
             t_val = periods[ti]
             post = bool(g <= t_val)

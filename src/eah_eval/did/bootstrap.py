@@ -10,15 +10,21 @@ multiplier ``v_c`` per cluster (per unit without clustering), forms ``b = v'S / 
 draw, takes the standard error as the interquartile range of ``b`` divided by that of the
 standard normal, and the simultaneous (sup-t) critical value as the ``level`` quantile of
 ``max_j |b_j| / se_j`` over draws. Draws are generated in chunks so memory stays bounded.
+
+The draws ``b`` are kept (:attr:`BootstrapOutcome.draws`). Any estimate whose influence function
+is a fixed linear combination of bootstrapped columns, ``psi_a = psi L``, then has the draws
+``b L`` from the same multipliers without drawing again (:func:`summarise_draws`): the
+aggregations of group-time effects use this.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal, Protocol
 
 import numpy as np
-from scipy import stats
 
 from eah_eval.errors import OptionError, OptionTypeError, check_option
 
@@ -27,8 +33,10 @@ WEIGHT_TYPES: tuple[WeightType, ...] = ("mammen", "rademacher", "webb")
 
 #: standard errors at or below this are treated as zero (cell not estimable), as R did does
 ZERO_SE = float(np.sqrt(np.finfo(float).eps) * 10)
-_IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-_CHUNK_ELEMENTS = 1_000_000
+_IQR_NORMAL = NormalDist().inv_cdf(0.75) - NormalDist().inv_cdf(0.25)
+#: multipliers drawn at once (16 MB in single precision): large enough for an efficient
+#: matrix product, small enough to bound memory; the draws do not depend on it
+_CHUNK_ELEMENTS = 4_000_000
 
 __all__ = [
     "WEIGHT_TYPES",
@@ -39,7 +47,9 @@ __all__ = [
     "cluster_sums",
     "draw_multipliers",
     "multiplier_bootstrap",
+    "multiplier_draws",
     "resolve_rng",
+    "summarise_draws",
 ]
 
 
@@ -181,6 +191,13 @@ class BootstrapOutcome:
         Recorded randomness (see :func:`resolve_rng`).
     n_clusters : int
         Number of independent multipliers per draw.
+    draws : ndarray or None
+        Shape ``(n_draws, k)``: the draws ``b = v'S / n`` of every column (zero for columns
+        with a non-finite influence function).
+    cohort_draws : ndarray or None
+        Group-time results only, shape ``(n_draws, n_cohorts)``: the draws, from the same
+        multipliers, of the columns ``w_i 1{G_i = g}`` that carry the estimation effect of the
+        cohort shares into aggregations.
     """
 
     std_errors: np.ndarray
@@ -190,12 +207,126 @@ class BootstrapOutcome:
     weight_type: str
     seed: Any
     n_clusters: int
+    draws: np.ndarray | None = field(default=None, repr=False, compare=False)
+    cohort_draws: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def metadata(self) -> dict[str, Any]:
         """Record of the bootstrap for result metadata."""
         return {"se_type": "multiplier bootstrap", "bootstrap_draws": self.n_draws,
                 "bootstrap_weights": self.weight_type, "bootstrap_seed": self.seed,
                 "bootstrap_clusters": self.n_clusters}
+
+
+def _check_draw_options(n_draws: int, level: float, weight_type: str) -> None:
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer):
+        raise OptionTypeError(f"n_draws must be an integer; got {type(n_draws).__name__}")
+    if n_draws < 2:
+        raise OptionError(f"n_draws must be at least 2; got {n_draws}")
+    if not 0.0 < level < 1.0:
+        raise OptionError(f"level must be strictly between 0 and 1; got {level!r}")
+    check_option("weight_type", weight_type, WEIGHT_TYPES)
+
+
+def multiplier_draws(sums: Sequence[np.ndarray], n: int, *, n_draws: int,
+                     weight_type: WeightType, gen: np.random.Generator) -> list[np.ndarray]:
+    """Bootstrap draws ``b = v'S / n`` of several blocks of cluster sums from one multiplier draw.
+
+    Parameters
+    ----------
+    sums : sequence of ndarray, each shape (n_clusters, k_j)
+        Cluster sums of influence functions (see :func:`cluster_sums`); every block is
+        multiplied by the same multipliers ``v``.
+    n : int
+        Number of units (the scale of the influence functions).
+    n_draws : int
+        Number of draws.
+    weight_type : {"mammen", "rademacher", "webb"}
+        Multiplier distribution.
+    gen : numpy.random.Generator
+        Source of the multipliers; drawn in chunks of rows, so the multipliers do not depend on
+        how many blocks there are.
+
+    Returns
+    -------
+    list of ndarray, each shape (n_draws, k_j)
+        Draws of each block; zero for columns with a non-finite sum.
+
+    Notes
+    -----
+    Each block is scaled column by column to single precision (which cannot then overflow) and
+    multiplied with the draws' multipliers chunk by chunk, so memory stays bounded. Two-point
+    multipliers ``low + (high - low) B`` with ``B`` in {0, 1} give
+    ``v'S = low sum(S) + (high - low) B'S``.
+    """
+    n_clusters = sums[0].shape[0]
+    scaled: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for s64 in sums:
+        scale = np.max(np.abs(s64), axis=0) if s64.size else np.ones(s64.shape[1])
+        finite = np.isfinite(scale)
+        scale[~finite | (scale == 0)] = 1.0
+        # written in place to avoid n x k temporaries
+        s = np.empty(s64.shape, dtype=np.float32)
+        np.divide(s64, scale, out=s, casting="same_kind")
+        s[:, ~finite] = 0.0
+        scaled.append((s, scale, s.sum(axis=0, dtype=np.float64)))
+    out = [np.empty((n_draws, s64.shape[1])) for s64 in sums]
+    chunk = max(1, _CHUNK_ELEMENTS // max(n_clusters, 1))
+    for start in range(0, n_draws, chunk):
+        stop = min(n_draws, start + chunk)
+        if weight_type == "webb":
+            v = draw_multipliers(gen, (stop - start, n_clusters), weight_type)
+            for draws, (s, _, _) in zip(out, scaled, strict=True):
+                draws[start:stop] = v @ s
+        else:
+            bits, low, high = _two_point_bits(gen, (stop - start, n_clusters), weight_type)
+            for draws, (s, _, col_sums) in zip(out, scaled, strict=True):
+                draws[start:stop] = low * col_sums + (high - low) * (bits @ s)
+    for draws, (_, scale, _) in zip(out, scaled, strict=True):
+        draws *= scale / n
+    return out
+
+
+def summarise_draws(draws: np.ndarray, *, level: float = 0.95,
+                    columns: np.ndarray | None = None,
+                    band_columns: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Return standard errors and the sup-t critical value from bootstrap draws.
+
+    Parameters
+    ----------
+    draws : ndarray, shape (n_draws, k)
+        Draws ``b`` of ``k`` estimates (centred: ``b = v'S / n``).
+    level : float, default 0.95
+        Level of the simultaneous band.
+    columns : ndarray of bool, optional
+        Columns to report (default: all); others get NaN standard errors.
+    band_columns : ndarray of bool, optional
+        Columns the simultaneous band covers (default: all reported).
+
+    Returns
+    -------
+    std_errors : ndarray, shape (k,)
+        ``(q75 - q25) / (z75 - z25)`` of each column's draws; NaN at or below
+        :data:`ZERO_SE` or outside ``columns``.
+    critical_value : float
+        ``level`` quantile of ``max_j |b_j| / se_j`` over the band's columns (NaN without any).
+    """
+    nb = draws.shape[0]
+    srt = np.sort(draws, axis=0)
+    q75 = srt[int(np.ceil(0.75 * nb)) - 1]
+    q25 = srt[int(np.ceil(0.25 * nb)) - 1]
+    se = (q75 - q25) / _IQR_NORMAL
+    good = se > ZERO_SE
+    if columns is not None:
+        good &= np.asarray(columns, dtype=bool)
+    se = np.where(good, se, np.nan)
+    in_band = good if band_columns is None else good & np.asarray(band_columns, dtype=bool)
+    if in_band.any():
+        t_max = np.max(np.abs(draws[:, in_band]) / se[in_band], axis=1)
+        t_sorted = np.sort(t_max)
+        crit = float(t_sorted[int(np.ceil(level * nb)) - 1])
+    else:
+        crit = float("nan")
+    return se, crit
 
 
 def bootstrap_influence(
@@ -208,6 +339,7 @@ def bootstrap_influence(
     level: float = 0.95,
     band_columns: np.ndarray | None = None,
     columns: np.ndarray | None = None,
+    extra: np.ndarray | None = None,
 ) -> BootstrapOutcome:
     """Multiplier bootstrap of estimates with influence functions ``psi``.
 
@@ -230,11 +362,14 @@ def bootstrap_influence(
     columns : ndarray of bool, optional
         Columns to bootstrap (default: all); others get NaN standard errors, as do columns
         with non-finite influence functions.
+    extra : ndarray, shape (n, k_extra), optional
+        Further influence functions drawn with the same multipliers and kept as
+        ``cohort_draws`` (a group-time result's cohort-share columns).
 
     Returns
     -------
     BootstrapOutcome
-        Standard errors, sup-t critical value and the record of the draws.
+        Standard errors, sup-t critical value, the draws and the record of the draws.
 
     Raises
     ------
@@ -246,55 +381,26 @@ def bootstrap_influence(
     Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
     periods. Journal of Econometrics 225(2), 200-230, Algorithm 1.
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer):
-        raise OptionTypeError(f"n_draws must be an integer; got {type(n_draws).__name__}")
-    if n_draws < 2:
-        raise OptionError(f"n_draws must be at least 2; got {n_draws}")
-    if not 0.0 < level < 1.0:
-        raise OptionError(f"level must be strictly between 0 and 1; got {level!r}")
-    check_option("weight_type", weight_type, WEIGHT_TYPES)
+    _check_draw_options(n_draws, level, weight_type)
     gen, seed = resolve_rng(rng)
     n = psi.shape[0]
-    valid = np.ones(psi.shape[1], dtype=bool) if columns is None else np.asarray(columns, bool)
-    s64 = cluster_sums(psi, cluster_codes)
-    n_clusters, k = s64.shape
-    scale = np.max(np.abs(s64), axis=0)
-    valid &= np.isfinite(scale)
-    scale[~valid | (scale == 0)] = 1.0
-    # scaled so single precision cannot overflow; written in place to avoid n x k temporaries
-    s = np.empty((n_clusters, k), dtype=np.float32)
-    np.divide(s64, scale, out=s, casting="same_kind")
-    s[:, ~valid] = 0.0
-    draws = np.empty((n_draws, k))
-    chunk = max(1, _CHUNK_ELEMENTS // max(n_clusters, 1))
-    col_sums = s.sum(axis=0, dtype=np.float64)
-    for start in range(0, n_draws, chunk):
-        stop = min(n_draws, start + chunk)
-        if weight_type == "webb":
-            draws[start:stop] = draw_multipliers(gen, (stop - start, n_clusters),
-                                                 weight_type) @ s
-        else:
-            # two-point multipliers low + (high - low) B: v's = low sum(s) + (high - low) B's
-            bits, low, high = _two_point_bits(gen, (stop - start, n_clusters), weight_type)
-            draws[start:stop] = low * col_sums + (high - low) * (bits @ s)
-    draws *= scale / n
-    nb = n_draws
-    srt = np.sort(draws, axis=0)
-    q75 = srt[int(np.ceil(0.75 * nb)) - 1]
-    q25 = srt[int(np.ceil(0.25 * nb)) - 1]
-    se = (q75 - q25) / _IQR_NORMAL
-    good = (se > ZERO_SE) & valid
-    se = np.where(good, se, np.nan)
-    in_band = good if band_columns is None else good & np.asarray(band_columns, dtype=bool)
-    if in_band.any():
-        t_max = np.max(np.abs(draws[:, in_band]) / se[in_band], axis=1)
-        t_sorted = np.sort(t_max)
-        crit = float(t_sorted[int(np.ceil(level * nb)) - 1])
-    else:
-        crit = float("nan")
+    blocks = [cluster_sums(psi, cluster_codes)]
+    if extra is not None:
+        blocks.append(cluster_sums(extra, cluster_codes))
+    drawn = multiplier_draws(blocks, n, n_draws=n_draws, weight_type=weight_type, gen=gen)
+    valid = np.isfinite(np.max(np.abs(blocks[0]), axis=0))
+    if columns is not None:
+        valid &= np.asarray(columns, dtype=bool)
+    se, crit = summarise_draws(drawn[0], level=level, columns=valid, band_columns=band_columns)
     return BootstrapOutcome(std_errors=se, critical_value=crit, level=float(level),
                             n_draws=int(n_draws), weight_type=weight_type, seed=seed,
-                            n_clusters=int(n_clusters))
+                            n_clusters=int(blocks[0].shape[0]), draws=_readonly(drawn[0]),
+                            cohort_draws=None if extra is None else _readonly(drawn[1]))
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr.setflags(write=False)
+    return arr
 
 
 class _Bootstrappable(Protocol):

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -41,7 +41,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from eah_eval.did.aggregate import aggregate
-from eah_eval.did.attgt import att_gt
+from eah_eval.did.attgt import GroupTimeRefit
 from eah_eval.errors import EahEvalError, EstimationError, OptionError
 
 __all__ = [
@@ -140,6 +140,7 @@ def cluster_effects(
     weights: str | None = None,
     never_treated_value: float = 0,
     clusters: Sequence[Any] | None = None,
+    refits: MutableMapping[Any, GroupTimeRefit] | None = None,
 ) -> ClusterEffects:
     """Estimate each treated cluster's own change with the group-time estimator.
 
@@ -156,6 +157,10 @@ never_treated_value
     clusters : sequence, optional
         Estimate these treated clusters only (default: every cluster with a cohort other than
         ``never_treated_value``).
+    refits : mutable mapping, optional
+        The caller's store of each cluster's :class:`eah_eval.did.attgt.GroupTimeRefit`, kept
+        across calls on panels that differ only in the outcome (re-estimation for inference),
+        so that each cluster's design is built once. The estimates are the same without it.
 
     Returns
     -------
@@ -204,13 +209,16 @@ never_treated_value
     units = data.groupby(cluster, sort=True)[unit].nunique()
     keep: list[tuple[Any, float, float, float, float, int]] = []
     excluded: dict[Any, str] = {}
+    store: MutableMapping[Any, GroupTimeRefit] = {} if refits is None else refits
     for c in sorted(wanted, key=lambda v: list(treated.index).index(v)):
         g = float(treated[c])
         sub = data.loc[~((coh == g) & (lab != c))]
+        if c not in store:
+            store[c] = GroupTimeRefit(outcome, unit, time, cohort, cluster=cluster, **options)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                gt = att_gt(sub, outcome, unit, time, cohort, cluster=cluster, **options)
+                gt = store[c](sub)
                 grp = aggregate(gt, "group")
         except EahEvalError as exc:
             excluded[c] = str(exc)

@@ -70,8 +70,8 @@ def plot_event_study(result: AggregateResult, ax: Any = None, *, level: float = 
         ax.fill_between(e, sim["ci_low"].to_numpy(), sim["ci_high"].to_numpy(),
                         color=_BAND_COLOUR, alpha=0.6, step=None,
                         label=f"{lvl:.0%} simultaneous band (sup-t)")
-    err = np.vstack([est - frame["ci_low_pointwise"].to_numpy(),
-                     frame["ci_high_pointwise"].to_numpy() - est])
+    err = np.vstack([est - frame["ci_low"].to_numpy(),
+                     frame["ci_high"].to_numpy() - est])
     for mask, colour, marker, fill, name in (
         (pre, _PRE_COLOUR, "o", "white", "pre-treatment"),
         (~pre, _POST_COLOUR, "s", _POST_COLOUR, "post-treatment"),

@@ -51,9 +51,68 @@ __all__ = [
     "BasePeriod",
     "ControlGroup",
     "Method",
+    "OutcomeLayout",
     "WidePanel",
     "prepare_panel",
 ]
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeLayout:
+    """Where each row of the long table lands in the wide outcome matrix.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(n_units, n_periods)`` before units and periods were dropped.
+    usable : ndarray of bool
+        Long rows with a finite outcome, weight and covariates.
+    flat : ndarray of int or None
+        Period-major position of each usable row in the full matrix, or None when the rows
+        are sorted by unit then period with every period present (a reshape).
+    rows : ndarray of int
+        Units kept, as rows of the full matrix.
+    columns : ndarray of bool
+        Periods kept.
+    """
+
+    shape: tuple[int, int]
+    usable: np.ndarray
+    flat: np.ndarray | None
+    rows: np.ndarray
+    columns: np.ndarray
+
+    def full(self, values: np.ndarray) -> np.ndarray:
+        """Return the full ``(n_units, n_periods)`` matrix of a long column (NaN if unusable)."""
+        n_units, n_periods = self.shape
+        all_usable = bool(self.usable.all())
+        if self.flat is None:
+            vals = values if all_usable else np.where(self.usable, values, np.nan)
+            return np.asfortranarray(vals.reshape(n_units, n_periods))
+        complete = all_usable and self.flat.size == n_units * n_periods
+        out = (np.empty(n_periods * n_units) if complete
+               else np.full(n_periods * n_units, np.nan))
+        out[self.flat] = values if all_usable else values[self.usable]
+        return out.reshape(n_periods, n_units).T
+
+    def wide(self, values: np.ndarray) -> np.ndarray:
+        """Return the wide matrix of the kept units and periods for a long column.
+
+        Parameters
+        ----------
+        values : ndarray, shape (n_rows,)
+            A long column in the row order the layout was built from.
+
+        Returns
+        -------
+        ndarray, shape (n_kept_units, n_kept_periods)
+            The matrix :func:`prepare_panel` builds for an outcome with these values (when
+            the same rows are usable).
+        """
+        full = self.full(values)
+        if self.rows.size != self.shape[0]:
+            full = full[self.rows]
+        return full if self.columns.all() else full[:, self.columns]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +145,8 @@ class WidePanel:
         True when every unit is observed (usable) in every period.
     notes : tuple of str
         What preprocessing changed (dropped units or periods, recoded cohorts).
+    layout : OutcomeLayout or None
+        How a long outcome column maps to ``y`` (for re-estimating on another outcome).
     """
 
     y: np.ndarray
@@ -101,6 +162,7 @@ class WidePanel:
     balanced: bool
     covariate_names: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    layout: OutcomeLayout | None = None
 
     @property
     def n_units(self) -> int:
@@ -261,6 +323,10 @@ def prepare_panel(
     _check_columns(data, {f"covariate[{i}]": c for i, c in enumerate(covs)})
     if len(data) == 0:
         raise EstimationError("data has no rows")
+    if data.attrs:
+        # a view without the caller's metadata: pandas deep-copies ``attrs`` into every
+        # column read, which dominated re-estimations of the report's panels
+        data = pd.DataFrame(data)
     notes: list[str] = []
 
     if pd.api.types.is_integer_dtype(data[time]) and not pd.api.types.is_extension_array_dtype(
@@ -353,23 +419,12 @@ def prepare_panel(
         warnings.warn(msg, EstimationWarning, stacklevel=3)
         notes.append(msg)
     all_usable = bool(usable.all())
-    if flat_all is None:
-        complete = all_usable
-
-        def wide(values: np.ndarray) -> np.ndarray:
-            vals = values if all_usable else np.where(usable, values, np.nan)
-            return np.asfortranarray(vals.reshape(n_units, n_periods))
-    else:
-        flat = flat_all if all_usable else flat_all[usable]
-        del flat_all
-        complete = all_usable and flat.size == n_units * n_periods
-
-        def wide(values: np.ndarray) -> np.ndarray:
-            out = (np.empty(n_periods * n_units) if complete
-                   else np.full(n_periods * n_units, np.nan))
-            out[flat] = values if all_usable else values[usable]
-            return out.reshape(n_periods, n_units).T
-
+    flat = None if flat_all is None else (flat_all if all_usable else flat_all[usable])
+    del flat_all
+    complete = all_usable and (flat is None or flat.size == n_units * n_periods)
+    layout = OutcomeLayout((n_units, n_periods), usable, flat, np.arange(n_units),
+                           np.ones(n_periods, dtype=bool))
+    wide = layout.full
     y = wide(y_raw)
     del y_raw
     if w_raw is None:
@@ -403,6 +458,7 @@ def prepare_panel(
             raise EstimationError(f"{msg}; fewer than two periods remain")
         periods = periods[keep_periods]
         y, w, x = y[:, keep_periods], w[:, keep_periods], x[:, :, keep_periods]
+    unit_rows = np.arange(n_units)
 
     early = (g_unit > 0) & (g_unit <= periods[0] + anticipation)
     if early.any():
@@ -412,7 +468,7 @@ def prepare_panel(
         notes.append(msg)
         keep = ~early
         y, w, x, g_unit = y[keep], w[keep], x[:, keep], g_unit[keep]
-        unit_index = unit_index[keep]
+        unit_index, unit_rows = unit_index[keep], unit_rows[keep]
         if cluster_codes is not None:
             cluster_codes = cluster_codes[keep]
     # a unit with no usable observation contributes nothing and would distort shares
@@ -420,7 +476,7 @@ def prepare_panel(
     if not observed.all():
         notes.append(f"dropped {int((~observed).sum())} units with no usable observation")
         y, w, x, g_unit = y[observed], w[observed], x[:, observed], g_unit[observed]
-        unit_index = unit_index[observed]
+        unit_index, unit_rows = unit_index[observed], unit_rows[observed]
         if cluster_codes is not None:
             cluster_codes = cluster_codes[observed]
     if y.shape[0] == 0:
@@ -449,4 +505,5 @@ def prepare_panel(
         periods=periods, groups=groups, unit_ids=unit_index, cluster_codes=cluster_codes,
         cluster_labels=cluster_labels, balanced=complete or bool(~np.isnan(y).any()),
         covariate_names=covs, notes=tuple(notes),
+        layout=OutcomeLayout(layout.shape, usable, flat, unit_rows, keep_periods),
     )

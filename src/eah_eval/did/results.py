@@ -6,10 +6,11 @@ holds that one table model, :class:`EffectTable`: a frozen dataclass from which 
 ``conf_int()``, ``pvalues``, ``summary()``, ``__str__`` and ``_repr_html_`` are all derived, so the
 text, the notebook display and the data frame can never disagree.
 
-Intervals are named for what they are: ``ci_low_pointwise`` / ``ci_high_pointwise`` hold for each
-row on its own; ``ci_low_simultaneous`` / ``ci_high_simultaneous`` hold for all rows jointly (a
-sup-t band from a multiplier bootstrap) and are only available at the level the critical value was
-computed for.
+Intervals follow the package's one naming (architecture guide, "One name for an interval"):
+``ci_low`` / ``ci_high`` are the pointwise interval, which holds for each row on its own, at the
+``level`` asked for; ``ci_low_simultaneous`` / ``ci_high_simultaneous`` hold for all rows jointly
+(a sup-t band from a multiplier bootstrap) and are only available at the level the critical
+value was computed for.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from eah_eval.errors import OptionError
 
@@ -154,18 +154,24 @@ class EffectTable:
     @property
     def pvalues(self) -> np.ndarray:
         """Two-sided p-values for ``estimate = 0`` (normal, or Student-t with ``dof``)."""
+        # scipy.special evaluates what scipy.stats would, without its 0.5 s import; imported
+        # here so that estimating (eah-eval did --json) does not import it at all
+        from scipy import special
+
         z = np.abs(self.statistics)
         if self.dof is None:
-            return 2.0 * stats.norm.sf(z)
-        return 2.0 * stats.t.sf(z, self.dof)
+            return 2.0 * special.ndtr(-z)
+        return 2.0 * special.stdtr(self.dof, -z)
 
     def pointwise_critical_value(self, level: float = 0.95) -> float:
         """Two-sided critical value for one row at confidence ``level``."""
+        from scipy import special
+
         level = _check_level(level)
         q = 0.5 + level / 2.0
         if self.dof is None:
-            return float(stats.norm.ppf(q))
-        return float(stats.t.ppf(q, self.dof))
+            return float(special.ndtri(q))
+        return float(special.stdtrit(self.dof, q))
 
     def conf_int(self, level: float = 0.95, *, simultaneous: bool = False) -> pd.DataFrame:
         """Confidence intervals.
@@ -223,7 +229,7 @@ class EffectTable:
         -------
         pandas.DataFrame
             Index names as leading columns, then ``estimate``, ``std_error``, ``statistic``,
-            ``p_value``, ``ci_low_pointwise``, ``ci_high_pointwise``, ``ci_low_simultaneous``,
+            ``p_value``, ``ci_low``, ``ci_high`` (pointwise), ``ci_low_simultaneous``,
             ``ci_high_simultaneous``, then any extra columns.
         """
         level = _check_level(level)
@@ -234,8 +240,8 @@ class EffectTable:
         frame["statistic"] = self.statistics
         frame["p_value"] = self.pvalues
         pw = self.conf_int(level)
-        frame["ci_low_pointwise"] = pw["ci_low"].to_numpy()
-        frame["ci_high_pointwise"] = pw["ci_high"].to_numpy()
+        frame["ci_low"] = pw["ci_low"].to_numpy()
+        frame["ci_high"] = pw["ci_high"].to_numpy()
         if self.critical_value is not None and np.isclose(level, self.simultaneous_level or -1):
             sim = self.conf_int(level, simultaneous=True)
             frame["ci_low_simultaneous"] = sim["ci_low"].to_numpy()

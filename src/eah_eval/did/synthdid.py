@@ -86,7 +86,7 @@ class SynthDidResult:
     event_effects : pandas.DataFrame
         One row per period: ``time``, ``event_time`` (0 = first treated period), ``post``,
         ``effect`` (treated minus weighted controls, less the time-weighted pre-period gap),
-        ``std_error`` (placebo), ``ci_low_pointwise``, ``ci_high_pointwise``. Pre-period rows
+        ``std_error`` (placebo), ``ci_low``, ``ci_high`` (pointwise). Pre-period rows
         are placebo effects (how far the fit strays before treatment).
     fit : pandas.DataFrame
         One row per period: ``time``, ``treated`` (mean of the treated areas), ``synthetic``
@@ -169,8 +169,8 @@ class SynthDidResult:
             "method": self.method,
             "estimate": self.estimate,
             "std_error": self.se,
-            "ci_low_pointwise": self.ci_low,
-            "ci_high_pointwise": self.ci_high,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
             "level": self.level,
             "n_treated_units": len(self.treated_units),
             "n_control_units": len(self.unit_weights),
@@ -391,8 +391,8 @@ def synthdid(
         "effect": fit.curve,
         "std_error": curve_se,
     })
-    events["ci_low_pointwise"] = events["effect"] - z * events["std_error"]
-    events["ci_high_pointwise"] = events["effect"] + z * events["std_error"]
+    events["ci_low"] = events["effect"] - z * events["std_error"]
+    events["ci_high"] = events["effect"] + z * events["std_error"]
     treated_mean = y[n0:].mean(axis=0)
     synthetic = fit.omega @ y[:n0]
     if method != "sc":

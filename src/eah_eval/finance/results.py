@@ -94,6 +94,12 @@ class FinanceProjection:
     effect_source : str
         Where the programme's effect came from, in words (for example "impact evaluation,
         EHC needs assessment requests per 1,000 pupils, 999 bootstrap draws").
+    notes : tuple of str
+        What the projection assumed where the inputs were silent (uprated costs, income held
+        flat, an opening balance rolled forward).
+    other_spend_gbp : numpy.ndarray or None
+        High-needs spend outside EHC plan placements for each projected year, pounds (as
+        supplied; ``None`` = not supplied, counted as 0 in the DSG position).
     """
 
     years: tuple[int, ...]
@@ -106,20 +112,23 @@ class FinanceProjection:
     seed: int
     effect_source: str
     notes: tuple[str, ...] = field(default=())
+    other_spend_gbp: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class YearRange:
     """A year estimated from draws.
 
-    The median and a 95% range, with the share of draws in which it never happens within the
-    projected years (then the year is ``None`` in those draws).
+    The median and an interval holding ``level`` of the draws (``ci_low`` to ``ci_high``, the
+    package's names for an interval), with the share of draws in which it never happens within
+    the projected years (then the year is ``None`` in those draws).
     """
 
     median: int | None
-    low: int | None
-    high: int | None
+    ci_low: int | None
+    ci_high: int | None
     share_never: float
+    level: float = 0.95
 
 
 @dataclass(frozen=True)

@@ -6,78 +6,144 @@ bootstrap) or :func:`few_cluster_inference` (the overall effect of an imputation
 simple aggregation). :func:`describe_method` words a result's record for a table caption and
 :func:`adjust_pvalues` adjusts a family of p-values. :func:`dose_response` estimates the slope of
 the clusters' changes on the programme delivered to them, with the same default.
+
+The names below are loaded from their modules on first use (:mod:`eah_eval.lazy_exports`).
 """
 
 from __future__ import annotations
 
-from eah_eval.inference.apply import inference_json, inference_tables_json, merge_inference
-from eah_eval.inference.cr2 import (
-    ContrastTest,
-    CR2Fit,
-    LinearEstimatorTest,
-    cr2,
-    cr2_imputation,
-    cr2_linear,
-    cr2_twfe,
-)
-from eah_eval.inference.default import (
-    DEFAULT_FEW_CLUSTER_ESTIMATOR,
-    DEFAULT_FEW_CLUSTER_INFERENCE,
-    IMPUTATION_METHODS,
-    FewClusterInference,
-    few_cluster_inference,
-)
-from eah_eval.inference.dispatch import (
-    InferenceRow,
-    InferenceTable,
-    infer,
-    infer_many,
-    recorded_seed,
-)
-from eah_eval.inference.dose import (
-    DOSE_ASSUMPTIONS,
-    DOSE_METHODS,
-    DoseMethod,
-    DosePoint,
-    DoseResponse,
-    dose_response,
-    dose_slope,
-)
-from eah_eval.inference.methods import (
-    DEFAULT_INFERENCE,
-    FALLBACK_METHODS,
-    INFERENCE_METHODS,
-    METHOD_DESCRIPTIONS,
-    FallbackMethod,
-    InferenceMethod,
-    check_method,
-    describe_method,
-)
-from eah_eval.inference.multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
-from eah_eval.inference.randomization import (
-    ASSUMPTION,
-    RandomizationResult,
-    RandomizationTable,
-    count_assignments,
-    randomization_inference,
-    randomization_inference_many,
-)
-from eah_eval.inference.restricted import (
-    cs_simple_estimator,
-    wild_imputation_restricted,
-    wild_restricted,
-)
-from eah_eval.inference.wild import (
-    WILD_WEIGHTS,
-    WildBootstrapResult,
-    WildWeights,
-    wild_aggregate,
-    wild_draws,
-    wild_imputation,
-    wild_influence,
-    wild_linear,
-    wild_twfe,
-)
+from typing import TYPE_CHECKING
+
+from eah_eval.lazy_exports import export_lazily
+
+if TYPE_CHECKING:
+    from eah_eval.inference.apply import inference_json, inference_tables_json, merge_inference
+    from eah_eval.inference.cr2 import (
+        ContrastTest,
+        CR2Fit,
+        LinearEstimatorTest,
+        cr2,
+        cr2_imputation,
+        cr2_linear,
+        cr2_twfe,
+    )
+    from eah_eval.inference.default import (
+        DEFAULT_FEW_CLUSTER_ESTIMATOR,
+        DEFAULT_FEW_CLUSTER_INFERENCE,
+        IMPUTATION_METHODS,
+        FewClusterInference,
+        few_cluster_inference,
+    )
+    from eah_eval.inference.dispatch import (
+        InferenceRow,
+        InferenceTable,
+        infer,
+        infer_many,
+        recorded_seed,
+    )
+    from eah_eval.inference.dose import (
+        DOSE_ASSUMPTIONS,
+        DOSE_METHODS,
+        DoseMethod,
+        DosePoint,
+        DoseResponse,
+        dose_response,
+        dose_slope,
+    )
+    from eah_eval.inference.methods import (
+        DEFAULT_INFERENCE,
+        FALLBACK_METHODS,
+        INFERENCE_METHODS,
+        METHOD_DESCRIPTIONS,
+        FallbackMethod,
+        InferenceMethod,
+        check_method,
+        describe_method,
+    )
+    from eah_eval.inference.multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
+    from eah_eval.inference.randomization import (
+        ASSUMPTION,
+        RandomizationResult,
+        RandomizationTable,
+        count_assignments,
+        randomization_inference,
+        randomization_inference_many,
+    )
+    from eah_eval.inference.restricted import (
+        cs_simple_estimator,
+        wild_imputation_restricted,
+        wild_restricted,
+    )
+    from eah_eval.inference.wild import (
+        WILD_WEIGHTS,
+        WildBootstrapResult,
+        WildWeights,
+        wild_aggregate,
+        wild_draws,
+        wild_imputation,
+        wild_influence,
+        wild_linear,
+        wild_twfe,
+    )
+
+_MODULE_OF = {
+    "inference_json": "apply",
+    "inference_tables_json": "apply",
+    "merge_inference": "apply",
+    "ContrastTest": "cr2",
+    "CR2Fit": "cr2",
+    "LinearEstimatorTest": "cr2",
+    "cr2": "cr2",
+    "cr2_imputation": "cr2",
+    "cr2_linear": "cr2",
+    "cr2_twfe": "cr2",
+    "DEFAULT_FEW_CLUSTER_ESTIMATOR": "default",
+    "DEFAULT_FEW_CLUSTER_INFERENCE": "default",
+    "IMPUTATION_METHODS": "default",
+    "FewClusterInference": "default",
+    "few_cluster_inference": "default",
+    "InferenceRow": "dispatch",
+    "InferenceTable": "dispatch",
+    "infer": "dispatch",
+    "infer_many": "dispatch",
+    "recorded_seed": "dispatch",
+    "DOSE_ASSUMPTIONS": "dose",
+    "DOSE_METHODS": "dose",
+    "DoseMethod": "dose",
+    "DosePoint": "dose",
+    "DoseResponse": "dose",
+    "dose_response": "dose",
+    "dose_slope": "dose",
+    "DEFAULT_INFERENCE": "methods",
+    "FALLBACK_METHODS": "methods",
+    "INFERENCE_METHODS": "methods",
+    "METHOD_DESCRIPTIONS": "methods",
+    "FallbackMethod": "methods",
+    "InferenceMethod": "methods",
+    "check_method": "methods",
+    "describe_method": "methods",
+    "PVALUE_ADJUSTMENTS": "multiplicity",
+    "PValueAdjustment": "multiplicity",
+    "adjust_pvalues": "multiplicity",
+    "ASSUMPTION": "randomization",
+    "RandomizationResult": "randomization",
+    "RandomizationTable": "randomization",
+    "count_assignments": "randomization",
+    "randomization_inference": "randomization",
+    "randomization_inference_many": "randomization",
+    "cs_simple_estimator": "restricted",
+    "wild_imputation_restricted": "restricted",
+    "wild_restricted": "restricted",
+    "WILD_WEIGHTS": "methods",
+    "WildBootstrapResult": "wild",
+    "WildWeights": "methods",
+    "wild_aggregate": "wild",
+    "wild_draws": "wild",
+    "wild_imputation": "wild",
+    "wild_influence": "wild",
+    "wild_linear": "wild",
+    "wild_twfe": "wild",
+}
 
 __all__ = [
     "ASSUMPTION",
@@ -137,3 +203,5 @@ __all__ = [
     "wild_restricted",
     "wild_twfe",
 ]
+
+export_lazily(__name__, _MODULE_OF)

@@ -17,8 +17,7 @@ import pandas as pd
 
 from eah_eval.errors import OptionError, check_option
 from eah_eval.inference.dispatch import InferenceTable, infer_many
-from eah_eval.inference.methods import InferenceMethod, check_method, describe_method
-from eah_eval.inference.wild import WILD_WEIGHTS
+from eah_eval.inference.methods import WILD_WEIGHTS, InferenceMethod, check_method, describe_method
 
 __all__ = ["inference_json", "inference_tables_json", "merge_inference"]
 

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from eah_eval.did.aggregate import AggregateResult, aggregate
-from eah_eval.did.attgt import att_gt
+from eah_eval.did.attgt import GroupTimeRefit
 from eah_eval.did.bootstrap import cluster_sums
 from eah_eval.errors import EstimationError, OptionError
 
@@ -144,8 +144,10 @@ def cs_refit(aggregations: Mapping[str, AggregateResult], *, outcome: str, unit:
     Returns
     -------
     callable
-        ``refit(frame) -> {name: AggregateResult}``: ``att_gt`` once with the recorded options,
-        then each aggregation with its recorded kind and ``min_e``, ``max_e``, ``balance_e``.
+        ``refit(frame) -> {name: AggregateResult}``: ``att_gt`` once with the recorded options
+        (through :class:`eah_eval.did.attgt.GroupTimeRefit`, so frames that differ only in the
+        outcome share the design), then each aggregation with its recorded kind and ``min_e``,
+        ``max_e``, ``balance_e``.
         Warnings of the re-estimations are silenced (the original fit raised them).
 
     Raises
@@ -165,12 +167,14 @@ def cs_refit(aggregations: Mapping[str, AggregateResult], *, outcome: str, unit:
             )
     kinds = {name: (agg.kind, {k: agg.metadata[k] for k in _AGGREGATE_KEYS
                                if k in agg.metadata}) for name, agg in items}
+    # re-estimations on the same panel with another outcome share the design
+    fit = GroupTimeRefit(outcome, unit, time, cohort, cluster=cluster,
+                         never_treated_value=never_treated_value, **options)
 
     def refit(frame: pd.DataFrame) -> dict[str, AggregateResult]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gt = att_gt(frame, outcome, unit, time, cohort, cluster=cluster,
-                        never_treated_value=never_treated_value, **options)
+            gt = fit(frame)
             return {name: aggregate(gt, kind, **extra)  # type: ignore[arg-type]
                     for name, (kind, extra) in kinds.items()}
 

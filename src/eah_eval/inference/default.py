@@ -26,12 +26,14 @@ from eah_eval.inference.cr2 import cr2_imputation
 from eah_eval.inference.dispatch import infer
 from eah_eval.inference.methods import (
     DEFAULT_INFERENCE,
+    WILD_WEIGHTS,
     InferenceMethod,
+    WildWeights,
     check_method,
     describe_method,
 )
 from eah_eval.inference.restricted import wild_imputation_restricted
-from eah_eval.inference.wild import WILD_WEIGHTS, WildWeights, wild_imputation
+from eah_eval.inference.wild import wild_imputation
 
 __all__ = [
     "DEFAULT_FEW_CLUSTER_ESTIMATOR",

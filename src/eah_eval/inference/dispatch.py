@@ -46,14 +46,16 @@ from eah_eval.inference.cs_refit import (
 from eah_eval.inference.methods import (
     DEFAULT_INFERENCE,
     FALLBACK_METHODS,
+    WILD_WEIGHTS,
     FallbackMethod,
     InferenceMethod,
+    WildWeights,
     check_method,
     describe_method,
 )
 from eah_eval.inference.randomization import randomization_inference_many
 from eah_eval.inference.restricted import wild_restricted
-from eah_eval.inference.wild import WILD_WEIGHTS, WildWeights, wild_aggregate
+from eah_eval.inference.wild import wild_aggregate
 
 __all__ = ["InferenceRow", "InferenceTable", "infer", "infer_many", "recorded_seed"]
 

@@ -53,14 +53,14 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from eah_eval.did.aggregate import AggregateResult
+from eah_eval.did.attgt import GroupTimeRefit
 from eah_eval.did.dose import SLOPE_FROM, ClusterEffects, SlopeFrom, cluster_effects, dose_line
 from eah_eval.errors import EstimationError, OptionError, OptionTypeError, check_option
 from eah_eval.inference.analytic import small_sample_t_interval
 from eah_eval.inference.cs_refit import att_gt_options
 from eah_eval.inference.dispatch import recorded_seed
-from eah_eval.inference.methods import describe_method
+from eah_eval.inference.methods import WILD_WEIGHTS, WildWeights, describe_method
 from eah_eval.inference.restricted import wild_restricted
-from eah_eval.inference.wild import WILD_WEIGHTS, WildWeights
 
 __all__ = [
     "DOSE_ASSUMPTIONS",
@@ -532,6 +532,7 @@ def _restricted_design(data: pd.DataFrame, labels: list[Any], dose: NDArray[np.f
     on_line = np.isfinite(row_dose)
     row_dose = np.where(on_line, row_dose, 0.0)
     frame = data.copy()
+    frame.attrs = {}  # re-estimations need no metadata; pandas copies it into every read
     frame[_EFFECT] = treated * on_line * row_dose
     levels: list[NDArray[np.float64]] = []
     if slope_from == "within_wave":
@@ -660,9 +661,12 @@ def dose_response(
         dose_label = (str(dose.attrs.get("title", "dose")) if isinstance(dose, pd.DataFrame)
                       else "dose")
 
+    refits: dict[Any, GroupTimeRefit] = {}  # each cluster's design, kept across outcomes
+
     def estimator(frame: pd.DataFrame) -> NDArray[np.float64]:
         again: ClusterEffects = cluster_effects(frame, outcome, unit, time, cohort, cluster,
-                                                clusters=effects.clusters, **fit_options)
+                                                clusters=effects.clusters, refits=refits,
+                                                **fit_options)
         if again.clusters != effects.clusters:
             raise EstimationError("re-estimating changed which clusters have a change: "
                                   f"{list(again.excluded)}")

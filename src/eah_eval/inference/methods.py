@@ -19,8 +19,10 @@ __all__ = [
     "FALLBACK_METHODS",
     "INFERENCE_METHODS",
     "METHOD_DESCRIPTIONS",
+    "WILD_WEIGHTS",
     "FallbackMethod",
     "InferenceMethod",
+    "WildWeights",
     "check_method",
     "describe_method",
 ]
@@ -29,6 +31,10 @@ InferenceMethod = Literal["wcr", "wild", "multiplier", "cr2", "randomization", "
                           "small_sample_t"]
 INFERENCE_METHODS: tuple[str, ...] = ("wcr", "wild", "multiplier", "cr2", "randomization",
                                       "analytic", "small_sample_t")
+
+WildWeights = Literal["rademacher", "mammen", "webb"]
+WILD_WEIGHTS: tuple[str, ...] = ("rademacher", "mammen", "webb")
+"""Weights of the wild and restricted wild bootstraps (and ``--wild-weights``)."""
 
 FallbackMethod = Literal["small_sample_t", "analytic"]
 FALLBACK_METHODS: tuple[str, ...] = ("small_sample_t", "analytic")

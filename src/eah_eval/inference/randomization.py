@@ -348,6 +348,7 @@ def randomization_inference_many(
 
     d_obs = treat(observed)
     frame = data.copy()
+    frame.attrs = {}  # re-estimations need no metadata; pandas copies it into every read
     cohort_dtype = data[cohort].dtype
 
     def est(assign: list[Any] | None, yy: NDArray[np.float64]) -> NDArray[np.float64]:

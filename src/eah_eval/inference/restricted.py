@@ -46,16 +46,16 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from eah_eval.did.aggregate import AggregateResult, aggregate
-from eah_eval.did.attgt import att_gt
+from eah_eval.did.attgt import GroupTimeRefit
 from eah_eval.did.twfe import TwoWayFE
 from eah_eval.errors import EstimationError, OptionError, check_option
 from eah_eval.inference.cs_refit import stacked_estimator
 from eah_eval.inference.imputation_sample import imputation_target_names, outcome_in_sample_order
 from eah_eval.inference.inversion import invert_test
+from eah_eval.inference.methods import WildWeights
 from eah_eval.inference.wild import (
     DRAW_CHUNK,
     WildBootstrapResult,
-    WildWeights,
     share_at_least,
     wild_draws,
 )
@@ -547,6 +547,7 @@ def wild_restricted(
                   extra=extra)
     res = fe.residualize(np.column_stack([y, d]))
     frame = data.copy()
+    frame.attrs = {}  # re-estimations need no metadata; pandas copies it into every read
 
     def run(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         frame[outcome] = values
@@ -665,7 +666,9 @@ def cs_simple_estimator(**att_gt_options: Any) -> Any:
         raise OptionError("the restricted wild bootstrap needs the CS estimator without "
                           "covariates (it must be linear in the outcome)")
 
+    fit = GroupTimeRefit(**att_gt_options)  # the 2G + 1 outcomes share one design
+
     def refit(frame: pd.DataFrame) -> dict[str, AggregateResult]:
-        return {"simple": aggregate(att_gt(frame, **att_gt_options), "simple")}
+        return {"simple": aggregate(fit(frame), "simple")}
 
     return stacked_estimator(refit, {"simple": 1})

@@ -39,7 +39,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,19 +52,16 @@ from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError, check_option
 from eah_eval.inference.imputation_sample import imputation_target_names
 from eah_eval.inference.inversion import invert_test
+from eah_eval.inference.methods import WILD_WEIGHTS, WildWeights
 
-WildWeights = Literal["rademacher", "mammen", "webb"]
-WILD_WEIGHTS: tuple[str, ...] = ("rademacher", "mammen", "webb")
 _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 DRAW_CHUNK = 4096
 """Bootstrap draws processed at once (bounds the memory of a ``draws x G`` product)."""
 
 __all__ = [
     "DRAW_CHUNK",
-    "WILD_WEIGHTS",
     "WildBootstrapResult",
     "WildDraws",
-    "WildWeights",
     "share_at_least",
     "wild_aggregate",
     "wild_draws",

@@ -30,8 +30,8 @@ class Series:
     label: str
     x: Sequence[float]
     y: Sequence[float]
-    lower: Sequence[float] | None = None
-    upper: Sequence[float] | None = None
+    ci_low: Sequence[float] | None = None
+    ci_high: Sequence[float] | None = None
 
 
 def _png(fig: object) -> str:
@@ -92,9 +92,9 @@ def line_chart(
         colour = PALETTE[k % len(PALETTE)]
         x = np.asarray(s.x, dtype=float) + offsets[k]
         y = np.asarray(s.y, dtype=float)
-        if intervals and s.lower is not None and s.upper is not None:
-            lo = np.asarray(s.lower, dtype=float)
-            hi = np.asarray(s.upper, dtype=float)
+        if intervals and s.ci_low is not None and s.ci_high is not None:
+            lo = np.asarray(s.ci_low, dtype=float)
+            hi = np.asarray(s.ci_high, dtype=float)
             ax.errorbar(
                 x,
                 y,
@@ -115,11 +115,11 @@ def line_chart(
                 label=s.label,
                 markersize=4,
             )
-            if s.lower is not None and s.upper is not None:
+            if s.ci_low is not None and s.ci_high is not None:
                 ax.fill_between(
                     x,
-                    np.asarray(s.lower, dtype=float),
-                    np.asarray(s.upper, dtype=float),
+                    np.asarray(s.ci_low, dtype=float),
+                    np.asarray(s.ci_high, dtype=float),
                     color=colour,
                     alpha=0.15,
                     linewidth=0,
@@ -169,8 +169,8 @@ def describe_trend(frame: pd.DataFrame, *, x: str, y: str, by: str) -> str:
 def interval_chart(
     labels: Sequence[str],
     estimates: Sequence[float],
-    lower: Sequence[float | None],
-    upper: Sequence[float | None],
+    ci_low: Sequence[float | None],
+    ci_high: Sequence[float | None],
     *,
     title: str,
     xlabel: str,
@@ -187,7 +187,7 @@ def interval_chart(
         Row labels, top to bottom.
     estimates : sequence of float
         Point estimates (NaN rows are left empty: suppressed or not available).
-    lower, upper : sequence of float or None
+    ci_low, ci_high : sequence of float or None
         Interval bounds (None or NaN: no interval drawn for that row).
     title, xlabel, alt, caption, data_table
         As for :func:`line_chart`.
@@ -204,7 +204,7 @@ def interval_chart(
     kinds = list(kinds) if kinds is not None else ["point"] * n
     fig, ax = plt.subplots(figsize=(7.5, max(1.8, 0.32 * n + 0.9)))
     ys = np.arange(n)[::-1]
-    for y, est, lo, hi, kind in zip(ys, estimates, lower, upper, kinds, strict=True):
+    for y, est, lo, hi, kind in zip(ys, estimates, ci_low, ci_high, kinds, strict=True):
         if est is None or not np.isfinite(est):
             continue
         summary = kind == "summary"
@@ -220,6 +220,139 @@ def interval_chart(
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
     fig.tight_layout()
+    data = _png(fig)
+    return (
+        f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'
+        f"</figcaption>"
+        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+        f"{data_table}</figure>"
+    )
+
+
+@dataclass(frozen=True)
+class Fan:
+    """One panel of a fan chart: a projection's median and its central ranges, by x.
+
+    Attributes
+    ----------
+    label : str
+        Panel title (the scenario, in words).
+    x : sequence of float
+        Positions (years).
+    median : sequence of float
+        The median line.
+    bands : sequence of (level, ci_low, ci_high)
+        Central ranges, widest first (``(0.95, ci_low, ci_high)``, ``(0.8, ...)``, ``(0.5, ...)``).
+    """
+
+    label: str
+    x: Sequence[float]
+    median: Sequence[float]
+    bands: Sequence[tuple[float, Sequence[float], Sequence[float]]]
+
+
+#: Smallest font size (points) of a fan chart, at its printed size on an A4 page.
+FAN_FONT_SIZE = 9.0
+
+
+def fan_chart(
+    fans: Sequence[Fan],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    caption: str,
+    observed: Series | None = None,
+    start: tuple[float, float] | None = None,
+    references: Sequence[Series] = (),
+    compare_median: Series | None = None,
+    hline: float | None = None,
+    tick_labels: dict[float, str] | None = None,
+    data_table: str = "",
+) -> str:
+    """Draw fan charts side by side, sharing the y-axis, and return an accessible figure.
+
+    Each panel shades its ranges from light (widest) to dark (narrowest) in one colour and
+    draws the median as a solid line; the observed years (``observed``) come before the fan
+    as a dark line with markers, reference lines (``references``, e.g. income) are dashed, and
+    ``compare_median`` (e.g. the other scenario's median) is dotted in every panel but the
+    first. One legend under the panels names each, so nothing rests on colour alone. Text is
+    at least :data:`FAN_FONT_SIZE` points at the printed size.
+
+    Parameters
+    ----------
+    fans : sequence of Fan
+        One panel each, left to right.
+    title, xlabel, ylabel, alt, caption, data_table
+        As for :func:`line_chart`; the y label carries the unit.
+    observed : Series, optional
+        Observed values drawn in every panel.
+    start : (x, y), optional
+        A known point every fan starts from (the last observed value), so that the fan
+        widens from it.
+    references : sequence of Series
+        Reference lines drawn in every panel.
+    compare_median : Series, optional
+        A median drawn dotted in every panel but the first (the scenario compared against).
+    hline : float, optional
+        Horizontal reference line (e.g. zero).
+    tick_labels : dict of float -> str, optional
+        Labels of the x ticks (e.g. ``2027 -> "2027-28"``); by default whole numbers.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def joined(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if start is None:
+            return xs, ys
+        return np.r_[start[0], xs], np.r_[start[1], ys]
+
+    size = FAN_FONT_SIZE
+    n = max(len(fans), 1)
+    fig, axes = plt.subplots(1, n, figsize=(7.5, 4.2), sharey=True, squeeze=False)
+    colour = PALETTE[0]  # one colour for every fan, so the one legend fits every panel
+    for k, (ax, f) in enumerate(zip(axes[0], fans, strict=False)):
+        alphas = np.linspace(0.18, 0.45, max(len(f.bands), 1))
+        for (level, lo, hi), a in zip(f.bands, alphas, strict=False):
+            x, low = joined(f.x, lo)
+            _, high = joined(f.x, hi)
+            ax.fill_between(x, low, high, color=colour, alpha=float(a), linewidth=0,
+                            label=f"Middle {round(100 * level)}% of draws")
+        ax.plot(*joined(f.x, f.median), color=colour, linewidth=2, label="Median")
+        if observed is not None:
+            ax.plot(np.asarray(observed.x, dtype=float), np.asarray(observed.y, dtype=float),
+                    color="#0b0c0c", marker="o", markersize=3.5, linewidth=1.5,
+                    label=observed.label)
+        for j, r in enumerate(references):
+            ax.plot(np.asarray(r.x, dtype=float), np.asarray(r.y, dtype=float),
+                    color="#3D3D3D", linestyle=LINESTYLES[(j + 1) % len(LINESTYLES)],
+                    linewidth=1.3, label=r.label)
+        if compare_median is not None and k > 0:
+            ax.plot(*joined(compare_median.x, compare_median.y), color=PALETTE[2],
+                    linestyle=":", linewidth=2.0, label=compare_median.label)
+        if hline is not None:
+            ax.axhline(hline, color="#3D3D3D", linewidth=0.8)
+        ax.set_title(f.label, fontsize=size + 1, loc="left")
+        ax.set_xlabel(xlabel, fontsize=size)
+        if tick_labels:
+            ticks = sorted(tick_labels)[::2] if len(tick_labels) > 6 else sorted(tick_labels)
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([tick_labels[t] for t in ticks], rotation=45, ha="right")
+        ax.tick_params(labelsize=size)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    axes[0][0].set_ylabel(ylabel, fontsize=size)
+    # One legend for every panel: the last panel has every kind of line.
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    ncol = 3
+    rows = -(-len(labels) // ncol)
+    fig.set_size_inches(7.5, 3.6 + 0.25 * rows)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, fontsize=size)
+    fig.tight_layout(rect=(0, 0.065 * rows, 1, 1))
     data = _png(fig)
     return (
         f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'

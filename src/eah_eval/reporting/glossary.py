@@ -26,6 +26,7 @@ ABBREVIATIONS: dict[str, str] = {
     "DfE": "Department for Education",
     "URN": "unique reference number",
     "MDC": "Making Data Count",
+    "DSG": "Dedicated Schools Grant",
 }
 
 #: Terms explained in the glossary (term -> explanation), abbreviations included.
@@ -70,12 +71,40 @@ TABLE_NAMES: dict[str, str] = {
     "workforce": "workforce",
     "attainment": "KS2 attainment",
     "finance": "finance",
+    "ehc_plans": "education, health and care plan caseload",
+    "high_needs_costs": "high-needs unit cost",
+    "high_needs_income": "High Needs Block income",
+    "programme_budget": "programme budget",
+    "population": "population",
 }
 
 
 def table_words(name: str) -> str:
     """Return an input table's name in words (``pupil_census`` -> ``school census``)."""
     return TABLE_NAMES.get(name, words(name))
+
+
+_FILE = r"[a-z][a-z0-9_]*\.(?:csv|parquet)"
+_DATA_FILES = re.compile(rf"(?:\bthe tables? )?({_FILE}(?:(?:, | and ){_FILE})*)")
+
+
+def file_words(text: str) -> str:
+    """Name data files in a message as tables in words, for a board.
+
+    A list of files becomes one phrase (``the A, B and C tables``).
+
+    Examples
+    --------
+    >>> file_words("needs high_needs_costs.csv, high_needs_income.csv (see the guide)")
+    'needs the high-needs unit cost and High Needs Block income tables (see the guide)'
+    """
+    def repl(m: re.Match[str]) -> str:
+        names = [table_words(n) for n in re.findall(r"([a-z][a-z0-9_]*)\.(?:csv|parquet)",
+                                                     m.group(1))]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"the {joined} table{'s' if len(names) > 1 else ''}"
+
+    return _DATA_FILES.sub(repl, text)
 
 
 def sources_words(names: Sequence[str]) -> str:

@@ -13,7 +13,9 @@ Phrases are chosen by rules, never typed by hand for a particular result:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def describe_effect(
     *,
     measure_title: str,
     estimate: float,
-    lower: float,
-    upper: float,
+    ci_low: float,
+    ci_high: float,
     unit: str,
     direction: str,
     mde: float | None = None,
@@ -60,7 +62,7 @@ def describe_effect(
     ----------
     measure_title : str
         Name of the measure (e.g. "SEN support %").
-    estimate, lower, upper : float
+    estimate, ci_low, ci_high : float
         Point estimate and interval bounds (same unit as the measure).
     unit : str
         Unit of the measure (``"%"``, ``"per 1,000"``...).
@@ -72,17 +74,17 @@ def describe_effect(
         Confidence level of the interval.
     """
     pct = f"{round(level * 100):d}%"
-    digits = 2 if max(abs(lower), abs(upper)) < 1 else 1
-    interval = (f"{pct} interval {fmt_number(lower, '', digits)} to "
-                f"{fmt_number(upper, unit, digits)}")
-    if any(map(math.isnan, (estimate, lower, upper))):
+    digits = 2 if max(abs(ci_low), abs(ci_high)) < 1 else 1
+    interval = (f"{pct} interval {fmt_number(ci_low, '', digits)} to "
+                f"{fmt_number(ci_high, unit, digits)}")
+    if any(map(math.isnan, (estimate, ci_low, ci_high))):
         return Finding(
             f"{measure_title}: the estimate is not available.",
             "The estimate could not be computed or was suppressed.",
             False,
         )
-    if lower > 0 or upper < 0:
-        up = lower > 0
+    if ci_low > 0 or ci_high < 0:
+        up = ci_low > 0
         change = "an increase" if up else "a reduction"
         if direction == "none":
             judgement = "The direction of a good change is not judged for this measure."
@@ -135,3 +137,60 @@ def fmt_estimate(value: float | None, digits: int = 2) -> str:
 def unit_words(unit: str) -> str:
     """Return the unit of a *change* in words: a change in a percentage is in percentage points."""
     return "percentage points" if unit == "%" else unit
+
+
+def money_millions(value: float | None) -> str:
+    """Write pounds in millions to one decimal, the sign first (``-£2.3 million``).
+
+    Examples
+    --------
+    >>> money_millions(-2_340_000), money_millions(40_000), money_millions(None)
+    ('-£2.3 million', '£0.0 million', 'x')
+    """
+    if value is None or not math.isfinite(value):
+        return "x"
+    sign = "-" if round(value / 1e6, 1) < 0 else ""
+    return f"{sign}£{abs(value) / 1e6:,.1f} million"
+
+
+def change_words(value: float | None, fmt: Callable[[float], str], up: str, down: str) -> str:
+    """Write a signed change as its size and a word, so no reader meets "-15 fewer".
+
+    Parameters
+    ----------
+    value : float or None
+        The change: positive reads ``up``, negative ``down``; ``x`` when None.
+    fmt : callable
+        Writes the size (given a number of at least 0).
+    up, down : str
+        The words after the size for a positive and a negative change.
+
+    Examples
+    --------
+    >>> change_words(-3_200_000, money_millions, "less", "more")
+    '£3.2 million more'
+    >>> change_words(20_000, money_millions, "less", "more")
+    'no change'
+    """
+    if value is None or not math.isfinite(value):
+        return "x"
+    text = fmt(abs(value))
+    if text == fmt(0.0):
+        return "no change"
+    return f"{text} {up if value > 0 else down}"
+
+
+def change_range(interval: Mapping[str, Any], fmt: Callable[[float], str], up: str,
+                 down: str) -> str:
+    """Write a change and its range in words (``median``, ``ci_low``, ``ci_high``, ``level``).
+
+    Examples
+    --------
+    >>> change_range({"median": 5e6, "ci_low": -1e6, "ci_high": 9e6, "level": 0.95},
+    ...              money_millions, "better", "worse")
+    '£5.0 million better (95% range: £1.0 million worse to £9.0 million better)'
+    """
+    level = round(100 * float(interval.get("level", 0.95)))
+    return (f"{change_words(interval['median'], fmt, up, down)} ({level}% range: "
+            f"{change_words(interval['ci_low'], fmt, up, down)} to "
+            f"{change_words(interval['ci_high'], fmt, up, down)})")

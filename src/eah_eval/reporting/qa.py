@@ -18,12 +18,17 @@ from typing import Any
 from eah_eval.errors import OptionError
 
 #: Distributions whose versions the QA record lists: every library that computes a published
-#: number (measures: Ibis, DuckDB, sqlglot, pyarrow; estimates: numpy, pandas, scipy,
-#: linearmodels), then those that draw and run the report.
+#: number (measures: Ibis, DuckDB, sqlglot, pyarrow, and dateutil's Easter in the school terms;
+#: estimates: numpy, pandas, scipy, linearmodels), then those that draw and run the report.
+#: statsmodels is installed with linearmodels but only lays out its summary tables.
 LIBRARIES: tuple[str, ...] = (
     "numpy", "pandas", "scipy", "linearmodels", "ibis-framework", "duckdb", "sqlglot",
-    "pyarrow", "matplotlib", "papermill",
+    "pyarrow", "python-dateutil", "matplotlib", "papermill",
 )
+
+#: Engines a council may run the measures on instead of DuckDB (the ``spark`` and
+#: ``postgres`` extras): listed when installed, as they then may have computed the measures.
+OPTIONAL_LIBRARIES: tuple[str, ...] = ("pyspark", "psycopg")
 
 
 def git_commit(start: Path | None = None) -> str:
@@ -53,13 +58,18 @@ def git_commit(start: Path | None = None) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of eah-eval, Python and the main libraries."""
+    """Versions of eah-eval, Python, :data:`LIBRARIES` and any installed optional engine."""
     out = {"python": platform.python_version()}
     for name in ("eah-eval", *LIBRARIES):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "not installed"
+    for name in OPTIONAL_LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
     return out
 
 

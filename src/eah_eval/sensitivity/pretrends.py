@@ -119,8 +119,7 @@ def event_study_inputs(result: Any) -> tuple[NDArray[np.int64], NDArray[np.float
     """
     if getattr(result, "kind", None) != "event":
         raise OptionError("expected an event-study aggregation (kind='event')")
-    frame = result.table.to_frame()
-    e = frame["event_time"].to_numpy(dtype=np.int64)
+    e = np.asarray(result.table.index, dtype=np.int64)  # the event_time labels of the rows
     psi = np.nan_to_num(np.asarray(result.influence, dtype=float))
     n = psi.shape[0]
     codes = result.cluster_codes

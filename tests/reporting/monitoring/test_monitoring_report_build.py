@@ -68,7 +68,7 @@ def test_every_field_parses_from_yaml_like_values() -> None:
         "screen_outliers": True, "outcome_baseline": "rebase_at_go_live",
         "ramp_up_terms": 2, "baseline_terms": 8,
         "change_points": {"C01": ["2026/27 autumn"]}, "seasonal_adjustment": "none",
-        "cost_outlier_z": 3.5, "exceptions": "narrative.csv",
+        "outcome_standardisation": "none", "cost_outlier_z": 3.5, "exceptions": "narrative.csv",
         "mid_period_rule": "majority_of_period",
         "targets": {"eah_fte_in_post_pct": 90}, "title": "T", "council": "C",
         "disclosure_rule": "suppress_1_2", "disclosure_threshold": 5, "commissioner": "Co",
@@ -83,6 +83,7 @@ def test_every_field_parses_from_yaml_like_values() -> None:
     assert isinstance(p.targets["eah_fte_in_post_pct"], float)
     assert p.policy == DisclosurePolicy(rule="suppress_1_2", threshold=5)
     assert p.mid_period_rule == "majority_of_period"
+    assert p.outcome_standardisation == "none"
     assert parse_params(MonitoringReportParams, {"data": "d"}).mid_period_rule == (
         "next_full_period"
     )

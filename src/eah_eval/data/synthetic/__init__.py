@@ -1,13 +1,15 @@
 """A synthetic council with known Experts at Hand effects, for demos and for testing estimators.
 
 Front door: :func:`make_council` (tables and truth in memory) and :func:`write_council` (a
-self-describing data package on disk: twelve CSV files, ``truth.json``, ``datapackage.json`` and
-the table schemas). The command line is ``eah-eval demo-data``.
+self-describing data package on disk: seventeen CSV files, ``truth.json``,
+``datapackage.json`` and the table schemas). The command line is ``eah-eval demo-data``.
 
 Modules, in the order the generator runs: ``layout`` (calendar, clusters, schools, URNs),
 ``population`` (pupils year by year, SEN status, statutory requests), ``outcomes`` (census,
 attendance, suspensions, KS2), ``programme`` (Experts at Hand workforce, requests, activity,
-finance), ``tables`` (schema-exact frames), ``truth`` (true effects), ``council`` (front door).
+finance), ``tables`` (schema-exact frames), ``high_needs`` (EHC plan caseload, high-needs
+costs, income, programme budget and population, from a generator of its own), ``truth`` (true
+effects), ``council`` (front door).
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from eah_eval.data.csv_output import FORMULA_LEADS, neutralise_cell
 from eah_eval.data.periods import TERM_RULE
 from eah_eval.data.schema import TABLES, fields, schema_dir, table_file_name
 from eah_eval.data.synthetic.effects import EffectSpec, resolve_effects
+from eah_eval.data.synthetic.high_needs import make_high_needs
 from eah_eval.data.synthetic.layout import make_calendar, make_layout, to_date
-from eah_eval.data.synthetic.outcomes import draw_outcomes
+from eah_eval.data.synthetic.outcomes import background_trends, draw_outcomes
 from eah_eval.data.synthetic.population import simulate_population
 from eah_eval.data.synthetic.programme import make_programme, planted_risks
 from eah_eval.data.synthetic.tables import build_tables
@@ -49,7 +50,7 @@ NUMBER_FORMAT = "%.2f"
 
 @dataclass(frozen=True)
 class SyntheticCouncil:
-    """A generated council: the twelve input tables and the true programme effects.
+    """A generated council: the seventeen input tables and the true programme effects.
 
     Attributes
     ----------
@@ -286,6 +287,10 @@ def make_council(
     outcomes = draw_outcomes(rng, cal, layout, pop, effect_specs, cluster_sd=float(cluster_sd))
     programme = make_programme(rng, cal, layout, pop)
     tables = build_tables(cal, layout, pop, outcomes, programme)
+    high_needs, high_needs_truth = make_high_needs(
+        int(seed), layout, tables, effect_specs.get("ehc_requests_per_1000"),
+        float(ehc_request_rate))
+    tables = {t: tables[t] if t in tables else high_needs[t] for t in TABLES}
 
     cells = dict(outcomes.cells)
     ec = pop.ehc_cells.assign(a=pop.ehc_cells["tp"] // 3)
@@ -341,6 +346,8 @@ def make_council(
         "conversions": conversions,
         "measures": all_truth(cells, effect_specs, cal, layout, served=served),
         "planted_risks": planted_risks(layout.clusters["cluster_id"].astype(str).tolist()),
+        "background_trends": background_trends(cal.first_year, cal.n_years),
+        "high_needs": high_needs_truth,
     }
     # SEN2 counts requests by calendar year: the same truth on that grain
     truth["measures"]["ehc_requests_per_1000"]["alternative_grains"] = {
@@ -448,8 +455,8 @@ def write_council(out_dir: str | Path, seed: int = DEFAULT_SEED, **kwargs: Any) 
     Returns
     -------
     pathlib.Path
-        The folder, holding ``<table>.csv`` for all twelve tables, ``truth.json``,
-        ``datapackage.json`` and the twelve ``<table>.schema.json`` files.
+        The folder, holding ``<table>.csv`` for all seventeen tables, ``truth.json``,
+        ``datapackage.json`` and the seventeen ``<table>.schema.json`` files.
 
     Notes
     -----

@@ -19,6 +19,39 @@ from eah_eval.data.synthetic.layout import TERM_SESSIONS, Calendar, Layout, week
 from eah_eval.data.synthetic.population import ETHNICITY, Population, need_codes
 
 YEAR_LABELS = np.array(["R"] + [str(i) for i in range(1, 15)], dtype=object)
+#: Council-wide rise of every pupil's suspension rate per academic year since the first
+#: (x 1.21 by the eighth year), before any programme effect.
+SUSPENSION_TREND_PER_YEAR = 0.03
+
+
+def background_trends(first_year: int, n_years: int) -> dict[str, dict[str, object]]:
+    """Council-wide changes built into the outcomes that are neither effects nor risks.
+
+    Recorded in ``truth.json`` under ``background_trends``: the impact evaluation's
+    comparison group removes them, but a chart of one cluster against its own terms before
+    go-live sees them, so the monitoring report may show them.
+    """
+    last = first_year + n_years - 1
+    return {
+        "suspension_rate": {
+            "what": "every pupil's suspension rate rises by "
+                    f"{SUSPENSION_TREND_PER_YEAR:.0%} of its first-year level each academic "
+                    f"year in every school (x {1 + SUSPENSION_TREND_PER_YEAR * (n_years - 1):.2f}"
+                    f" by {last}/{(last + 1) % 100:02d}), before the programme effect",
+            "relative_per_year": SUSPENSION_TREND_PER_YEAR,
+        },
+        "absence_overall_pct": {
+            "what": "absence falls after the pandemic: a year effect of 0.12 exp(-year / 2) "
+                    "- 0.03 on the logit of every pupil's absence, year 0 the first",
+        },
+        "phase_mix": {
+            "what": "each secondary school starts with the council's average roll per year "
+                    "group and then takes its year 7 from its cluster's primary schools, so a "
+                    "cluster's share of secondary pupils moves towards its primary intake over "
+                    "the first years; suspensions and absence differ by phase, so a "
+                    "cluster's recorded rates move with its mix",
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -214,7 +247,7 @@ def draw_outcomes(
     base_rate = np.where(main, base_rate, 0.008)
     lam = (base_rate * np.exp(0.9 * (t_sen == 1) + 1.1 * (t_sen == 2) + 0.7 * t_fsm
                               + 0.55 * male)
-           * pu["frail"][t_pid] * school_susp[t_lin] * (1.0 + 0.03 * t_a)
+           * pu["frail"][t_pid] * school_susp[t_lin] * (1.0 + SUSPENSION_TREND_PER_YEAR * t_a)
            * np.array([1.0, 1.1, 0.9])[k] * np.exp(shock[cl_of[t_lin], tp, 1]))
     all_key_sum = _group_sum(key_t, np.ones(m_t), n_t)
     smult = np.ones(m_t)

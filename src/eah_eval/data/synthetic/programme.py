@@ -43,7 +43,10 @@ _HOURS_P = np.array([0.15, 0.2, 0.25, 0.1, 0.15, 0.05, 0.1])
 
 #: Risks planted in the delivery records for the monitoring report to find (cluster index ->
 #: what is planted); recorded in ``truth.json`` under ``planted_risks``. Each changes only
-#: workforce, requests, activity or finance, drawn after every outcome.
+#: workforce, requests, activity or finance, drawn after every outcome. ``exception`` is what
+#: the monitoring report must list for the cluster (series and kind); ``moves`` every series
+#: the monitoring report charts that the risk moves in that cluster, and which way
+#: (``in_council_totals``: in the all-clusters series too).
 PLANTED_RISKS: dict[str, dict[str, object]] = {
     "demand_above_capacity": {
         "cluster": 1,
@@ -52,6 +55,15 @@ PLANTED_RISKS: dict[str, dict[str, object]] = {
                 "waits lengthen with the pressure",
         "from_year_offset": 4,
         "growth_per_term": 0.15,
+        "exception": {"series": "eah_requests_per_fte", "kind": "special_cause_concern"},
+        "moves": {
+            "eah_requests_per_school": "up", "eah_requests_per_fte": "up",
+            "eah_waiting_at_term_end": "up", "eah_median_days_to_triage": "up",
+            "eah_median_days_to_first_support": "up", "eah_expert_days_per_school": "up",
+            "eah_expert_days_vs_yardstick_termly_pct": "up",
+            "eah_met_without_escalation_pct": "up", "eah_cost_per_request": "down",
+        },
+        "in_council_totals": True,
     },
     "yardstick_shortfall": {
         "cluster": 2,
@@ -60,11 +72,21 @@ PLANTED_RISKS: dict[str, dict[str, object]] = {
                 "day",
         "plan_factor": 0.55,
         "whole_school_factor": 0.33,
+        "exception": {"series": "eah_expert_days_vs_yardstick_termly_pct",
+                      "kind": "target_missed"},
+        "moves": {
+            "eah_expert_days_per_school": "down",
+            "eah_expert_days_vs_yardstick_termly_pct": "down", "eah_requests_per_fte": "up",
+        },
+        "in_council_totals": True,
     },
     "cost_outlier": {
         "cluster": 6,
         "what": "practitioner pay costs 45% more (agency staff) from go-live",
         "cost_factor": 1.45,
+        "exception": {"series": "eah_cost_per_expert_day", "kind": "cost_outlier"},
+        "moves": {"eah_cost_per_expert_day": "up", "eah_cost_per_request": "up"},
+        "in_council_totals": True,
     },
 }
 #: Whole-school work per month relative to the original design, so that delivery meets the

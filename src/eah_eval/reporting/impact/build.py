@@ -27,6 +27,7 @@ from eah_eval.reporting.impact.sections import (
     delivery,
     equality,
     estimates,
+    external,
     front,
     trends,
 )
@@ -44,6 +45,7 @@ MAIN_SECTIONS: dict[str, str] = {
     "vfm": "Value for money",
     "equality_review": "Equality review",
     "robustness": "How sure we are",
+    "external": "Comparison with other areas",
     "design": "How the programme was rolled out",
 }
 
@@ -127,6 +129,7 @@ def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
         "vfm": value_for_money(ev),
         "equality_review": equality.equality_review(ev),
         "robustness": estimates.robustness(ev),
+        "external": external.external(ev),
         "design": front.design_section(ev),
         "appendices": '<div id="appendices" class="appendix-start"><h2>Appendices</h2>'
                       "<p>Long tables and charts behind the main report.</p></div>",

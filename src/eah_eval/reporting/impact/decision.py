@@ -153,6 +153,37 @@ def cannot_answer_text(e: MeasureEvaluation, last_go_live: str, primary: bool) -
             "this council's data add nothing to this design.")
 
 
+def later_years_text(ev: Evaluation) -> list[str]:
+    """Say what the comparison with other areas shows for the years the design cannot cover."""
+    x = ev.external
+    if not x or x.get("unavailable"):
+        return ["No comparison with other areas was supplied, so the years after the council's "
+                "last comparison period are not covered by any estimate: "
+                + str(x.get("unavailable", "not computed") if x else "not computed") + "."]
+    out = []
+    for mid, m in x.get("measures", {}).items():
+        later = m.get("later_years", {})
+        internal = m["internal"]
+        name = plain_name(mid, m["title"])
+        if later.get("unavailable") or later.get("estimate") is None:
+            out.append(f"For {name}, the comparison with other areas cannot cover the later "
+                       f"years: {later.get('unavailable', 'the estimate is hidden')}.")
+            continue
+        unit = change_unit(m["unit"])
+        lo, hi = later["ci_low"], later["ci_high"]
+        rng = ("" if lo is None or hi is None else
+               f" (range {'-' if lo < 0 else '+'}{num(lo)} to {'-' if hi < 0 else '+'}"
+               f"{num(hi)} {unit})")
+        out.append(
+            f"For {later['window'][0]} to {later['window'][1]}, after the council's last "
+            f"comparison period ({internal['last_comparison_period']}), this page uses the "
+            f"external estimate: against {later['n_comparison']} authorities that had not "
+            f"started, {name} changed by {'-' if later['estimate'] < 0 else '+'}"
+            f"{num(later['estimate'])} {unit}{rng}. It rests on other areas being a fair "
+            "comparison, not on the council's own rollout (see Comparison with other areas).")
+    return out
+
+
 def delivery_text(delivery: Mapping[str, Any], vfm: Mapping[str, Any]) -> list[str]:
     """Say what was delivered and what it cost, from the delivery and cost numbers."""
     out = []
@@ -217,7 +248,8 @@ def decide(ev: Evaluation, delivery: Mapping[str, Any]) -> dict[str, Any]:
     -------
     dict
         ``conclusions`` (numbered; each with ``measure``, ``text``, ``grade``,
-        ``grade_reason``, ``clear``), ``cannot_answer``, ``delivery``, ``risks``,
+        ``grade_reason``, ``clear``), ``cannot_answer``, ``later_years`` (the external
+        estimate for the years the internal design cannot cover), ``delivery``, ``risks``,
         ``next_evidence``, ``primary_measure`` and ``rules`` (the wording rules in words).
     """
     p = ev.params
@@ -254,6 +286,7 @@ def decide(ev: Evaluation, delivery: Mapping[str, Any]) -> dict[str, Any]:
         "primary_measure": primary,
         "conclusions": conclusions,
         "cannot_answer": cannot,
+        "later_years": later_years_text(ev),
         "delivery": delivery_text(delivery, vfm),
         "risks": [r["text"] for r in delivery.get("risks", [])],
         "next_evidence": next_evidence(ev, open_ids, data_end),

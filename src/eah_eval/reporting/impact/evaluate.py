@@ -35,6 +35,8 @@ from eah_eval.reporting.impact.decision import decide
 from eah_eval.reporting.impact.delivery import evaluate_delivery
 from eah_eval.reporting.impact.equality import evaluate_equality
 from eah_eval.reporting.impact.evidence import months_progress, rate_evidence
+from eah_eval.reporting.impact.external import evaluate_external
+from eah_eval.reporting.impact.high_needs import evaluate_high_needs
 from eah_eval.reporting.impact.inputs import ReportInputs, load_inputs
 from eah_eval.reporting.impact.intervals import (
     estimates_from_table,
@@ -318,8 +320,8 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
     )
     unit = SCALE_UNIT[m.scale]
     finding = describe_effect(
-        measure_title=m.title, estimate=headline.estimate, lower=headline.ci_low,
-        upper=headline.ci_high, unit=unit, direction=m.direction, mde=mde, level=1 - p.alpha)
+        measure_title=m.title, estimate=headline.estimate, ci_low=headline.ci_low,
+        ci_high=headline.ci_high, unit=unit, direction=m.direction, mde=mde, level=1 - p.alpha)
     comp = robustness.comparators(panel, headline.estimate)
     sample = estimator_sample(inputs, ledger, measure_id, gt, panel)
     dose = (dose_evaluation(inputs, simple, panel, sample.window[1])
@@ -384,9 +386,18 @@ def evaluate(raw: ReportParams) -> Evaluation:
     vfm = evaluate_value_for_money(inputs, ledger, done)
     if vfm.get("unavailable"):
         unavailable.append(Unavailable("vfm", "Value for money", str(vfm["unavailable"])))
+    vfm["high_needs"] = evaluate_high_needs(inputs, done)
+    if vfm["high_needs"].get("unavailable"):
+        unavailable.append(Unavailable("vfm", "The High Needs Block consequence",
+                                       str(vfm["high_needs"]["unavailable"])))
     delivery = evaluate_delivery(inputs)
     if delivery.get("unavailable"):
         unavailable.append(Unavailable("delivery", "Delivery", str(delivery["unavailable"])))
+    logger.info("impact evaluation: comparison with other areas")
+    external = evaluate_external(inputs, ledger, done)
+    if external.get("unavailable"):
+        unavailable.append(Unavailable("external", "Comparison with other areas",
+                                       str(external["unavailable"])))
     dq = data_quality_records(inputs, ledger, trends)
     ledger.resolve()
     done = {k: apply_ledger(v, ledger) for k, v in done.items()}
@@ -402,7 +413,7 @@ def evaluate(raw: ReportParams) -> Evaluation:
         rollout_rule=inputs.rollout_rule, inference=inference, measures=done,
         not_estimated=failed, trends=trends, equality=equality, value_for_money=vfm,
         data_quality=dq, disclosure=policy.to_dict(), suppression=ledger.records(),
-        unavailable=tuple(unavailable), delivery=delivery,
+        unavailable=tuple(unavailable), delivery=delivery, external=external,
     )
     ev = dataclasses.replace(ev, decision=decide(ev, delivery))
     return dataclasses.replace(ev, assurance=assurance_record(ev))

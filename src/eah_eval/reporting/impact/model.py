@@ -284,6 +284,8 @@ class Evaluation:
     decision: Mapping[str, Any] = field(default_factory=dict)
     #: The assurer's record (:mod:`eah_eval.reporting.impact.assurance`).
     assurance: Mapping[str, Any] = field(default_factory=dict)
+    #: Internal and external estimates side by side (:mod:`eah_eval.reporting.impact.external`).
+    external: Mapping[str, Any] = field(default_factory=dict)
 
     def unavailable_in(self, section: str) -> tuple[Unavailable, ...]:
         """Parts of one section that are unavailable."""
@@ -309,5 +311,6 @@ class Evaluation:
             },
             "data_quality": dict(self.data_quality),
             "suppression": [dict(r) for r in self.suppression],
+            "external_comparison": dict(self.external),
             "sections_unavailable": [u.to_dict() for u in self.unavailable],
         }

@@ -33,7 +33,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from eah_eval.did import aggregate, att_gt, bacon, imputation, twfe
+from eah_eval.did import GroupTimeRefit, aggregate, bacon, imputation, twfe
 from eah_eval.errors import EahEvalError
 from eah_eval.inference import randomization_inference
 from eah_eval.sensitivity import breakdown_value, event_study_inputs, pretrend_test
@@ -87,11 +87,28 @@ def fit_group_time(panel: pd.DataFrame, comparison_group: Any, *, outcome: str =
     those of the varying base period; the pre-go-live ones are each measured against the
     period before go-live, which is what the pre-trend test and the breakdown value need.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return att_gt(panel, outcome, "unit", "period_index", cohort,
-                      control_group=comparison_group, weights="weight", cluster="cluster",
-                      base_period="universal", method=method)  # type: ignore[arg-type]
+    return group_time_refit(comparison_group, outcome=outcome, cohort=cohort,
+                            method=method)(panel)
+
+
+def group_time_refit(comparison_group: Any, *, outcome: str = "y",
+                     cohort: str = "first_treated", method: str = "dr") -> Any:
+    """Return the estimator of :func:`fit_group_time` for many outcomes on one rollout.
+
+    Returns a callable ``fit(panel)`` (warnings silenced) that keeps the design of its last
+    panel: refits with another outcome under the same rollout reuse it
+    (:class:`eah_eval.did.GroupTimeRefit`).
+    """
+    refit = GroupTimeRefit(outcome, "unit", "period_index", cohort,
+                           control_group=comparison_group, weights="weight", cluster="cluster",
+                           base_period="universal", method=method)
+
+    def fit(panel: pd.DataFrame) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return refit(panel)
+
+    return fit
 
 
 def _simple(gt: Any) -> Any:
@@ -130,6 +147,7 @@ class RolloutFits:
     def __init__(self, panel: pd.DataFrame, comparison_group: str, estimate: float) -> None:
         cols = ["unit", "cluster", "period_index", "first_treated", "y", "weight"]
         self.panel = panel[cols].reset_index(drop=True)
+        self.panel.attrs = {}  # hundreds of refits; pandas would deep-copy metadata into each
         self.comparison_group = comparison_group
         self.tau = float(estimate)
         self.clusters = pd.Index(sorted(self.panel["cluster"].unique()))
@@ -141,6 +159,7 @@ class RolloutFits:
         self.n_units = int(self.panel["unit"].nunique())
         self.n_clusters = len(self.clusters)
         self.fits = 0
+        self._refits: dict[str, Any] = {}  # by method: one design per assignment, many outcomes
         self._cache: dict[tuple[bytes, str], tuple[float, NDArray[np.float64]]] = {}
         self._constant_exact: bool | None = None
         # Without covariates the outcome-regression and doubly robust estimators coincide,
@@ -162,7 +181,10 @@ class RolloutFits:
              ) -> tuple[float, NDArray[np.float64]]:
         frame = self.panel.assign(
             y=outcome, first_treated=per_cluster[self.row_cluster].astype("int64"))
-        res = _simple(fit_group_time(frame, self.comparison_group, method=self.method))
+        if self.method not in self._refits:
+            self._refits[self.method] = group_time_refit(self.comparison_group,
+                                                         method=self.method)
+        res = _simple(self._refits[self.method](frame))
         self.fits += 1
         return float(res.overall_att), cluster_sums(res)
 
@@ -222,7 +244,7 @@ def randomization_check(fits: RolloutFits, *, draws: int, alpha: float, seed: in
            f"{res.n_assignments - 1:,} of {res.total_assignments:,} possible assignments "
            f"sampled (seed {res.seed})")
     detail = {
-        "p_value": res.pvalue, "ci_lower": _finite(res.ci_low), "ci_upper": _finite(res.ci_high),
+        "p_value": res.pvalue, "ci_low": _finite(res.ci_low), "ci_high": _finite(res.ci_high),
         "level": res.level, "assignments": res.n_assignments,
         "total_assignments": res.total_assignments, "exact": res.exact, "seed": res.seed,
         "assumption": res.assumption,

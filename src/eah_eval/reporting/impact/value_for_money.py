@@ -217,8 +217,8 @@ def evaluate_value_for_money(inputs: ReportInputs, ledger: DisclosureLedger,
 
         cost_per = {"estimate": per_outcome(shown[1]),
                     # More outcomes -> lower cost each: the high end bounds it below.
-                    "low": per_outcome(shown[2]),
-                    "high": per_outcome(shown[0]),
+                    "ci_low": per_outcome(shown[2]),
+                    "ci_high": per_outcome(shown[0]),
                     "bounded": bool(shown[0] > 0)}
         out["valued"][mid] = {
             "what": what,

@@ -28,9 +28,13 @@ __all__ = ["MONITORING_VERIFICATION", "monitoring_assurance"]
 MONITORING_VERIFICATION: tuple[tuple[str, str], ...] = (
     *(v for v in VERIFICATION if v[1].startswith("tests/monitor/")),
     ("The demo council's planted risks (demand above capacity, a yardstick shortfall, an "
-     "outlying cost per expert day) are each flagged for their cluster, and every other "
-     "signal on the demo is listed with its explanation",
+     "outlying cost per expert day) are each flagged for their cluster and no other, every "
+     "other signal on the demo is a series the demo's truth file says a planted risk moves, "
+     "but for one listed with its reason",
      "tests/reporting/monitoring/test_monitoring_risks.py"),
+    ("A change in the phase mix alone gives no signal once outcome rates are standardised, "
+     "a rise within a phase does",
+     "tests/reporting/monitoring/test_standardisation.py"),
     ("Pure seasonality gives no signal once adjusted, a shift on top of it does; a step "
      "change after start-up is flagged; assurance is judged from the current limits",
      "tests/reporting/monitoring/test_monitoring_risks.py"),
@@ -49,6 +53,11 @@ _ASSUMPTIONS: tuple[dict[str, str], ...] = (
     {"assumption": "A seasonal pattern is additive and the same each year.",
      "checked": "factors estimated from the baseline terms only; stated under each adjusted "
                 "chart"},
+    {"assumption": "An outcome rate changes with the mix of primary, secondary and special "
+                   "school pupils only through the mix, which standardisation removes; "
+                   "other changes in who is on roll (year groups, needs) are not removed.",
+     "checked": "rates standardised for the phase mix to the baseline of the limits; stated "
+                "under each outcome chart"},
     {"assumption": "Each measure's improvement direction is as stated.",
      "checked": "from the measure definitions; stated under each chart"},
     {"assumption": "Medians of whole days move in steps of a day, so their limits are moved "

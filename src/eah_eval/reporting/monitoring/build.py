@@ -168,7 +168,8 @@ def build_monitoring_report(
         "exceptions": json.loads(found.to_json(orient="records")),
         "cost_per_expert_day": json.loads(data.cost_outliers.to_json(orient="records")),
         "baselines": {i.key: {"rule": i.baseline_rule, "by_unit": dict(i.phases),
-                              "seasonal_adjustment": i.seasonal}
+                              "seasonal_adjustment": i.seasonal,
+                              "standardisation": i.standardisation}
                       for i in controlled.items},
         "sections_unavailable": [u.to_dict() for u in data.unavailable],
         "status": json.loads(status.to_json(orient="records", default_handler=str)),

@@ -46,6 +46,7 @@ from eah_eval.reporting.monitoring.params import (
     MonitoringDataParams,
 )
 from eah_eval.reporting.monitoring.phases import Phases, outcome_phases, process_phases
+from eah_eval.reporting.monitoring.standardisation import phase_standardised
 
 __all__ = [
     "GEOGRAPHY",
@@ -121,7 +122,7 @@ def _tidy(
 ) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     cols = ["unit", "period", "period_index", "numerator", "denominator", "value"]
-    frame = frame[cols].copy()
+    frame = frame[[*cols, *(["group"] if "group" in frame.columns else [])]].copy()
     frame["unit"] = frame["unit"].astype(str)
     frame["period"] = frame["period"].astype(str)
     keep = frame["period"].map(lambda p: _period_ok(p, params.first_year))
@@ -144,10 +145,10 @@ class _Frames:
                                       by=by).frame
         return self._done[key]
 
-    def clusters_and_la(self, measure_id: str) -> pd.DataFrame:
+    def clusters_and_la(self, measure_id: str, by: str | None = None) -> pd.DataFrame:
         """Cluster rows and the local-authority row (unit ``All clusters``)."""
-        clusters = self.get(measure_id, "cluster")
-        la = self.get(measure_id, "la").assign(unit=LA_UNIT)
+        clusters = self.get(measure_id, "cluster", by)
+        la = self.get(measure_id, "la", by).assign(unit=LA_UNIT)
         return pd.concat([clusters, la], ignore_index=True)
 
 
@@ -266,17 +267,34 @@ def seasonal_note(frame: pd.DataFrame) -> tuple[str, ...]:
     )
 
 
+def _charted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the charted columns (``chart_value``, ``chart_numerator``, ``chart_denominator``).
+
+    They start as the recorded values unless a standardisation already set them; the
+    recorded columns stay for disclosure control and the data table.
+    """
+    out = frame.copy()
+    if "chart_value" not in out.columns:
+        out["chart_value"] = out["value"]
+    if "chart_denominator" not in out.columns:
+        out["chart_denominator"] = out["denominator"]
+    out["chart_numerator"] = out["numerator"].astype(float)
+    return out
+
+
 def _seasonal_columns(
     frame: pd.DataFrame, chart: str, multiplier: float, phases: Phases | None,
     params: MonitoringDataParams,
 ) -> tuple[pd.DataFrame, str]:
     """Add the charted columns, seasonally adjusted when the pattern is clear.
 
-    ``chart_value`` (XmR) or ``chart_numerator`` (Laney charts: the count the term would have
-    shown at the baseline's average season, on the rate scale) hold what is charted; the raw
-    columns stay for disclosure control and the data table.
+    ``chart_value`` (XmR) or ``chart_numerator`` over ``chart_denominator`` (Laney charts:
+    the count the term would have shown at the baseline's average season, on the rate scale)
+    hold what is charted; the recorded columns stay for disclosure control and the data
+    table. A standardised series (``chart_value`` and ``chart_denominator`` already set) is
+    adjusted on its standardised values.
     """
-    out = frame.assign(chart_value=frame["value"], chart_numerator=frame["numerator"])
+    out = _charted(frame)
     if params.seasonal_adjustment == "none" or not seasonal_note(frame):
         return out, ""
     base = phases.baseline_mask(out) if phases is not None else pd.Series(True, out.index)
@@ -284,19 +302,19 @@ def _seasonal_columns(
     adjusted: list[str] = []
     kept: list[str] = []
     for unit, g in out.groupby("unit", sort=True):
-        ok = g["value"].notna() & base.loc[g.index]
+        ok = g["chart_value"].notna() & base.loc[g.index]
         counts = term.loc[g.index][ok].value_counts()
-        if g["value"].isna().any() or len(counts) < 3 or counts.min() < 2:
+        if g["chart_value"].isna().any() or len(counts) < 3 or counts.min() < 2:
             kept.append(str(unit))
             continue
-        adj = seasonal_adjustment(g["value"].to_numpy(), term.loc[g.index].tolist(),
+        adj = seasonal_adjustment(g["chart_value"].to_numpy(), term.loc[g.index].tolist(),
                                   baseline=ok.to_numpy())
         out.loc[g.index, "chart_value"] = adj.adjusted
         if chart != "xmr":
-            shift = g["denominator"] * (g["value"] - adj.adjusted) / multiplier
+            shift = g["chart_denominator"] * (g["chart_value"] - adj.adjusted) / multiplier
             num = (g["numerator"] - shift).clip(lower=0.0)
             if chart == "p_prime":
-                num = num.clip(upper=g["denominator"])
+                num = num.clip(upper=g["chart_denominator"])
             out.loc[g.index, "chart_numerator"] = num
         adjusted.append(str(unit))
     if not adjusted:
@@ -331,12 +349,13 @@ def _make_item(
     geography: str = GEOGRAPHY,
     seasonal: bool = True,
     resolution: float | None = None,
+    standardisation: str = "",
 ) -> MonitorItem:
     target = params.targets.get(key)
     if seasonal:
         frame, seasonal_text = _seasonal_columns(frame, chart, multiplier, phases, params)
     else:
-        frame = frame.assign(chart_value=frame["value"], chart_numerator=frame["numerator"])
+        frame = _charted(frame)
         seasonal_text = ""
     opts: dict[str, Any] = {
         **params.options(),
@@ -347,6 +366,7 @@ def _make_item(
         "target": target,
         "value": "chart_value",
         "numerator": "chart_numerator",
+        "denominator": "chart_denominator",
     }
     if chart != "xmr":
         opts["multiplier"] = multiplier
@@ -368,11 +388,13 @@ def _make_item(
         people_counts=people,
         charts=charts,
         caption=_caption(title, unit_text, source, population, frame, geography),
-        notes=(*notes, *((seasonal_text,) if seasonal_text else seasonal_note(frame))),
+        notes=(*notes, *((standardisation,) if standardisation else ()),
+               *((seasonal_text,) if seasonal_text else seasonal_note(frame))),
         chart_options=opts,
         baseline_rule=phases.rule if phases is not None else "",
         phases=dict(phases.per_unit) if phases is not None else {},
         seasonal=seasonal_text,
+        standardisation=standardisation,
     )
 
 
@@ -438,8 +460,11 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
     (:func:`~eah_eval.reporting.monitoring.phases.outcome_phases`); a cluster's first treated
     term is :func:`eah_eval.measures.rollout.first_treated_period` of its go-live date under
     ``mid_period_rule``, the term :func:`eah_eval.measures.rollout_panel` gives the impact
-    evaluation. Termly series with a clear term-of-year pattern are seasonally adjusted from
-    the baseline (``seasonal_adjustment``). Demand against capacity (requests per FTE in
+    evaluation. Outcome rates are standardised for the phase mix to the same baseline
+    (``outcome_standardisation``,
+    :func:`~eah_eval.reporting.monitoring.standardisation.phase_standardised`). Termly series
+    with a clear term-of-year pattern are seasonally adjusted from the baseline
+    (``seasonal_adjustment``). Demand against capacity (requests per FTE in
     post, requests waiting at the end of a term), delivery against the termly share of the
     40/160 yardstick and cost per expert day outliers come from
     :mod:`eah_eval.reporting.monitoring.capacity`. A section whose tables the council did not
@@ -486,14 +511,22 @@ def monitoring_data(params: MonitoringDataParams | Mapping[str, Any]) -> Monitor
             "p_prime" if m.scale == "percent" else "u_prime"
         )
         frame = _tidy([frames.clusters_and_la(mid)], params)
+        phases = outcome_phases(frame, go_live, params)
+        standardised = ""
+        if params.outcome_standardisation == "phase" and "phase" in m.groups:
+            std = phase_standardised(
+                frame, _tidy([frames.clusters_and_la(mid, by="phase")], params),
+                phases.baseline_mask(frame), multiplier=m.multiplier,
+            )
+            frame, standardised = std.frame, std.text
         items.append(
             _make_item(
                 key=mid, section="outcomes", title=m.title, unit_text=m.unit_text,
                 direction=_DIRECTION[m.direction], direction_reason=m.direction_reason,
                 frame=frame, chart=chart, multiplier=m.multiplier, people=("numerator",
                                                                             "denominator"),
-                params=params, phases=outcome_phases(frame, go_live, params),
-                source=m.source_tables, population=m.denominator, notes=m.notes,
+                params=params, phases=phases, source=m.source_tables,
+                population=m.denominator, notes=m.notes, standardisation=standardised,
             )
         )
     if "equality" not in skip:

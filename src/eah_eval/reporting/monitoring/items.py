@@ -80,12 +80,22 @@ def active_title(item: MonitorItem, status: pd.DataFrame, units: list[str]) -> s
     return f"{item.title}: {'; '.join(parts)} in the latest term"
 
 
-def _data_table(item: MonitorItem, values: pd.DataFrame, flags: pd.DataFrame) -> str:
+def _adjusted(values: pd.DataFrame) -> bool:
+    """Whether the charted values differ from the recorded ones (standardised or adjusted)."""
+    if "chart_value" not in values.columns:
+        return False
+    charted = pd.to_numeric(values["chart_value"], errors="coerce")
+    recorded = pd.to_numeric(values["value"], errors="coerce")
+    return bool(((charted - recorded).abs() > 1e-9).any())
+
+
+def _data_table(item: MonitorItem, values: pd.DataFrame, flags: pd.DataFrame,
+                column: str = "value", caption: str = "values shown in the charts") -> str:
     """Terms (rows) by unit (columns): narrow enough to print on A4, however many terms."""
-    wide_v = values.pivot(index="unit", columns="period", values="value")
+    wide_v = values.pivot(index="unit", columns="period", values=column)
     wide_f = (
         flags.assign(unit=values["unit"], period=values["period"])
-        .pivot(index="unit", columns="period", values="value")
+        .pivot(index="unit", columns="period", values=column)
     )
     cols = list(values.sort_values("period_index")["period"].unique())
     units = list(dict.fromkeys([u for u in [LA_UNIT] if u in wide_v.index]
@@ -95,10 +105,16 @@ def _data_table(item: MonitorItem, values: pd.DataFrame, flags: pd.DataFrame) ->
     wide_v.index.name = "Term"
     wide_v.columns.name = None
     return controlled_table(
-        wide_v, wide_f, caption=f"{item.title} by term and unit, {axis_label(item)} (values "
-        "shown in the charts)",
+        wide_v, wide_f, caption=f"{item.title} by term and unit, {axis_label(item)} "
+        f"({caption})",
         formats="{:,.1f}",
     ).replace("<table>", '<table class="compact">', 1)
+
+
+def _how_adjusted(item: MonitorItem) -> str:
+    done = [w for w, on in (("standardised for the phase mix", item.standardisation),
+                            ("seasonally adjusted", item.seasonal)) if on]
+    return " and ".join(done) if done else "adjusted"
 
 
 def item_block(
@@ -157,6 +173,14 @@ def item_block(
         notes.append(f"Target: {item.target:g} {item.unit_text}.")
     notes += list(item.notes)
     notes += [f"{u}: not charted ({why})" for u, why in item.charts.skipped.items()]
+    if _adjusted(values):
+        # the charts show standardised or seasonally adjusted values: the table gives those,
+        # then the recorded ones
+        tables = (_data_table(item, values, flags, "chart_value", "values shown in the "
+                              "charts: " + _how_adjusted(item))
+                  + _data_table(item, values, flags, "value", "recorded values"))
+    else:
+        tables = _data_table(item, values, flags)
     table = ('<details open class="data-table"><summary>Data table</summary>'
-             + _data_table(item, values, flags) + "</details>")
+             + tables + "</details>")
     return section(item.title, figures + bullet_list(notes) + table, level=3)

@@ -55,6 +55,16 @@ class MonitorItem:
         Measure, source, population, geography and period, for figure captions.
     notes : tuple of str
         Notes to print with the chart (definitions, exclusions).
+    chart_options : mapping
+        Options of :func:`~eah_eval.monitor.summary.charts_by_unit` (columns charted, rebase
+        terms, baseline points, conventions), to chart again after disclosure control.
+    baseline_rule, phases : str, mapping of str -> str
+        Where the limits come from: the rule in words, and each unit's baseline.
+    seasonal : str
+        The seasonal adjustment in words (empty: the series is not adjusted).
+    standardisation : str
+        The standardisation in words (empty: the recorded values are charted); the charted
+        values are ``frame["chart_value"]``.
     """
 
     key: str
@@ -73,6 +83,7 @@ class MonitorItem:
     baseline_rule: str = ""
     phases: Mapping[str, str] = field(default_factory=dict)
     seasonal: str = ""
+    standardisation: str = ""
 
     def restrict(self, hidden: pd.Series, *, min_points: int = 6) -> MonitorItem:
         """Re-chart each unit from the periods after its last hidden value.

@@ -31,6 +31,7 @@ __all__ = [
     "EQUALITY_GROUPS",
     "LA_UNIT",
     "OUTCOME_BASELINES",
+    "OUTCOME_STANDARDISATIONS",
     "SEASONAL_ADJUSTMENTS",
     "YARDSTICK_TERMLY",
     "MonitoringDataParams",
@@ -68,6 +69,9 @@ OUTCOME_BASELINES: tuple[str, ...] = get_args(OutcomeBaseline)
 SeasonalAdjustment = Literal["additive", "none"]
 #: Seasonal adjustment of termly series (see :mod:`eah_eval.monitor.seasonal`).
 SEASONAL_ADJUSTMENTS: tuple[str, ...] = get_args(SeasonalAdjustment)
+OutcomeStandardisation = Literal["phase", "none"]
+#: Standardisation of outcome rates by cluster (see :mod:`~.standardisation`).
+OUTCOME_STANDARDISATIONS: tuple[str, ...] = get_args(OutcomeStandardisation)
 
 
 def _default_targets() -> dict[str, float]:
@@ -123,6 +127,13 @@ class MonitoringDataParams(ChartConventions):
         Termly outcome series with a clear term-of-year pattern are charted seasonally
         adjusted: each term's value minus the baseline mean of the same term of the year plus
         the baseline mean (``additive``); ``none`` charts the raw values.
+    outcome_standardisation : {"phase", "none"}
+        Outcome rates by cluster charted standardised for the phase mix (``phase``) or as
+        recorded (``none``). ``phase`` is indirect standardisation to the baseline of the
+        limits: each term's count against the count the unit's baseline rates for primary,
+        secondary and special school pupils give on the term's rolls, so that a change in
+        the mix of pupils (a secondary roll growing faster than the primary) is not read as
+        a change in the outcome.
     cost_outlier_z : float
         A cluster's cost per expert day in the latest academic year is an outlier when its
         robust z-score (distance from the median of the clusters over 1.4826 x the median
@@ -153,6 +164,7 @@ class MonitoringDataParams(ChartConventions):
     baseline_terms: int = 6
     change_points: dict[str, tuple[str, ...]] = field(default_factory=dict)
     seasonal_adjustment: SeasonalAdjustment = "additive"
+    outcome_standardisation: OutcomeStandardisation = "phase"
     cost_outlier_z: float = 3.0
     mid_period_rule: MidPeriodRule = "next_full_period"
     targets: dict[str, float] = field(default_factory=_default_targets)
@@ -184,7 +196,8 @@ class MonitoringDataParams(ChartConventions):
                 f"{', '.join(REGISTRY)}"
             )
         for name, allowed in (("outcome_baseline", OUTCOME_BASELINES),
-                              ("seasonal_adjustment", SEASONAL_ADJUSTMENTS)):
+                              ("seasonal_adjustment", SEASONAL_ADJUSTMENTS),
+                              ("outcome_standardisation", OUTCOME_STANDARDISATIONS)):
             if getattr(self, name) not in allowed:
                 raise ParameterError(
                     f"report parameter {name!r} must be one of "

@@ -132,9 +132,14 @@ def summary_section(
     assurance = assurance_matrix(status)
     names = dict(zip(data.go_live["cluster_id"].astype(str),
                      data.go_live["cluster_name"].astype(str), strict=True))
+    lines = headline(status, found)
+    # the concerns in one line each first, so that the first screen names every one of them
+    # however long the table of exceptions that details them
+    concerns = [line for line in lines if line.startswith("Concern:")]
     body = (
-        _exceptions_table(found, has_narrative, names)
-        + bullet_list(headline(status, found))
+        (bullet_list(concerns) if concerns else "")
+        + _exceptions_table(found, has_narrative, names)
+        + bullet_list([line for line in lines if line not in concerns])
         + "".join(unavailable(u.what, u.reason) for u in data.unavailable)
         + paragraph(
             "The first table gives each series' variation in the latest term (symbol and "
@@ -300,11 +305,21 @@ def methods_section(data: MonitoringData, policy: DisclosurePolicy) -> str:
     """Methods and conventions: chart rules, icons, segments and disclosure control."""
     rules = list(dict.fromkeys(i.baseline_rule for i in data.items if i.baseline_rule))
     seasonal = list(dict.fromkeys(i.seasonal for i in data.items if i.seasonal))
+    standardised = [i.title for i in data.items if i.standardisation]
     segments = (
         " ".join(rules) + " Rules are checked within each segment: runs and trends do not "
         "continue across a recalculation. "
         + (seasonal[0] if seasonal else "No series needed seasonal adjustment.")
     )
+    if standardised:
+        segments += (
+            f" Outcome rates ({', '.join(standardised)}) are standardised for the phase mix "
+            "to the same baseline as their limits (indirect standardisation: the count "
+            "against the count the baseline's primary, secondary and special school rates "
+            "give on the term's rolls)."
+        )
+    else:
+        segments += " Outcome rates are charted as recorded (not standardised for phase mix)."
     items = bullet_list([
         "Control charts (Making Data Count): " + data.chart_settings + ".",
         "Process measures and spend use XmR charts; proportions with varying denominators use "

@@ -44,6 +44,7 @@ def decision_page(ev: Evaluation, params: ReportParams, qa: QARecord) -> str:
         '<section id="decision" class="decision"><h2>Decision page</h2>'
         "<h3>Key conclusions</h3>" + conclusions
         + block("What we cannot yet answer, and why", d.get("cannot_answer", []))
+        + block("Later years: comparison with other areas", d.get("later_years", []))
         + block("What was delivered and what it cost", d.get("delivery", []))
         + block("Risks seen in delivery", d.get("risks", []))
         + block("Next evidence point", d.get("next_evidence", []))

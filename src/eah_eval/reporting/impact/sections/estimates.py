@@ -484,7 +484,7 @@ def robustness(ev: Evaluation) -> str:
         ri = e.checks["randomization"]
         body += paragraph(
             f"Randomisation inference for {e.title}: p = {fmt(ri.value, 3)}, {level}% "
-            f"interval {fmt(ri.detail.get('ci_lower'))} to {fmt(ri.detail.get('ci_upper'))} "
+            f"interval {fmt(ri.detail.get('ci_low'))} to {fmt(ri.detail.get('ci_high'))} "
             f"(headline {interval_text(e.headline)}); {ri.note}"
         )
     for mid in p.randomization_measures:

@@ -10,6 +10,7 @@ import pandas as pd
 from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.impact.value_for_money import unit_cost_label
+from eah_eval.reporting.narrative import change_range, money_millions
 from eah_eval.reporting.tables import html_table
 
 
@@ -54,20 +55,73 @@ def breakeven_words(v: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _m_range(iv: Mapping[str, Any]) -> str:
+    return (f"{money_millions(iv['median'])} ({round(100 * iv['level'])}% range "
+            f"{money_millions(iv['ci_low'])} to {money_millions(iv['ci_high'])})")
+
+
+def _fy(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def _year_text(r: Mapping[str, Any], last: int) -> str:
+    if r["median"] is None:
+        return (f"not within the projected years (to {_fy(last)}) in "
+                f"{r['share_never_pct']}% of draws")
+    high = _fy(r["ci_high"]) if r["ci_high"] is not None else f"after {_fy(last)}"
+    return (f"{_fy(r['median'])} ({round(100 * r['level'])}% range {_fy(r['ci_low'])} to "
+            f"{high})")
+
+
+def high_needs(v: Mapping[str, Any]) -> str:
+    """Render the High Needs Block consequence of the estimated change, with its ranges."""
+    hn = v.get("high_needs") or {}
+    title = "High Needs Block consequence"
+    if not hn or hn.get("unavailable"):
+        reason = hn.get("unavailable", "it was not computed")
+        return section(title, unavailable("The High Needs Block consequence", str(reason)),
+                       level=3)
+    last, e = hn["last_year"], hn["effect"]
+    level = round(100 * e["level"])
+    items = [
+        f"High-needs spend in {_fy(last)} with the programme: "
+        + change_range(hn["spend_avoided_last_year_gbp"], money_millions, "less", "more")
+        + f"; over {_fy(hn['first_year'])} to {_fy(last)}: "
+        + change_range(hn["spend_avoided_total_gbp"], money_millions, "less", "more")
+        + f", against the programme's planned cost of "
+        f"{money_millions(hn['programme_cost_total_gbp'])}.",
+        f"Cumulative DSG position at the end of {_fy(last)}: {_m_range(hn['dsg_with_gbp'])} "
+        f"with the programme, {_m_range(hn['dsg_without_gbp'])} without it (negative = "
+        "deficit): "
+        + change_range(hn["dsg_difference_gbp"], money_millions, "better", "worse")
+        + " with the programme, its cost included.",
+        f"Payback (spend avoided so far covers all the programme has cost so far): "
+        f"{_year_text(hn['payback'], last)}.",
+    ]
+    intro = paragraph(
+        f"What the estimated change in EHC needs assessment requests ({e['estimate']:+.2f} per "
+        f"1,000 pupils a year, {level}% range {e['ci_low']:+.2f} to {e['ci_high']:+.2f}) means "
+        "for the High Needs Block, carried as its whole range through a projection of EHC "
+        f"plans and high-needs spend with and without the programme ({hn['n_draws']:,} draws, "
+        f"seed {hn['seed']}). Medians with their 95% ranges; the finance report shows the "
+        "projection in full.")
+    return section(title, intro + bullet_list(items), level=3)
+
+
 def value_for_money(ev: Evaluation) -> str:
     """Render the value-for-money numbers of the evaluation."""
     p = ev.params
     v = ev.value_for_money
     if v.get("unavailable"):
-        return section("Value for money", unavailable("Value for money", v["unavailable"]),
-                       anchor="vfm")
+        return section("Value for money", unavailable("Value for money", v["unavailable"])
+                       + high_needs(v), anchor="vfm")
     parts = [paragraph(cost_words(v))]
     level = round(100 * (1 - p.alpha))
     rows = {}
     notes = []
     for r in v["valued"].values():
         c = r["cost_per_outcome_gbp"]
-        per = (f"{money(c['estimate'])} ({money(c['low'])} to {money(c['high'])})"
+        per = (f"{money(c['estimate'])} ({money(c['ci_low'])} to {money(c['ci_high'])})"
                if c["bounded"] else
                f"{money(c['estimate'])} (not bounded: the range includes no change)"
                if c["estimate"] is not None else "x (no reduction estimated)")
@@ -106,4 +160,5 @@ def value_for_money(ev: Evaluation) -> str:
     be = breakeven_words(v)
     if be:
         parts.append(bullet_list(be))
+    parts.append(high_needs(v))
     return section("Value for money", "\n".join(parts), anchor="vfm")

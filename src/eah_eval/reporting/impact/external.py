@@ -1,0 +1,228 @@
+"""Internal and external estimates: the council's own rollout beside other areas.
+
+The council's staggered design compares clusters that started with clusters not yet started;
+once the last wave is live it has nothing left to compare with, so the years after its last
+comparison period are not covered. Other authorities, starting Experts at Hand at their own
+dates, can be the comparison there. :func:`evaluate_external` reads the multi-area tables from
+``<data>/national/`` (:func:`eah_eval.data.areas.load_areas`) and, for every report measure the
+national panel holds, puts side by side:
+
+* ``internal``: the headline estimate (clusters not yet started as comparison);
+* ``external_council``: the council against authorities not started inside the panel's window
+  (synthetic difference-in-differences, placebo interval), over all its treated periods;
+* ``later_years``: the same, averaged over the periods after the internal design's last
+  comparison period only (the years the internal design cannot cover);
+* ``external_national``: the staggered estimator across all authorities, the authority as
+  cluster (the average effect where the programme started, not the council's own).
+
+Each carries its evidence window, comparison, assumptions, interval and method in words. Every
+estimate passes through the disclosure ledger with the pupils behind it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eah_eval.data.areas import AreaData, load_areas
+from eah_eval.did.areas import area_synthdid
+from eah_eval.errors import EahEvalError
+from eah_eval.inference.areas import area_staggered
+from eah_eval.reporting.disclosure import DisclosureLedger
+from eah_eval.reporting.impact.inputs import ReportInputs
+from eah_eval.reporting.impact.model import MeasureEvaluation
+
+__all__ = ["NATIONAL_FOLDER", "evaluate_external"]
+
+#: folder of the multi-area tables inside the report's data folder
+NATIONAL_FOLDER = "national"
+_PLACEBO = 200
+
+INTERNAL_ASSUMPTIONS = (
+    "without the programme, schools in clusters that started would have followed the same "
+    "trend as schools in clusters not yet started; no spill-over to clusters not yet started")
+COUNCIL_ASSUMPTIONS = (
+    "without the programme, the council would have followed the weighted path of the "
+    "comparison authorities (weights chosen to match its path before it started, plus a "
+    "constant gap); nothing else changed in the council alone; the interval treats the "
+    "council as exchangeable with the comparison authorities (placebo areas)")
+NATIONAL_ASSUMPTIONS = (
+    "without the programme, authorities that started would have followed the same trend as "
+    "authorities not yet started; start dates not chosen in response to the measure's "
+    "trend; the authorities without a known start date are left out")
+
+
+def _num(v: float) -> float | None:
+    return float(v) if v is not None and np.isfinite(v) else None
+
+
+def _row(label: str, estimate: float, ci_low: float, ci_high: float, window: tuple[str, str],
+         comparison: str, assumptions: str, method: str, **extra: Any) -> dict[str, Any]:
+    return {"label": label, "estimate": _num(estimate), "ci_low": _num(ci_low),
+            "ci_high": _num(ci_high), "window": list(window), "comparison": comparison,
+            "assumptions": assumptions, "method": method, **extra}
+
+
+def _council_code(inputs: ReportInputs) -> str:
+    codes = inputs.tables["schools"]["la_code"].astype(str)
+    return str(codes.mode().iloc[0])
+
+
+def _labels(rows: pd.DataFrame) -> dict[int, str]:
+    first = rows.drop_duplicates("period_index")
+    return dict(zip(first["period_index"].astype(int), first["period"].astype(str),
+                    strict=True))
+
+
+def _pupils(rows: pd.DataFrame, la: str | None, periods: Any) -> float:
+    sub = rows[rows["period_index"].isin(periods)]
+    if la is not None:
+        sub = sub[sub["la_code"].astype(str) == la]
+    den = sub.groupby("period_index")["denominator"].sum()
+    return float(den.mean()) if len(den) else float("nan")
+
+
+def _synth(areas: AreaData, la: str, mid: str, seed: int, level: float,
+           post_from: int | None) -> Any:
+    return area_synthdid(areas.panel, areas.programme, la, measure=mid, method="sdid",
+                         placebo=_PLACEBO, rng=seed, level=level, post_from=post_from)
+
+
+def _measure(areas: AreaData, la: str, la_name: str, mid: str, e: MeasureEvaluation,
+             inputs: ReportInputs, ledger: DisclosureLedger) -> dict[str, Any]:
+    p = inputs.params
+    level = 1 - p.alpha
+    rows = areas.panel[(areas.panel["measure"] == mid)
+                       & (areas.panel["level"] == "local_authority")]
+    labels = _labels(rows)
+    index_of = {v: k for k, v in labels.items()}
+    h = e.headline
+    out: dict[str, Any] = {"title": e.title, "unit": e.unit}
+    out["internal"] = _row(
+        "This council's rollout (clusters)", h.estimate, h.ci_low, h.ci_high,
+        e.sample.window, "schools in the council's clusters not yet started",
+        INTERNAL_ASSUMPTIONS, h.method_text,
+        last_comparison_period=e.sample.last_comparison_period)
+
+    def entered(key: str, res: Any, people: float) -> tuple[float, float, float, str]:
+        est, flag = ledger.value(res.estimate, table=f"{mid} other areas", key=key,
+                                 people=people)
+        if flag:
+            return est, float("nan"), float("nan"), flag
+        return est, res.ci_low, res.ci_high, ""
+
+    def council_row(key: str, label: str, res: Any) -> dict[str, Any]:
+        post = res.event_effects[res.event_effects["post"]]
+        times = [int(t) for t in post["time"]]
+        est, lo, hi, flag = entered(key, res, _pupils(rows, la, times))
+        top = res.unit_weights[res.unit_weights > 0].sort_values(ascending=False).head(5)
+        return _row(
+            label, est, lo, hi, (labels[times[0]], labels[times[-1]]),
+            f"{len(res.unit_weights)} authorities not started by {labels[max(labels)]}, "
+            f"weighted to match {la_name} before it started",
+            COUNCIL_ASSUMPTIONS,
+            f"synthetic difference-in-differences (Arkhangelsky et al. 2021), normal interval "
+            f"from a placebo standard error ({res.n_placebo} placebo draws, seed {res.seed})",
+            flag=flag, pre_fit_rmse=_num(res.pre_fit_rmse),
+            top_weights={str(k): round(float(v), 3) for k, v in top.items()},
+            n_comparison=len(res.unit_weights))
+
+    full = _synth(areas, la, mid, p.seed, level, None)
+    out["external_council"] = council_row(
+        "This council against other authorities", "This council against other authorities",
+        full)
+    last_internal = index_of.get(e.sample.last_comparison_period)
+    later_from = None if last_internal is None else last_internal + 1
+    if later_from is not None and later_from <= max(labels) and later_from >= int(
+            full.first_treated):
+        later = _synth(areas, la, mid, p.seed, level, later_from)
+        out["later_years"] = council_row(
+            "Later years", "This council against other authorities, years the council's own "
+            "design cannot cover", later)
+    else:
+        out["later_years"] = {"unavailable": (
+            "the national panel has no period after the council's last comparison period "
+            f"({e.sample.last_comparison_period})" if later_from is not None else
+            f"the council's last comparison period ({e.sample.last_comparison_period}) is not "
+            "a period of the national panel")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nat = area_staggered(rows, areas.programme, measure=mid, level="local_authority",
+                             kinds=("simple",), ci_level=level)
+    o = nat.overall
+    starts = sorted(g for g in nat.cohorts.values() if g > 0)
+    shown, flag = ledger.value(float(o["estimate"]), table=f"{mid} other areas",
+                               key="All authorities that started",
+                               people=_pupils(rows, None, list(labels)))
+    out["external_national"] = _row(
+        "All authorities that started (national)", shown,
+        float(o["ci_low"]) if not flag else float("nan"),
+        float(o["ci_high"]) if not flag else float("nan"),
+        (labels.get(starts[0], "") if starts else "", labels[max(labels)]),
+        f"authorities not yet started ({nat.n_clusters} authorities in all)",
+        NATIONAL_ASSUMPTIONS, nat.method_description, flag=flag,
+        n_authorities=nat.n_clusters, excluded=dict(nat.excluded))
+    return out
+
+
+def evaluate_external(inputs: ReportInputs, ledger: DisclosureLedger,
+                      done: Mapping[str, MeasureEvaluation]) -> dict[str, Any]:
+    """Compare the council's own estimates with estimates against other areas.
+
+    Parameters
+    ----------
+    inputs : ReportInputs
+        The report's inputs (its data folder holds ``national/`` when other areas are
+        supplied).
+    ledger : DisclosureLedger
+        Every external estimate enters it (pupils behind it).
+    done : mapping of str to MeasureEvaluation
+        The internal estimates by measure.
+
+    Returns
+    -------
+    dict
+        ``measures`` (per measure: ``internal``, ``external_council``, ``later_years``,
+        ``external_national``), ``la_code``, ``la_name``, ``folder``, ``not_in_panel``; or
+        ``{"unavailable": reason}`` when no national panel is supplied or it holds none of the
+        report's measures.
+
+    Raises
+    ------
+    DataValidationError
+        When a supplied national panel fails validation (a malformed file is an error, not a
+        missing part).
+    """
+    folder = Path(str(inputs.params.data)) / NATIONAL_FOLDER
+    if not (folder / "area_panel.csv").is_file():
+        return {"unavailable": (
+            f"no national panel supplied: the data folder has no {NATIONAL_FOLDER}/ folder "
+            "holding the panel of other areas and their start dates (eah-eval demo-data "
+            "writes a synthetic one; see the guide 'Comparison with other areas'), so the "
+            "years after the council's last comparison period are not covered")}
+    areas = load_areas(folder)
+    la = _council_code(inputs)
+    names = areas.programme.set_index("la_code")["la_name"]
+    la_name = str(names.get(la, f"authority {la}"))
+    have = set(areas.measures())
+    out: dict[str, Any] = {"folder": f"{NATIONAL_FOLDER}/", "la_code": la, "la_name": la_name,
+                           "measures": {}, "not_in_panel": [], "problems": {}}
+    for mid, e in done.items():
+        if mid not in have:
+            out["not_in_panel"].append(e.title)
+            continue
+        try:
+            out["measures"][mid] = _measure(areas, la, la_name, mid, e, inputs, ledger)
+        except EahEvalError as exc:
+            out["problems"][mid] = str(exc)
+    if not out["measures"]:
+        reasons = "; ".join(f"{k}: {v}" for k, v in out["problems"].items())
+        return {"unavailable": (
+            "the national panel holds none of the report's estimated measures (it holds "
+            f"{', '.join(sorted(have))})" + (f"; {reasons}" if reasons else ""))}
+    return out

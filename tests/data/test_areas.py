@@ -1,0 +1,124 @@
+"""The multi-area tables: schema validation, loading from a folder, and every error by message."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eah_eval.data.areas import (
+    AREA_TABLES,
+    area_fields,
+    area_resource,
+    load_areas,
+    validate_areas,
+)
+from eah_eval.data.schema import schema_dir
+from eah_eval.data.synthetic.national import make_national
+from eah_eval.errors import DataFileNotFoundError, DataValidationError, OptionError
+
+
+@pytest.fixture(scope="module")
+def national():
+    return make_national(n_authorities=25, seed=5)
+
+
+def test_every_area_table_has_a_schema_and_a_descriptor_entry():
+    descriptor = json.loads((schema_dir() / "areas.datapackage.json").read_text())
+    assert [r["name"] for r in descriptor["resources"]] == list(AREA_TABLES)
+    for table in AREA_TABLES:
+        assert (schema_dir() / area_resource(table)["schema"]).is_file()
+        assert [f["name"] for f in area_fields(table)]
+    with pytest.raises(OptionError, match="table must be one of 'area_panel'"):
+        area_fields("schools")
+
+
+def test_the_synthetic_national_tables_validate_with_schema_types(national):
+    areas = validate_areas(national.panel, national.programme, national.neighbours)
+    assert list(areas.panel.columns) == [f["name"] for f in area_fields("area_panel")]
+    assert len(areas.panel) == len(national.panel)
+    assert areas.panel["period_index"].dtype == "int64"
+    assert areas.panel["value"].dtype == "float64"
+    assert areas.programme["programme_start"].dtype.kind == "M"
+    assert areas.programme["programme_start"].isna().sum() == national.programme[
+        "programme_start"].isna().sum()
+    assert areas.measures() == ("absence_persistent_pct",)
+    assert len(areas.neighbours_of("839")) == 10
+
+
+def test_a_written_national_folder_loads_as_generated(national, tmp_path: Path):
+    folder = national.write(tmp_path / "national")
+    areas = load_areas(folder)
+    pd.testing.assert_series_equal(areas.panel["value"], national.panel["value"],
+                                   check_exact=False, rtol=1e-5)
+    assert areas.files["area_panel"].endswith("area_panel.csv")
+    truth = json.loads((folder / "truth.json").read_text())
+    assert truth["seed"] == 5 and truth["effect_by_event_time"]["0"] == -1.0
+
+
+def test_neighbours_are_optional(national, tmp_path: Path):
+    folder = national.write(tmp_path / "national")
+    (folder / "statistical_neighbours.csv").unlink()
+    areas = load_areas(folder)
+    assert areas.neighbours.empty and list(areas.neighbours.columns) == [
+        "la_code", "neighbour_la_code", "rank"]
+
+
+def test_missing_required_file_and_folder(national, tmp_path: Path):
+    folder = national.write(tmp_path / "national")
+    (folder / "area_programme.csv").unlink()
+    with pytest.raises(DataValidationError,
+                       match=r"area_programme.csv: missing_file: expected the file "
+                             r"area_programme.csv; found no such file"):
+        load_areas(folder)
+    with pytest.raises(DataFileNotFoundError, match="multi-area folder not found"):
+        load_areas(tmp_path / "nowhere")
+
+
+def _problem(error: DataValidationError, kind: str) -> str:
+    return next(str(p) for p in error.problems if p.kind == kind)
+
+
+@pytest.mark.parametrize(("change", "kind", "text"), [
+    (lambda p, g, n: p.__setitem__("la_code", p["la_code"].where(p.index != 3, "83")),
+     "bad_pattern", r"row 4, column 'la_code': bad_pattern: expected text matching"),
+    (lambda p, g, n: p.__setitem__("level", p["level"].where(p.index != 0, "region")),
+     "bad_code", r"row 1, column 'level': bad_code: expected one of local_authority, school"),
+    (lambda p, g, n: p.__setitem__("la_code", p["la_code"].where(p.index != 1, "999")),
+     "area_not_authority", r"row 2, column 'la_code': area_not_authority: expected la_code "
+     r"equal to area_code on a local_authority row; found area_code \d{3}, la_code 999"),
+    (lambda p, g, n: p.__setitem__("period_type", p["period_type"].where(
+        p.index != 5, "academic_year")), "mixed_period_types",
+     r"column 'period_type': mixed_period_types: expected one period_type per measure"),
+    (lambda p, g, n: p.__setitem__("value", p["value"].astype(object).where(p.index != 2, "c")),
+     "bad_type", r"row 3, column 'value': bad_type"),
+    (lambda p, g, n: n.__setitem__("neighbour_la_code", n["neighbour_la_code"].where(
+        n.index != 0, n["la_code"])), "own_neighbour",
+     r"row 1, column 'neighbour_la_code': own_neighbour: expected a neighbour other than the "
+     r"authority itself"),
+    (lambda p, g, n: n.__setitem__("la_code", n["la_code"].where(n.index != 4, "100")),
+     "unknown_reference", r"row 5, column 'la_code': unknown_reference: expected a la_code "
+     r"listed in .*area_programme.csv"),
+    (lambda p, g, n: g.__setitem__("programme_start", g["programme_start"].astype(object).where(
+        g.index != 0, "2024-13-01")), "bad_type", r"row 1, column 'programme_start': bad_type"),
+])
+def test_each_problem_is_named_with_row_column_and_expectation(national, change, kind, text):
+    panel, programme, neighbours = (national.panel.copy(), national.programme.copy(),
+                                    national.neighbours.copy())
+    change(panel, programme, neighbours)
+    with pytest.raises(DataValidationError) as info:
+        validate_areas(panel, programme, neighbours)
+    assert re.search(text, _problem(info.value, kind))
+
+
+def test_repeated_key_and_unknown_column(national):
+    panel = pd.concat([national.panel, national.panel.iloc[[7]]], ignore_index=True)
+    with pytest.raises(DataValidationError, match=r"duplicate_key: expected a unique primary "
+                       r"key \(level, area_code, period_index, measure\)"):
+        validate_areas(panel, national.programme)
+    with pytest.raises(DataValidationError, match=r"unknown_column: expected only the columns "
+                       r"level, area_code"):
+        validate_areas(national.panel.assign(extra=1), national.programme)
