@@ -13,6 +13,7 @@ from eah_eval.data.areas import (
     AREA_TABLES,
     area_fields,
     area_resource,
+    council_area_panel,
     load_areas,
     validate_areas,
 )
@@ -122,3 +123,48 @@ def test_repeated_key_and_unknown_column(national):
     with pytest.raises(DataValidationError, match=r"unknown_column: expected only the columns "
                        r"level, area_code"):
         validate_areas(national.panel.assign(extra=1), national.programme)
+
+
+def _council_panel() -> pd.DataFrame:
+    panel = pd.DataFrame({
+        "unit": ["100001", "100002", "100001", "100002", "100001", "100002"],
+        "period": ["2023", "2023", "2024", "2024", "2025", "2025"],
+        "period_index": [2023, 2023, 2024, 2024, 2025, 2025],
+        "numerator": [3.0, 1.0, 2.0, 4.0, 1.0, 0.0],
+        "denominator": [500.0, 300.0, 510.0, 290.0, 505.0, 0.0]})
+    panel.attrs.update(period="calendar_year", measure_id="ehc_requests_per_1000",
+                       partial_period_indexes=[2025])
+    return panel
+
+
+def test_council_rows_sum_its_schools_and_leave_out_partial_periods():
+    out = council_area_panel(_council_panel(), "839", multiplier=1000)
+    la = out[out["level"] == "local_authority"].set_index("period_index")
+    assert la["value"].round(6).to_dict() == {2023: 5.0, 2024: 7.5}  # 4/800, 6/800 x 1000
+    assert la["denominator"].tolist() == [800.0, 800.0] and set(la["area_code"]) == {"839"}
+    school = out[out["level"] == "school"]
+    assert len(school) == 4 and set(school["la_code"]) == {"839"}
+    assert set(out["period_type"]) == {"calendar_year"} and 2025 not in set(out["period_index"])
+    # the rows are the area_panel layout: they validate with a programme row for the council
+    programme = pd.DataFrame({"la_code": ["839"], "la_name": ["Council"],
+                              "new_la_code": [""], "programme_start": ["2023-09-01"],
+                              "start_source": ["clusters"]})
+    areas = validate_areas(out, programme)
+    assert len(areas.panel) == 6
+    census = _council_panel().assign(period=["2023/24"] * 2 + ["2024/25"] * 2 + ["2025/26"] * 2)
+    census.attrs = {"period": "census", "measure_id": "sen_support_pct"}  # no partial period
+    yearly = council_area_panel(census, "839", multiplier=100, levels=("local_authority",))
+    assert set(yearly["period_type"]) == {"academic_year"} and len(yearly) == 3
+
+
+@pytest.mark.parametrize(("kwargs", "text"), [
+    ({"la_code": "83"}, "la_code must be three digits such as '839'; got '83'"),
+    ({"levels": ("region",)}, "levels must be among 'local_authority', 'school'; got"),
+])
+def test_council_rows_refuse_bad_options_by_message(kwargs, text):
+    args = {"la_code": "839", "multiplier": 1000} | kwargs
+    with pytest.raises(OptionError, match=re.escape(text)):
+        council_area_panel(_council_panel(), args.pop("la_code"), **args)
+    panel = _council_panel().drop(columns="numerator")
+    with pytest.raises(OptionError, match="the council's panel lacks the column"):
+        council_area_panel(panel, "839", multiplier=1000)

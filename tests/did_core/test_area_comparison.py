@@ -6,6 +6,10 @@ not started, each over seeded draws of the national panel. A single draw lands o
 interval one time in twenty, so each test checks a set of fixed seeds: the share of intervals
 holding the truth (at least the count a 95% interval misses with probability about 1-2%) and
 the mean error (within three standard errors of the mean of the errors).
+
+The council's own comparison (its rows computed from its own records, the other authorities
+drawn beside them) is checked against the council's own planted truth over seeded small
+councils.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eah_eval.data.periods import term_index
 from eah_eval.data.synthetic.national import make_national
 from eah_eval.did.areas import area_cohorts, area_synthdid, one_area_panel, select_series
 from eah_eval.errors import EstimationError, EstimationWarning, OptionError
@@ -188,3 +193,40 @@ def test_adding_a_constant_to_the_outcome_changes_no_effect_and_the_frame_lists_
     assert len(a) == len(base.inference["simple"].labels) + len(base.inference["event"].labels)
     np.testing.assert_allclose(a["estimate"], b["estimate"], atol=1e-9)
     np.testing.assert_allclose(a["ci_high"], b["ci_high"], atol=1e-9)
+
+
+def test_council_against_other_authorities_recovers_its_own_planted_effect():
+    """The council's rows from its own records; the truth from its own truth.json."""
+    from eah_eval.data.areas import council_area_panel
+    from eah_eval.data.synthetic import make_council
+    from eah_eval.data.synthetic.national_council import (
+        council_external_truth,
+        council_panels,
+        make_national_for_council,
+    )
+    from eah_eval.measures import get_measure
+
+    later = {"term": term_index("2025/26", "autumn"), "calendar_year": 2026}
+    errors: dict[str, list[float]] = {}
+    covered: list[bool] = []
+    for seed in range(10):
+        council = make_council(seed, small=True)
+        panels = council_panels(council.tables, ("ehc_requests_per_1000",
+                                                 "absence_persistent_pct"))
+        nat = make_national_for_council(panels, council.truth, la_code="839",
+                                        start="2023-09-01", seed=seed)
+        for mid, own in panels.items():
+            mine = council_area_panel(own, "839", multiplier=get_measure(mid).multiplier,
+                                      levels=("local_authority",))
+            panel = pd.concat([nat.panel, mine], ignore_index=True)
+            for post_from in (None, later[mine["period_type"].iloc[0]]):
+                res = area_synthdid(panel, nat.programme, "839", measure=mid, placebo=40,
+                                    rng=seed, post_from=post_from)
+                post = res.event_effects.loc[res.event_effects["post"], "time"]
+                truth = council_external_truth(council.truth, mid, own, post.astype(int))
+                errors.setdefault(mid, []).append(res.estimate - truth)
+                covered.append(res.ci_low <= truth <= res.ci_high)
+    assert sum(covered) >= 34, sum(covered)  # of 40; P(fewer | 95% coverage) ~ 1.4%
+    for mid, err in errors.items():
+        e = np.asarray(err)
+        assert abs(e.mean()) <= 3 * e.std(ddof=1) / np.sqrt(len(e)), (mid, e.mean())

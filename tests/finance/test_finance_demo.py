@@ -103,8 +103,8 @@ def test_placement_shift_moves_new_independent_placements(demo_inputs: FinanceIn
     # independent places cost more: less spend in every draw
     assert (fp.scenarios["more_local"].spend_gbp[:, -1] <
             fp.scenarios["with"].spend_gbp[:, -1]).all()
-    assert "50% of new placements in Independent or non-maintained special school made in " \
-           "Maintained special school instead" in " ".join(fp.scenarios["more_local"].assumptions)
+    assert "50% of new placements in independent or non-maintained special school made in " \
+           "maintained special school instead" in " ".join(fp.scenarios["more_local"].assumptions)
 
 
 def test_payback_on_demo_is_summarised(demo_projection: FinanceProjection) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from eah_eval.data.synthetic import write_council
+from eah_eval.data.synthetic import make_council
+from eah_eval.data.synthetic.national_council import write_national_for_council
 from eah_eval.reporting.document import jsonable
 from eah_eval.reporting.impact.build import ImpactReport, build_impact_report
 
@@ -17,9 +18,11 @@ DEMO_SEED = 20261130
 
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo council's data folder (``make demo``'s seed), written once per session."""
+    """The demo council's data folder (``make demo``'s seed) with ``national/``, once."""
     data = tmp_path_factory.mktemp("demo") / "data"
-    write_council(data, seed=DEMO_SEED)
+    council = make_council(DEMO_SEED)
+    council.write(data)
+    write_national_for_council(council, data / "national")  # as `eah-eval demo-data` does
     return data
 
 

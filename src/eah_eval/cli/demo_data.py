@@ -8,7 +8,7 @@ from typing import Any
 from eah_eval.cli.output_paths import check_output_dir
 from eah_eval.data.schema import TABLES, table_file_name
 from eah_eval.data.synthetic import DEFAULT_SEED, make_council
-from eah_eval.data.synthetic.national import make_national
+from eah_eval.data.synthetic.national_council import write_national_for_council
 
 
 def add_parser(sub: Any, name: str, summary: str) -> None:
@@ -19,9 +19,10 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
         description=(
             "Write a synthetic council whose true Experts at Hand effects are known: one CSV "
             "file per input table, truth.json (the true effects), datapackage.json and the "
-            "table schemas, and national/ (a synthetic panel of 150 authorities, this council "
-            "among them, for the comparison with other areas). The same seed gives the same "
-            "bytes."
+            "table schemas, and national/ (a synthetic panel of the 149 other authorities, drawn "
+            "to sit beside this council's own data, for the comparison with other areas; the "
+            "report adds the council's own rows from its tables). The same seed gives the "
+            "same bytes."
         ),
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
@@ -61,12 +62,10 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"  true 'simple' effects: {shown}")
     if not args.no_national:
-        la_code = str(council.tables["schools"]["la_code"].iloc[0])
-        start = council.tables["clusters"]["go_live_date"].min().strftime("%Y-%m-%d")
-        nat = make_national(demo_la_code=la_code, demo_start=start)
-        nat.write(out / "national")
-        print(f"  national/              {nat.programme.shape[0]} authorities x "
-              f"{nat.panel['period_index'].nunique()} terms ({nat.truth['measure']}; this "
-              f"council as {la_code} from {start}; seed {nat.seed}) for the comparison with "
-              "other areas, with its truth.json")
+        nat = write_national_for_council(council, out / "national")
+        la_code, start = nat.parameters["la_code"], nat.parameters["start"]
+        print(f"  national/              {nat.programme.shape[0] - 1} other authorities "
+              f"({', '.join(nat.truth['measures'])}; seed {nat.seed}) for the comparison "
+              f"with other areas, with its truth.json; the report adds this council ({la_code}, "
+              f"from {start}) from its own tables")
     return 0

@@ -49,11 +49,13 @@ from eah_eval.errors import (
 
 __all__ = [
     "AREAS_DESCRIPTOR",
+    "AREA_PERIOD_TYPES",
     "AREA_TABLES",
     "AreaData",
     "area_fields",
     "area_primary_key",
     "area_resource",
+    "council_area_panel",
     "load_areas",
     "school_rows_to_area_panel",
     "validate_areas",
@@ -61,6 +63,10 @@ __all__ = [
 
 #: The multi-area tables, in the order they are documented and checked.
 AREA_TABLES: tuple[str, ...] = ("area_panel", "area_programme", "statistical_neighbours")
+#: Period grain of the area panel for each grain of the measures (census counts are annual).
+AREA_PERIOD_TYPES: Mapping[str, str] = MappingProxyType({
+    "term": "term", "census": "academic_year", "academic_year": "academic_year",
+    "calendar_year": "calendar_year", "financial_year": "financial_year"})
 #: The descriptor listing them, beside the council's ``datapackage.json``.
 AREAS_DESCRIPTOR = "areas.datapackage.json"
 
@@ -424,3 +430,101 @@ def school_rows_to_area_panel(
         "denominator": kept["denominator"].to_numpy(dtype=float),
         "value": kept["value"].to_numpy(dtype=float),
     })
+
+
+def council_area_panel(
+    panel: pd.DataFrame,
+    la_code: str,
+    *,
+    multiplier: float,
+    measure: str | None = None,
+    levels: tuple[str, ...] = ("local_authority", "school"),
+) -> pd.DataFrame:
+    """Turn a council's rollout panel of one measure into its own rows of the area panel.
+
+    The council's rows of a national comparison come from its own records, computed with
+    the measures the rest of its report uses: the school x period rollout panel
+    (:func:`eah_eval.measures.rollout_panel`, ``ReportInputs.panel``) becomes one row per
+    school and period and one row per period for the authority (numerators and denominators
+    summed over its schools, the value recomputed from the sums). Periods the data cover only
+    in part (``attrs["partial_period_indexes"]``) are left out: a published yearly figure
+    covers the whole year.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        ``unit``, ``period``, ``period_index``, ``numerator``, ``denominator`` (and
+        ``attrs["period"]``, ``attrs["measure_id"]`` as :func:`rollout_panel` sets them).
+    la_code : str
+        The council's three-digit LA code.
+    multiplier : float
+        Factor from ``numerator / denominator`` to the value (100 for %, 1,000 per 1,000;
+        ``Measure.multiplier``).
+    measure : str, optional
+        Measure identifier (default ``attrs["measure_id"]``).
+    levels : tuple of str
+        Which rows to return: ``"local_authority"``, ``"school"`` or both.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``area_panel`` layout (``data_schema/area_panel.schema.json``).
+
+    Raises
+    ------
+    OptionError
+        For a missing column, an LA code that is not three digits, an unknown level, no
+        measure, or a period grain the area panel does not hold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"unit": ["100001", "100002"], "period": ["2024", "2024"],
+    ...                   "period_index": [2024, 2024], "numerator": [3.0, 1.0],
+    ...                   "denominator": [500.0, 300.0]})
+    >>> p.attrs.update(period="calendar_year", measure_id="ehc_requests_per_1000")
+    >>> council_area_panel(p, "839", multiplier=1000, levels=("local_authority",))[
+    ...     ["area_code", "period", "value"]].to_dict("records")
+    [{'area_code': '839', 'period': '2024', 'value': 5.0}]
+    """
+    needed = ["unit", "period", "period_index", "numerator", "denominator"]
+    missing = [c for c in needed if c not in panel.columns]
+    if missing:
+        raise OptionError(f"the council's panel lacks the column(s) {', '.join(missing)}")
+    if not (isinstance(la_code, str) and len(la_code) == 3 and la_code.isdigit()):
+        raise OptionError(f"la_code must be three digits such as '839'; got {la_code!r}")
+    unknown = [lv for lv in levels if lv not in ("local_authority", "school")]
+    if unknown or not levels:
+        raise OptionError(f"levels must be among 'local_authority', 'school'; got {levels!r}")
+    measure = measure or panel.attrs.get("measure_id")
+    if not measure:
+        raise OptionError("measure must be given when the panel's attrs hold no measure_id")
+    grain = str(panel.attrs.get("period", "term"))
+    if grain not in AREA_PERIOD_TYPES:
+        raise OptionError(f"the council's panel has period grain {grain!r}; the area panel "
+                          f"holds {', '.join(sorted(set(AREA_PERIOD_TYPES.values())))}")
+    partial = set(panel.attrs.get("partial_period_indexes", ()) or ())
+    rows = panel[~panel["period_index"].isin(partial) & (panel["denominator"] > 0)]
+    parts = []
+    if "school" in levels:
+        parts.append(pd.DataFrame({
+            "level": "school", "area_code": rows["unit"].astype(str).to_numpy(dtype=object),
+            "period": rows["period"].astype(str).to_numpy(dtype=object),
+            "period_index": rows["period_index"].to_numpy(dtype="int64"),
+            "numerator": rows["numerator"].to_numpy(dtype=float),
+            "denominator": rows["denominator"].to_numpy(dtype=float)}))
+    if "local_authority" in levels:
+        sums = rows.groupby(["period_index", "period"], sort=True)[
+            ["numerator", "denominator"]].sum().reset_index()
+        parts.append(sums.assign(level="local_authority", area_code=la_code,
+                                 period=sums["period"].astype(str)))
+    out = pd.concat(parts, ignore_index=True)
+    out["la_code"] = la_code
+    out["period_type"] = AREA_PERIOD_TYPES[grain]
+    out["measure"] = str(measure)
+    out["value"] = multiplier * out["numerator"] / out["denominator"]
+    for f in area_fields("area_panel"):  # typed as load_areas types them
+        if f.get("type", "string") == "string":
+            out[f["name"]] = out[f["name"]].astype(str).astype(object)
+    cols = [f["name"] for f in area_fields("area_panel")]
+    return out[cols].reset_index(drop=True)

@@ -201,7 +201,6 @@ class CohortParameters:
     growth: np.ndarray
     year_ref: float
     fit_years: tuple[int, ...]
-    damping: float = 1.0
 
     @property
     def n_draws(self) -> int:
@@ -210,13 +209,7 @@ class CohortParameters:
 
     def new_plans(self, year: int, population: np.ndarray) -> np.ndarray:
         """Return the expected new plans by age without the programme, ``draws x ages``."""
-        t = float(year - self.year_ref)
-        last = self.fit_years[-1] if self.fit_years else None
-        if last is not None and year > last and self.damping < 1.0:
-            h = year - last
-            phi = self.damping
-            t = (last - self.year_ref) + phi * (1 - phi ** h) / (1 - phi)
-        level = np.exp(self.alpha + self.growth * t)
+        level = np.exp(self.alpha + self.growth * (year - self.year_ref))
         return population[None, :] * self.rate * level[:, None]
 
 
@@ -252,10 +245,6 @@ def estimate(
     weights: np.ndarray,
     population: np.ndarray,
     history_multiplier: np.ndarray,
-    *,
-    level_years: int | None = None,
-    trend_years: int | None = None,
-    damping: float = 1.0,
 ) -> CohortParameters:
     """Estimate the parameters once per row of ``weights``.
 
@@ -306,8 +295,6 @@ def estimate(
     # weighted least squares of the log ratio on the year, weights = expected counts
     ok = expected > 0
     wts = np.where(ok, expected, 0.0)
-    if trend_years is not None:
-        wts[:, : max(0, len(fit_years) - trend_years)] = 0.0
     logr = np.log(np.where(ok, (observed + 0.5) / np.where(ok, expected + 0.5, 1.0), 1.0))
     sw = wts.sum(axis=1)
     sw_safe = np.where(sw > 0, sw, 1.0)
@@ -317,13 +304,8 @@ def estimate(
     sxy = (wts * (x - xbar[:, None]) * (logr - ybar[:, None])).sum(axis=1)
     growth = np.where(sxx > 0, sxy / np.where(sxx > 0, sxx, 1.0), 0.0)
     alpha = ybar - growth * xbar
-    if level_years is not None:
-        wr = np.where(ok, expected, 0.0)[:, -level_years:]
-        resid = logr[:, -level_years:] - growth[:, None] * x[None, -level_years:]
-        swr = wr.sum(axis=1)
-        alpha = np.where(swr > 0, (wr * resid).sum(axis=1) / np.where(swr > 0, swr, 1.0), alpha)
     return CohortParameters(cease, move, entry, rate, alpha, growth, year_ref,
-                            tuple(int(y) for y in fit_years), damping)
+                            tuple(int(y) for y in fit_years))
 
 
 def bootstrap_weights(n_persons: int, n_draws: int, rng: np.random.Generator) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from eah_eval.finance.inputs import FinanceInputs
-from eah_eval.finance.states import N_AGES, PLACEMENTS
+from eah_eval.finance.states import N_AGES, PLACEMENTS, fy_label, fy_span
 
 #: Yearly uprating of unit costs beyond the last year supplied (2%: about the Bank of
 #: England's inflation target; high-needs top-up rates are often frozen, so this leans high).
@@ -47,8 +47,8 @@ def unit_costs(inputs: FinanceInputs, years: Sequence[int], uprating: float
                     if (col.index >= y).any() else float(col.iloc[-1])
     notes = []
     if uprated:
-        notes.append(f"unit costs for {min(uprated)} to {max(uprated)} are the last supplied "
-                     f"uprated by {uprating:.1%} a year")
+        notes.append(f"unit costs for {fy_span(min(uprated), max(uprated))} are the last "
+                     f"supplied uprated by {uprating:.1%} a year")
     return out, notes
 
 
@@ -70,8 +70,8 @@ def by_year(frame: pd.DataFrame, column: str, years: Sequence[int], *, what: str
             held.append(int(y))
     notes = []
     if held:
-        notes.append(f"{what} for {min(held)} to {max(held)} held at the last value supplied "
-                     f"({int(s.index.max())})")
+        notes.append(f"{what} for {fy_span(min(held), max(held))} held at the last value "
+                     f"supplied ({fy_label(int(s.index.max()))})")
     return out, notes
 
 
@@ -96,6 +96,6 @@ def population_matrix(inputs: FinanceInputs, years: Sequence[int]
         out[i] = wide.loc[nearest].to_numpy(dtype=float)
     notes = []
     if held:
-        notes.append(f"population for {min(held)} to {max(held)} not supplied: the nearest "
-                     "year's is used")
+        notes.append(f"population for {fy_span(min(held), max(held))} not supplied: the "
+                     "nearest year's is used")
     return out, notes

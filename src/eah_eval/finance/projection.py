@@ -32,14 +32,15 @@ from eah_eval.finance.inputs import FinanceInputs
 from eah_eval.finance.money import DEFAULT_UPRATING, by_year, population_matrix, unit_costs
 from eah_eval.finance.results import FinanceProjection, ScenarioProjection
 from eah_eval.finance.scenarios import Scenario, shift_placements
-from eah_eval.finance.states import PLACEMENTS, PROGRAMME_AGES
+from eah_eval.finance.states import PLACEMENTS, PROGRAMME_AGES, fy_label
 
 DEFAULT_DRAWS = 500
 DEFAULT_YEARS = 10
 DEFAULT_SEED = 20261130
 
 _WITHOUT_LABEL = "Without Experts at Hand: new plans follow the council's own trend"
-_WITH_LABEL = "With Experts at Hand: fewer new plans as the evaluation estimates"
+_WITH_LABEL = ("With Experts at Hand: new plans changed as the evaluation estimates, with its "
+               "uncertainty")
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +127,8 @@ def _opening_balance(inputs: FinanceInputs, history: pd.DataFrame) -> tuple[floa
         return 0.0, ["no opening DSG balance supplied: the position starts at 0"]
     given = given[given["financial_year"] <= first]
     if not len(given):
-        return 0.0, [f"no opening DSG balance for {first} or earlier: the position starts at 0"]
+        return 0.0, [f"no opening DSG balance for {fy_label(first)} or earlier: the position "
+                     "starts at 0"]
     latest = given.sort_values("financial_year").iloc[-1]
     y0 = int(latest["financial_year"])
     balance = float(latest["opening_balance_gbp"])
@@ -140,9 +142,9 @@ def _opening_balance(inputs: FinanceInputs, history: pd.DataFrame) -> tuple[floa
                       what="programme spend")
     spend = np.array([float(hist["spend_gbp"].get(y, 0.0)) for y in years])
     balance += float((income - other - spend - cost).sum())
-    return balance, [f"opening DSG balance of {y0} rolled forward to {first} with the "
-                     f"observed income less the modelled spend on plans, other high-needs "
-                     f"spend and the programme's planned spend"]
+    return balance, [f"opening DSG balance of {fy_label(y0)} rolled forward to "
+                     f"{fy_label(first)} with the observed income less the modelled spend on "
+                     "plans, other high-needs spend and the programme's planned spend"]
 
 
 def _scenario_result(name: str, label: str, assumptions: tuple[str, ...], stock: np.ndarray,

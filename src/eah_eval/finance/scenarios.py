@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from eah_eval.errors import OptionError, OptionTypeError, check_option
-from eah_eval.finance.states import PLACEMENT_LABELS, PLACEMENTS
+from eah_eval.finance.states import PLACEMENT_LABELS, PLACEMENTS, fy_label, in_sentence
 
 ScenarioBase = Literal["with", "without"]
 SCENARIO_BASES: tuple[str, ...] = ("with", "without")
@@ -79,10 +79,11 @@ class PlacementShift:
     def describe(self) -> str:
         """Describe the change in words."""
         when = "from the first projected year" if self.start_year is None else \
-            f"from {self.start_year}"
+            f"from {fy_label(self.start_year)}"
         phase = "" if self.phase_in_years == 1 else f", phased in over {self.phase_in_years} years"
-        return (f"{self.share:.0%} of new placements in {PLACEMENT_LABELS[self.from_placement]}"
-                f" made in {PLACEMENT_LABELS[self.to_placement]} instead {when}{phase}")
+        into = in_sentence(PLACEMENT_LABELS[self.from_placement])
+        made = in_sentence(PLACEMENT_LABELS[self.to_placement])
+        return f"{self.share:.0%} of new placements in {into} made in {made} instead {when}{phase}"
 
 
 @dataclass(frozen=True)

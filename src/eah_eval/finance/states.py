@@ -60,6 +60,33 @@ def band_of(ages: np.ndarray, bands: tuple[int, ...]) -> np.ndarray:
     return np.searchsorted(np.asarray(bands), np.asarray(ages), side="right") - 1
 
 
+def fy_label(year: int) -> str:
+    """Financial year label as the reports write it (``2027`` -> ``"2027-28"``).
+
+    Examples
+    --------
+    >>> fy_label(2029), fy_label(2099)
+    ('2029-30', '2099-00')
+    """
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def fy_span(first: int, last: int) -> str:
+    """Financial years ``first`` to ``last`` in words (``"2029-30 to 2033-34"``, or one year)."""
+    return fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)}"
+
+
+def in_sentence(label: str) -> str:
+    """Return the label with its first letter lower-cased, for use inside a sentence.
+
+    Examples
+    --------
+    >>> in_sentence("Resourced provision or SEN unit")
+    'resourced provision or SEN unit'
+    """
+    return label[:1].lower() + label[1:]
+
+
 def census_date(year: int) -> dt.date:
     """Return the count date used for financial year ``year``: 15 January of ``year + 1``."""
     return dt.date(year + 1, 1, 15)

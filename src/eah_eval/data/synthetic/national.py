@@ -39,7 +39,10 @@ from eah_eval.errors import OptionError, check_option
 
 __all__ = [
     "DEFAULT_NATIONAL_SEED",
+    "HIDDEN_STARTS",
     "NATIONAL_LEVELS",
+    "N_NEIGHBOURS",
+    "START_CHOICES",
     "SyntheticNational",
     "make_national",
     "write_national",
@@ -50,12 +53,14 @@ NATIONAL_LEVELS: tuple[str, ...] = ("local_authority", "school")
 NationalLevel = Literal["local_authority", "school"]
 #: start dates other authorities draw from (first days of terms), with their chances; None =
 #: not known to the analyst (a hidden start is drawn and recorded in the truth)
-_STARTS: tuple[tuple[str | None, float], ...] = (
+START_CHOICES: tuple[tuple[str | None, float], ...] = (
     ("2024-09-01", 0.14), ("2025-01-01", 0.08), ("2025-09-01", 0.16), ("2026-04-01", 0.08),
     ("2026-09-01", 0.16), ("2027-09-01", 0.12), ("2028-09-01", 0.20), (None, 0.06),
 )
-_HIDDEN_STARTS = ("2025-09-01", "2026-09-01")
-_N_NEIGHBOURS = 10
+#: start dates drawn for the authorities whose start is not recorded
+HIDDEN_STARTS = ("2025-09-01", "2026-09-01")
+#: statistical neighbours listed per authority (DfE lists ten)
+N_NEIGHBOURS = 10
 TRUTH_RULE = (
     "event = effect(e) for every cohort (effects depend on event time only); simple = mean of "
     "effect(t - g) over the post-start cells (g, t) inside the window, each cohort weighted by "
@@ -228,11 +233,11 @@ def make_national(
     order = np.argsort(codes, kind="stable")
     codes = codes[order]
     demo = codes == demo_la_code
-    pick = rng.choice(len(_STARTS), size=n_authorities, p=[p for _, p in _STARTS])
-    starts = np.array([_STARTS[i][0] for i in pick], dtype=object)
+    pick = rng.choice(len(START_CHOICES), size=n_authorities, p=[p for _, p in START_CHOICES])
+    starts = np.array([START_CHOICES[i][0] for i in pick], dtype=object)
     starts[demo] = demo_start
     hidden = np.array([s is None for s in starts])
-    hidden_starts = rng.choice(_HIDDEN_STARTS, size=n_authorities)
+    hidden_starts = rng.choice(HIDDEN_STARTS, size=n_authorities)
     true_start = np.where(hidden, hidden_starts, starts)
     g = np.array([_first_term(str(s)) for s in true_start])
     g = np.where(g > last_t, 0, g)
@@ -302,11 +307,11 @@ def make_national(
     # neighbours: the ten authorities closest in level (a stand-in for DfE's similarity score)
     dist = np.abs(la_level[:, None] - la_level[None, :])
     np.fill_diagonal(dist, np.inf)
-    near = np.argsort(dist, axis=1, kind="stable")[:, :_N_NEIGHBOURS]
+    near = np.argsort(dist, axis=1, kind="stable")[:, :N_NEIGHBOURS]
     neighbours = pd.DataFrame({
-        "la_code": np.repeat(codes, _N_NEIGHBOURS),
+        "la_code": np.repeat(codes, N_NEIGHBOURS),
         "neighbour_la_code": codes[near.ravel()],
-        "rank": np.tile(np.arange(1, _N_NEIGHBOURS + 1), n_authorities).astype(np.int64),
+        "rank": np.tile(np.arange(1, N_NEIGHBOURS + 1), n_authorities).astype(np.int64),
     })
     known = ~hidden
     post_weights: dict[int, float] = {}

@@ -31,9 +31,28 @@ SIMPLE_RULE = (
     "programme serves (conventions.scope; by default mainstream primary and secondary "
     "schools; school lineages: a school followed across URN changes, its setting read from "
     "its latest URN) at or after their cluster's go-live, inside the window, each cell "
-    "weighted equally; this is what a group-time estimator's 'simple' aggregation targets "
-    "when every treated school counts once per post-go-live period (cohort weights "
-    "proportional to the number of schools)"
+    "weighted equally: the average effect over every treated school-period. It is what a "
+    "group-time 'simple' aggregation would target if every post-go-live cell had a comparison "
+    "and every period before the first treated one were untreated. With clusters not yet "
+    "started as the comparison, cells from the last wave's first treated period on have no "
+    "comparison, and on a grain whose periods do not start on the go-live date (calendar "
+    "years for a September go-live) the period before the first full one is partly treated; "
+    "'estimand' gives what the estimator targets then"
+)
+ESTIMAND_RULE = (
+    "estimand = the expected value of the report's estimator computed from the cell effects: "
+    "Callaway-Sant'Anna group-time effects on this grain with cohorts g = the first period "
+    "starting on or after go-live (next-full-period rule), clusters not yet treated (cohort "
+    "> t, or beyond the window) as the comparison, the universal base period g - 1, each "
+    "cell's units observed in both periods weighted by their pupils in the base period, and "
+    "the 'simple' aggregation over the post-go-live cells that have a comparison, cohorts "
+    "weighted by their pupils (each school's first period); schools the programme serves. "
+    "ATT(g, t) = [effect(t) - effect(g - 1)] for cohort g minus the same for the comparison. "
+    "effect_in_treated_cells is the same weighting of the treated cells' own effects; "
+    "offset = effect - effect_in_treated_cells is the part of the effect that falls in periods "
+    "the estimator uses as untreated (a partly treated base period, comparison clusters "
+    "partly treated in their go-live period); zero when every go-live is the first day of a "
+    "period"
 )
 POPULATION_RULE = (
     "overall populations: 'served' = the schools of conventions.scope (the population of "
@@ -133,6 +152,89 @@ def _summ(n: np.ndarray, sh: np.ndarray) -> dict[str, Any]:
     }
 
 
+def did_estimand(
+    lin: np.ndarray,
+    t_cell: np.ndarray,
+    cohort: np.ndarray,
+    n: np.ndarray,
+    sh: np.ndarray,
+    served: np.ndarray,
+) -> dict[str, Any]:
+    """Compute the expected not-yet-treated group-time 'simple' estimate from cell effects.
+
+    Parameters
+    ----------
+    lin, t_cell : ndarray of int
+        School lineage and period (consecutive integers on the measure's grain) of each cell.
+    cohort : ndarray of int
+        First treated period of each cell's school (next-full-period rule).
+    n, sh : ndarray of float
+        Pupils and expected effect of each cell.
+    served : ndarray of bool
+        Whether each cell's school is served by the programme (only those enter).
+
+    Returns
+    -------
+    dict
+        ``effect`` (the estimand), ``effect_in_treated_cells``, ``offset`` (their difference),
+        ``n_group_time_cells`` and ``rule`` (:data:`ESTIMAND_RULE`).
+
+    Notes
+    -----
+    Mirrors :func:`eah_eval.did.att_gt` with ``control_group="not_yet_treated"``,
+    ``base_period="universal"``, ``weights`` = pupils and no covariates (its doubly robust
+    estimate is then a difference of weighted mean changes), followed by the ``"simple"``
+    aggregation, whose cohort shares use each school's weight in its first period.
+    """
+    keep = np.asarray(served, dtype=bool)
+    lin, t_cell, cohort = lin[keep], t_cell[keep], cohort[keep]
+    n, sh = n[keep], sh[keep]
+    empty = {"effect": None, "effect_in_treated_cells": None, "offset": None,
+             "n_group_time_cells": 0, "rule": ESTIMAND_RULE}
+    if len(lin) == 0:
+        return empty
+    units, u = np.unique(lin, return_inverse=True)
+    periods = np.arange(int(t_cell.min()), int(t_cell.max()) + 1)
+    p = t_cell - periods[0]
+    shape = (len(units), len(periods))
+    eff = np.full(shape, np.nan)
+    pupils = np.full(shape, np.nan)
+    eff[u, p] = sh
+    pupils[u, p] = n
+    g_unit = np.zeros(len(units), dtype=np.int64)
+    g_unit[u] = cohort
+    first = np.argmax(np.isfinite(pupils), axis=1)
+    w_first = pupils[np.arange(len(units)), first]
+    num = den = num_own = 0.0
+    n_cells = 0
+    for g in np.unique(g_unit):
+        b = int(g) - 1 - periods[0]
+        if b < 0 or int(g) > periods[-1]:
+            continue  # treated from the first period on, or never treated in the window
+        share = float(np.sum(w_first * (g_unit == g)))
+        for t in range(b + 1, len(periods)):
+            both = np.isfinite(eff[:, t]) & np.isfinite(eff[:, b])
+            treated = both & (g_unit == g)
+            comparison = both & (g_unit > periods[t])
+            if not treated.any() or not comparison.any():
+                continue
+            wt, wc = pupils[treated, b], pupils[comparison, b]
+            if wt.sum() <= 0 or wc.sum() <= 0:
+                continue
+            own = float(np.average(eff[treated, t], weights=wt))
+            att = (own - float(np.average(eff[treated, b], weights=wt))
+                   - float(np.average(eff[comparison, t] - eff[comparison, b], weights=wc)))
+            num += share * att
+            num_own += share * own
+            den += share
+            n_cells += 1
+    if den <= 0:
+        return empty
+    return {"effect": _r(num / den), "effect_in_treated_cells": _r(num_own / den),
+            "offset": _r(num / den - num_own / den), "n_group_time_cells": n_cells,
+            "rule": ESTIMAND_RULE}
+
+
 def measure_truth(
     measure: str,
     cells: pd.DataFrame,
@@ -225,6 +327,7 @@ def measure_truth(
                     "effect": res[key], "n_cells": res["n_cells"],
                 })
     pre = (e < 0) & srv
+    estimand = did_estimand(lin, t_cell, g_all[c], n, sh, srv)
     return {
         "title": info.title,
         "unit": info.unit,
@@ -234,6 +337,7 @@ def measure_truth(
         "parameter": spec.to_dict() if spec is not None else None,
         "simple": _summ(n[pm], sh[pm])["effect"],
         "simple_rule": SIMPLE_RULE,
+        "estimand": estimand,
         "population_rule": POPULATION_RULE,
         "max_abs_effect_before_go_live": _r(np.abs(sh[pre]).max()) if pre.any() else 0.0,
         "overall": overall,

@@ -325,7 +325,7 @@ def check_report(folder: str | Path) -> CheckResult:
         if " ".join(str(c["text"]).split()) not in plain:
             failures.append(f"decision page: conclusion {c['number']} is not the text in "
                             "results.json")
-    for key in ("cannot_answer", "delivery", "risks", "next_evidence"):
+    for key in ("cannot_answer", "later_years", "delivery", "risks", "next_evidence"):
         for line in decision.get(key, []):
             if " ".join(str(line).split()) not in plain:
                 failures.append(f"decision page: a line of {key!r} is not in the HTML")

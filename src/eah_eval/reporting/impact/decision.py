@@ -19,13 +19,21 @@ Wording rules
 * **What cannot yet be answered**: every result that is not clear, the main question first,
   with its range against its usual level, its minimum detectable change and the evidence
   window (when the last comparison cluster started, after which more years of this council's
-  data add nothing to this design).
+  data add nothing to this design). Where the comparison with other areas covers the later
+  years, its result follows, worded by the same rule: a clear result (interval excluding
+  zero) is stated as an answer for those years resting on other areas being a fair
+  comparison; a range from a fall to a rise "does not settle it either".
+* **Later years**: one sentence on what the external estimate is and rests on, then for
+  each measure in both the report and the national panel (report order) the council against
+  authorities not yet started over the periods after its last comparison period, worded by
+  the conclusion rule.
 * **Delivery and cost**: delivery against the 40/160 yardstick, requests met without
   escalation, waits, cost a year, cost per pupil per year and the EEF cost rating.
 * **Risks**: the delivery risks of :mod:`eah_eval.reporting.impact.delivery`.
 * **Next evidence point**: while a cluster has not started by the end of the data, the next
   year of data narrows the ranges; once every cluster has started, an external comparison
-  (other local authorities at their own start dates) is needed.
+  (other local authorities at their own start dates) is needed, and where it is already
+  there, the next year of published local-authority data adds a year to it.
 """
 
 from __future__ import annotations
@@ -77,6 +85,10 @@ def num(v: float) -> str:
     """Format a number for a sentence: one decimal below 10, whole above."""
     a = abs(v)
     return f"{a:,.1f}" if a < 10 else f"{a:,.0f}"
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _cap(text: str) -> str:
@@ -135,8 +147,13 @@ def conclusion_text(e: MeasureEvaluation) -> str:
             f"{num(fall)} to a rise of {num(rise)} {unit}{mde}.")
 
 
-def cannot_answer_text(e: MeasureEvaluation, last_go_live: str, primary: bool) -> str:
-    """Say why a result that is not clear cannot yet be answered."""
+def cannot_answer_text(e: MeasureEvaluation, last_go_live: str, primary: bool,
+                       later: Mapping[str, Any] | None = None) -> str:
+    """Say why a result that is not clear cannot yet be answered.
+
+    ``later`` is the comparison with other areas for the years after the council's last
+    comparison period (:func:`external_later`), worded by the same rules when given.
+    """
     h = e.headline
     name = plain_name(e.measure_id, e.title)
     unit = change_unit(e.unit)
@@ -145,12 +162,57 @@ def cannot_answer_text(e: MeasureEvaluation, last_go_live: str, primary: bool) -
             "answered")
     usual = (f" against a usual level of about {num(e.baseline)} {e.unit}"
              if math.isfinite(e.baseline) else "")
-    return (f"{lead}: the range ({'-' if h.ci_low < 0 else '+'}{num(h.ci_low)} to "
+    text = (f"{lead}: the range ({'-' if h.ci_low < 0 else '+'}{num(h.ci_low)} to "
             f"{'-' if h.ci_high < 0 else '+'}{num(h.ci_high)} {unit}) is wide{usual}, and "
             f"only a change of {num(e.mde)} or more could have been detected. The evidence "
             f"comes from {e.sample.window[0]} to {e.sample.window[1]}: once the last wave "
             f"went live in {last_go_live}, no comparison cluster remained, so more years of "
             "this council's data add nothing to this design.")
+    if later is None:
+        return text
+    window = f"{later['window'][0]} to {later['window'][1]}"
+    if later_clear(later):
+        return (text + f" For {window} the comparison with other areas gives a clear "
+                f"result: {later_result_text(later, name, unit, e.direction)}. It rests on "
+                "other areas being a fair comparison rather than on the council's own "
+                "rollout, so it answers the question for those years only on that assumption.")
+    return (text + f" The comparison with other areas does not settle it either: for {window} "
+            f"{later_result_text(later, name, unit)}.")
+
+
+def external_later(ev: Evaluation, measure_id: str) -> dict[str, Any] | None:
+    """Return the comparison with other areas for a measure's later years, if it has a number."""
+    x = ev.external or {}
+    later = (x.get("measures", {}).get(measure_id) or {}).get("later_years") or {}
+    if later.get("unavailable") or later.get("estimate") is None:
+        return None
+    return dict(later)
+
+
+def later_result_text(later: Mapping[str, Any], name: str, unit: str,
+                      direction: str = "none") -> str:
+    """Word a later-years estimate by the conclusion rules (range first; clear or not)."""
+    lo, hi, est = later.get("ci_low"), later.get("ci_high"), later["estimate"]
+    if lo is None or hi is None:
+        return (f"{name} changed by {'-' if est < 0 else '+'}{num(est)} {unit} (no range can "
+                "be shown)")
+    if lo > 0 or hi < 0:
+        a, b = sorted((abs(lo), abs(hi)))
+        judged = ""
+        if direction != "none":
+            better = (hi < 0) == (direction == "lower_better")
+            judged = " (an improvement)" if better else " (a worsening)"
+        return (f"{name} {'fell' if hi < 0 else 'rose'} by between {num(a)} and {num(b)} "
+                f"{unit}{judged}; the best estimate is {num(est)}")
+    return (f"we cannot tell whether {name} changed: the range runs from a fall of "
+            f"{num(-lo)} to a rise of {num(hi)} {unit}")
+
+
+def later_clear(later: Mapping[str, Any] | None) -> bool:
+    """Return True when a later-years interval excludes zero (the rule for a clear result)."""
+    if not later or later.get("ci_low") is None or later.get("ci_high") is None:
+        return False
+    return bool(later["ci_low"] > 0 or later["ci_high"] < 0)
 
 
 def later_years_text(ev: Evaluation) -> list[str]:
@@ -160,28 +222,28 @@ def later_years_text(ev: Evaluation) -> list[str]:
         return ["No comparison with other areas was supplied, so the years after the council's "
                 "last comparison period are not covered by any estimate: "
                 + str(x.get("unavailable", "not computed") if x else "not computed") + "."]
-    out = []
+    lines, counts = [], []
     for mid, m in x.get("measures", {}).items():
         later = m.get("later_years", {})
-        internal = m["internal"]
         name = plain_name(mid, m["title"])
         if later.get("unavailable") or later.get("estimate") is None:
-            out.append(f"For {name}, the comparison with other areas cannot cover the later "
-                       f"years: {later.get('unavailable', 'the estimate is hidden')}.")
+            lines.append(f"For {name}, the comparison with other areas cannot cover the later "
+                         f"years: {later.get('unavailable', 'the estimate is hidden')}.")
             continue
-        unit = change_unit(m["unit"])
-        lo, hi = later["ci_low"], later["ci_high"]
-        rng = ("" if lo is None or hi is None else
-               f" (range {'-' if lo < 0 else '+'}{num(lo)} to {'-' if hi < 0 else '+'}"
-               f"{num(hi)} {unit})")
-        out.append(
-            f"For {later['window'][0]} to {later['window'][1]}, after the council's last "
-            f"comparison period ({internal['last_comparison_period']}), this page uses the "
-            f"external estimate: against {later['n_comparison']} authorities that had not "
-            f"started, {name} changed by {'-' if later['estimate'] < 0 else '+'}"
-            f"{num(later['estimate'])} {unit}{rng}. It rests on other areas being a fair "
+        counts.append(int(later["n_comparison"]))
+        e = ev.measures.get(mid)
+        result = later_result_text(later, name, change_unit(m["unit"]),
+                                   e.direction if e is not None else "none")
+        lines.append(f"{later['window'][0]} to {later['window'][1]}: {result}.")
+    if not counts:
+        return lines
+    n = (f"{counts[0]}" if min(counts) == max(counts) else
+         f"{min(counts)} to {max(counts)}, by measure")
+    lead = ("For the years after the council's last comparison period, which its own design "
+            "cannot cover, this page uses the external estimate: the council against "
+            f"authorities that had not started ({n}). It rests on other areas being a fair "
             "comparison, not on the council's own rollout (see Comparison with other areas).")
-    return out
+    return [lead, *lines]
 
 
 def delivery_text(delivery: Mapping[str, Any], vfm: Mapping[str, Any]) -> list[str]:
@@ -227,18 +289,35 @@ def next_evidence(ev: Evaluation, open_ids: list[str], data_end: str) -> list[st
                 "to see whether the changes last."]
     design = ev.design
     last = pd.Timestamp(design["go_live_date"].max())
-    names = [plain_name(m, ev.measures[m].title) for m in open_ids]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     if data_end and pd.Timestamp(data_end) < last:
         return [f"The next year of data (after {data_end}) narrows the ranges: clusters that "
                 f"have not started yet still serve as comparisons until {last:%B %Y}."]
-    return [
-        f"For {listed}: every cluster had started by {last:%B %Y}, so this council's own "
-        "rollout can say no more. The next evidence point is a comparison with other local "
-        "authorities at their own start dates (the Department for Education's published "
-        "local-authority data, released each year), which can cover the years this design "
-        "cannot.",
-    ]
+    covered = [m for m in open_ids if external_later(ev, m) is not None]
+    rest = [plain_name(m, ev.measures[m].title) for m in open_ids if m not in covered]
+    out = []
+    if rest:
+        listed = rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " and " + rest[-1]
+        out.append(
+            f"For {listed}: every cluster had started by {last:%B %Y}, so this council's own "
+            "rollout can say no more. The next evidence point is a comparison with other local "
+            "authorities at their own start dates (the Department for Education's published "
+            "local-authority data, released each year), which can cover the years this design "
+            "cannot.")
+    if covered:
+        names = [plain_name(m, ev.measures[m].title) for m in covered]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        wide = [plain_name(m, ev.measures[m].title) for m in covered
+                if not later_clear(external_later(ev, m))]
+        tail = ("" if not wide else
+                f" For {_listed(wide)}, whose range there still runs from a fall to a rise, "
+                "only more years can narrow it.")
+        out.append(
+            f"For {listed}: every cluster had started by {last:%B %Y}, so this council's own "
+            "rollout can say no more; the comparison with other areas now covers the later "
+            "years. The next evidence point is the next year of the Department for "
+            "Education's published local-authority data, which adds a year to that "
+            "comparison while the comparison authorities have not yet started." + tail)
+    return out
 
 
 def decide(ev: Evaluation, delivery: Mapping[str, Any]) -> dict[str, Any]:
@@ -268,14 +347,23 @@ def decide(ev: Evaluation, delivery: Mapping[str, Any]) -> dict[str, Any]:
                             "primary": mid == primary})
     last_go_live = academic_year(ev.design["go_live_date"].max()) if len(ev.design) else ""
     open_ids = [m for m in ordered if m in not_clear and measures[m].headline.shown]
-    cannot = [cannot_answer_text(measures[m], last_go_live, m == primary)
+    cannot = [cannot_answer_text(measures[m], last_go_live, m == primary,
+                                 external_later(ev, m))
               for m in open_ids if m == primary]
     others = [m for m in open_ids if m != primary]
-    if others:
-        names = [plain_name(m, measures[m].title) for m in others]
+    settled = [m for m in others if later_clear(external_later(ev, m))]
+    unsettled = [m for m in others if m not in settled]
+    if unsettled:
         cannot.append("Also not yet answerable, for the same reasons: "
-                      + (names[0] if len(names) == 1
-                         else ", ".join(names[:-1]) + " and " + names[-1]) + ".")
+                      + _listed([plain_name(m, measures[m].title) for m in unsettled]) + ".")
+    if settled:
+        cannot.append(
+            "The council's own design cannot answer for "
+            + _listed([plain_name(m, measures[m].title) for m in settled])
+            + " either, for the same reasons; for the later years the comparison with other "
+            "areas gives a clear result for "
+            + ("it" if len(settled) == 1 else "them") + " (see Later years), resting on "
+            "other areas being a fair comparison.")
     if primary not in measures:
         reason = ev.not_estimated.get(primary, "it is not among the report's measures")
         cannot.insert(0, f"The programme's main question ({primary}) has no estimate: "

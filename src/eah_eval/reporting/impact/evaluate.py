@@ -394,7 +394,7 @@ def evaluate(raw: ReportParams) -> Evaluation:
     if delivery.get("unavailable"):
         unavailable.append(Unavailable("delivery", "Delivery", str(delivery["unavailable"])))
     logger.info("impact evaluation: comparison with other areas")
-    external = evaluate_external(inputs, ledger, done)
+    external = evaluate_external(inputs, ledger, done, pupils_on_roll)
     if external.get("unavailable"):
         unavailable.append(Unavailable("external", "Comparison with other areas",
                                        str(external["unavailable"])))

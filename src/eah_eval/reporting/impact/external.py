@@ -17,28 +17,38 @@ national panel holds, puts side by side:
 
 Each carries its evidence window, comparison, assumptions, interval and method in words. Every
 estimate passes through the disclosure ledger with the pupils behind it.
+
+The council's own rows come from its own records: the folder supplies the other authorities
+(any rows it holds for the council's LA code are replaced), and :func:`with_council_rows` adds
+the council's authority and school rows computed from the same measure panels as the rest of
+the report (:meth:`ReportInputs.panel`, :func:`eah_eval.data.areas.council_area_panel`), with
+its programme start taken from its clusters' first go-live. So the comparison compares the
+series every other section of the report shows.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from eah_eval.data.areas import AreaData, load_areas
+from eah_eval.data.areas import AREA_PERIOD_TYPES, AreaData, council_area_panel, load_areas
 from eah_eval.did.areas import area_synthdid
 from eah_eval.errors import EahEvalError
 from eah_eval.inference.areas import area_staggered
+from eah_eval.measures import get_measure
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.impact.inputs import ReportInputs
 from eah_eval.reporting.impact.model import MeasureEvaluation
 
-__all__ = ["NATIONAL_FOLDER", "evaluate_external"]
+__all__ = ["NATIONAL_FOLDER", "evaluate_external", "with_council_rows"]
 
+#: pupils behind a set of the council's schools over some periods (for the ledger)
+PupilCount = Callable[[ReportInputs, str, Any, Any], float]
 #: folder of the multi-area tables inside the report's data folder
 NATIONAL_FOLDER = "national"
 _PLACEBO = 200
@@ -87,6 +97,22 @@ def _pupils(rows: pd.DataFrame, la: str | None, periods: Any) -> float:
     return float(den.mean()) if len(den) else float("nan")
 
 
+def _sessions(mid: str) -> bool:
+    return get_measure(mid).denominator.lower().startswith("possible sessions")
+
+
+def _national_people(areas: AreaData, mid: str, periods: list[int]) -> float:
+    """Pupils behind the national estimate (a sessions-based measure borrows pupil counts)."""
+    la_rows = areas.panel[areas.panel["level"] == "local_authority"]
+    if not _sessions(mid):
+        return _pupils(la_rows[la_rows["measure"] == mid], None, periods)
+    for other in areas.measures():
+        if not _sessions(other):
+            rows = la_rows[la_rows["measure"] == other]
+            return _pupils(rows, None, rows["period_index"].unique())
+    return float("nan")
+
+
 def _synth(areas: AreaData, la: str, mid: str, seed: int, level: float,
            post_from: int | None) -> Any:
     return area_synthdid(areas.panel, areas.programme, la, measure=mid, method="sdid",
@@ -94,7 +120,8 @@ def _synth(areas: AreaData, la: str, mid: str, seed: int, level: float,
 
 
 def _measure(areas: AreaData, la: str, la_name: str, mid: str, e: MeasureEvaluation,
-             inputs: ReportInputs, ledger: DisclosureLedger) -> dict[str, Any]:
+             inputs: ReportInputs, ledger: DisclosureLedger, pupils: PupilCount,
+             ) -> dict[str, Any]:
     p = inputs.params
     level = 1 - p.alpha
     rows = areas.panel[(areas.panel["measure"] == mid)
@@ -116,10 +143,12 @@ def _measure(areas: AreaData, la: str, la_name: str, mid: str, e: MeasureEvaluat
             return est, float("nan"), float("nan"), flag
         return est, res.ci_low, res.ci_high, ""
 
+    council_units = inputs.panel(mid)["unit"].unique()
+
     def council_row(key: str, label: str, res: Any) -> dict[str, Any]:
         post = res.event_effects[res.event_effects["post"]]
         times = [int(t) for t in post["time"]]
-        est, lo, hi, flag = entered(key, res, _pupils(rows, la, times))
+        est, lo, hi, flag = entered(key, res, pupils(inputs, mid, council_units, times))
         top = res.unit_weights[res.unit_weights > 0].sort_values(ascending=False).head(5)
         return _row(
             label, est, lo, hi, (labels[times[0]], labels[times[-1]]),
@@ -158,7 +187,7 @@ def _measure(areas: AreaData, la: str, la_name: str, mid: str, e: MeasureEvaluat
     starts = sorted(g for g in nat.cohorts.values() if g > 0)
     shown, flag = ledger.value(float(o["estimate"]), table=f"{mid} other areas",
                                key="All authorities that started",
-                               people=_pupils(rows, None, list(labels)))
+                               people=_national_people(areas, mid, list(labels)))
     out["external_national"] = _row(
         "All authorities that started (national)", shown,
         float(o["ci_low"]) if not flag else float("nan"),
@@ -170,8 +199,69 @@ def _measure(areas: AreaData, la: str, la_name: str, mid: str, e: MeasureEvaluat
     return out
 
 
+def with_council_rows(areas: AreaData, inputs: ReportInputs, la: str,
+                      measures: Any) -> tuple[AreaData, dict[str, Any]]:
+    """Put the council's own rows, computed from its own records, into the national panel.
+
+    Parameters
+    ----------
+    areas : AreaData
+        The supplied tables (other authorities; rows for ``la`` are replaced).
+    inputs : ReportInputs
+        The report's inputs: the council's measure panels and clusters.
+    la : str
+        The council's LA code.
+    measures : iterable of str
+        Measures to add (those the national panel holds).
+
+    Returns
+    -------
+    areas : AreaData
+        With the council's authority rows (and school rows where the panel holds schools)
+        and its programme start (its first go-live).
+    own : dict
+        ``replaced`` (rows of the supplied file for the council, dropped), ``added`` (rows
+        added), ``start`` (ISO date), ``problems`` (measure -> reason it was not added).
+    """
+    panel = areas.panel
+    replaced = int((panel["la_code"].astype(str) == la).sum())
+    keep = panel[panel["la_code"].astype(str) != la]
+    parts = [keep]
+    problems: dict[str, str] = {}
+    for mid in measures:
+        theirs = keep[keep["measure"] == mid]
+        own = inputs.panel(mid)
+        grain = AREA_PERIOD_TYPES.get(str(own.attrs.get("period", "term")), "")
+        types = set(theirs["period_type"].astype(str))
+        if types and grain not in types:
+            problems[mid] = (f"the national panel holds it by {', '.join(sorted(types))}; the "
+                             f"report measures it by {grain.replace('_', ' ')}")
+            continue
+        levels = tuple(lv for lv in ("local_authority", "school")
+                       if lv in set(theirs["level"]))
+        parts.append(council_area_panel(own, la, multiplier=get_measure(mid).multiplier,
+                                        measure=mid, levels=levels or ("local_authority",)))
+    combined = pd.concat(parts, ignore_index=True)
+    start = pd.Timestamp(inputs.design["go_live_date"].min())
+    programme = areas.programme.copy()
+    mine = programme["la_code"].astype(str) == la
+    if mine.any():
+        programme.loc[mine, "programme_start"] = start
+        programme.loc[mine, "start_source"] = "the council's clusters (first go-live)"
+    else:
+        programme = pd.concat([programme, pd.DataFrame({
+            "la_code": [la], "la_name": [f"This council ({la})"], "new_la_code": [None],
+            "programme_start": [start],
+            "start_source": ["the council's clusters (first go-live)"]})], ignore_index=True)
+    out = AreaData(panel=combined, programme=programme, neighbours=areas.neighbours,
+                   files=areas.files)
+    return out, {"replaced": replaced, "added": len(combined) - len(keep),
+                 "start": start.date().isoformat(), "problems": problems}
+
+
 def evaluate_external(inputs: ReportInputs, ledger: DisclosureLedger,
-                      done: Mapping[str, MeasureEvaluation]) -> dict[str, Any]:
+                      done: Mapping[str, MeasureEvaluation],
+                      pupils: PupilCount) -> dict[str, Any]:
     """Compare the council's own estimates with estimates against other areas.
 
     Parameters
@@ -183,6 +273,10 @@ def evaluate_external(inputs: ReportInputs, ledger: DisclosureLedger,
         Every external estimate enters it (pupils behind it).
     done : mapping of str to MeasureEvaluation
         The internal estimates by measure.
+    pupils : callable
+        ``pupils(inputs, measure_id, schools, periods)``: pupils behind the council's
+        estimates for the ledger (the report's
+        :func:`eah_eval.reporting.impact.evaluate.pupils_on_roll`).
 
     Returns
     -------
@@ -201,23 +295,27 @@ def evaluate_external(inputs: ReportInputs, ledger: DisclosureLedger,
     folder = Path(str(inputs.params.data)) / NATIONAL_FOLDER
     if not (folder / "area_panel.csv").is_file():
         return {"unavailable": (
-            f"no national panel supplied: the data folder has no {NATIONAL_FOLDER}/ folder "
-            "holding the panel of other areas and their start dates (eah-eval demo-data "
-            "writes a synthetic one; see the guide 'Comparison with other areas'), so the "
-            "years after the council's last comparison period are not covered")}
+            "no figures for other local authorities and their programme start dates were "
+            "supplied with the data (the guide 'Comparison with other areas' says how to add "
+            "them), so the years after the council's last comparison period are not covered")}
     areas = load_areas(folder)
     la = _council_code(inputs)
+    wanted = [m for m in done if m in set(areas.measures())]
+    areas, own = with_council_rows(areas, inputs, la, wanted)
     names = areas.programme.set_index("la_code")["la_name"]
     la_name = str(names.get(la, f"authority {la}"))
     have = set(areas.measures())
     out: dict[str, Any] = {"folder": f"{NATIONAL_FOLDER}/", "la_code": la, "la_name": la_name,
-                           "measures": {}, "not_in_panel": [], "problems": {}}
+                           "measures": {}, "not_in_panel": [],
+                           "problems": dict(own.pop("problems")), "council_rows": own}
     for mid, e in done.items():
         if mid not in have:
             out["not_in_panel"].append(e.title)
             continue
+        if mid in out["problems"]:
+            continue
         try:
-            out["measures"][mid] = _measure(areas, la, la_name, mid, e, inputs, ledger)
+            out["measures"][mid] = _measure(areas, la, la_name, mid, e, inputs, ledger, pupils)
         except EahEvalError as exc:
             out["problems"][mid] = str(exc)
     if not out["measures"]:

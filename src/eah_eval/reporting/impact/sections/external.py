@@ -17,6 +17,22 @@ from eah_eval.reporting.tables import html_table
 
 TITLE = "Comparison with other areas"
 _ORDER = ("internal", "external_council", "later_years", "external_national")
+_KIND_COMPARISON = {
+    "internal": "schools in the council's clusters not yet started",
+    "external_council": "authorities not started by the end of the national panel, weighted "
+                        "to match the council before it started",
+    "later_years": "the same, over the periods after the council's last comparison period "
+                   "only: the years the council's own design cannot cover",
+    "external_national": "every authority that started, against authorities not yet started",
+}
+
+
+def _compared_with(key: str, r: dict[str, Any]) -> str:
+    if key == "internal":
+        return "clusters not yet started"
+    if key == "external_national":
+        return f"{r.get('n_authorities', '')} authorities"
+    return f"{r.get('n_comparison', '')} authorities"
 
 
 def _interval(r: dict[str, Any]) -> str:
@@ -38,39 +54,62 @@ def external(ev: Evaluation) -> str:
         "The council's own design compares clusters that started with clusters not yet "
         "started, so it has no comparison once the last wave is live. Other authorities, "
         "starting Experts at Hand at their own dates, can be the comparison until they start. "
-        f"Below, each estimate with its comparison, evidence window and assumptions; the "
-        f"other areas' data come from {x['folder']} (the council is {x['la_name']}, LA code "
-        f"{x['la_code']}).")]
+        f"Below, each estimate with its comparison, evidence window and assumptions. The "
+        f"other authorities' figures come from the national panel supplied with the data; "
+        f"the council's own figures ({x['la_name']}, LA code {x['la_code']}) are computed "
+        "from its own records with the same measures and schools as the rest of this "
+        "report, so the council's series here is the one the other sections show"
+        + (", and replace the rows the national panel held for it"
+           if (x.get("council_rows") or {}).get("replaced") else "") + ".")]
+    kinds: dict[str, dict[str, str]] = {}
+    rows: list[dict[str, str]] = []
+    methods: dict[str, list[str]] = {}
+    fits: list[str] = []
+    notes: list[str] = []
     for m in x["measures"].values():
-        rows = {}
-        notes: list[str] = []
-        methods: list[str] = []
+        first = True
         for key in _ORDER:
             r = m.get(key, {})
             if r.get("unavailable"):
-                notes.append(f"Later years: not shown ({r['unavailable']})")
+                notes.append(f"{m['title']}, later years: not shown ({r['unavailable']})")
                 continue
-            rows[r["label"]] = {
-                "Comparison": r["comparison"],
+            kinds.setdefault(r["label"], {"Comparison": _KIND_COMPARISON[key],
+                                          "Assumptions": r["assumptions"]})
+            methods.setdefault(r["method"], []).append(r["label"])
+            rows.append({
+                "Measure": m["title"] if first else "",
+                "Estimate": r["label"],
+                "Compared with": _compared_with(key, r),
                 "Evidence window": f"{r['window'][0]} to {r['window'][1]}",
                 "Best estimate": fmt_estimate(r["estimate"]) if not r.get("flag")
                 else str(r["flag"]),
                 f"{level}% interval": _interval(r),
-                "Assumptions": r["assumptions"],
-            }
-            methods.append(f"{r['label']}: {r['method']}")
-            if r.get("top_weights"):
-                notes.append(f"{r['label']}: largest comparison weights "
-                             + ", ".join(f"{k} {v}" for k, v in r["top_weights"].items())
-                             + f"; root mean square gap before the start "
-                             f"{fmt_estimate(r['pre_fit_rmse'])}")
-        disp = pd.DataFrame.from_dict(rows, orient="index")
-        disp.index.name = "Estimate"
-        parts.append(html_table(
-            disp, caption=f"Internal and external estimates side by side: {m['title']}; the "
-            "council's data and the national panel", row_header="Estimate",
-            numeric_columns=["Best estimate", f"{level}% interval"],
-            notes=["Intervals: " + "; ".join(methods), *notes]))
+            })
+            first = False
+        council = m.get("external_council", {})
+        if council.get("top_weights"):
+            later = m.get("later_years", {})
+            fits.append(
+                f"{m['title']}: largest comparison weights "
+                + ", ".join(f"{k} {v}" for k, v in council["top_weights"].items())
+                + f"; root mean square gap before the start "
+                f"{fmt_estimate(council['pre_fit_rmse'])}"
+                + (f" (later years: {fmt_estimate(later['pre_fit_rmse'])})"
+                   if later.get("pre_fit_rmse") is not None else ""))
+    what = pd.DataFrame.from_dict(kinds, orient="index")
+    what.index.name = "Estimate"
+    parts.append(html_table(
+        what, caption="What each estimate compares and what it assumes",
+        row_header="Estimate", numeric_columns=[]))
+    disp = pd.DataFrame(rows).set_index("Measure")
+    parts.append(html_table(
+        disp, caption="Internal and external estimates side by side, by measure: the "
+        "council's data and the national panel", row_header="Measure",
+        numeric_columns=["Best estimate", f"{level}% interval"],
+        notes=["Intervals: " + "; ".join(f"{', '.join(dict.fromkeys(labels))}: "
+                                         f"{method.rstrip('.')}"
+                                         for method, labels in methods.items()),
+               *fits, *notes]))
     if x.get("not_in_panel"):
         parts.append(paragraph("Not in the national panel, so shown for the council's own "
                                "design only: " + ", ".join(x["not_in_panel"]) + "."))
