@@ -14,9 +14,10 @@ from disclosure_scan import count_cells, small_numbers
 from known_projection import known_evaluation, known_projection
 
 from eah_eval.finance import payback
+from eah_eval.finance.states import fy_label
 from eah_eval.reporting.document import jsonable
 from eah_eval.reporting.finance.build import SECTION_IDS, report_from_evaluation
-from eah_eval.reporting.finance.model import Interval, at_level, fan, fy_label
+from eah_eval.reporting.finance.model import Interval, at_level, fan
 from eah_eval.reporting.finance.words import year_words
 from eah_eval.reporting.glossary import code_identifiers
 from eah_eval.reporting.narrative import money_millions

@@ -26,6 +26,7 @@ import pandas as pd
 
 from eah_eval.errors import EahEvalError
 from eah_eval.finance.results import FinanceProjection, Payback
+from eah_eval.finance.states import fy_label
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.document import Unavailable
 from eah_eval.reporting.finance.effect import (
@@ -37,7 +38,6 @@ from eah_eval.reporting.finance.model import (
     FinanceEvaluation,
     Interval,
     fan,
-    fy_label,
     year_range_dict,
 )
 from eah_eval.reporting.finance.params import FinanceReportParams

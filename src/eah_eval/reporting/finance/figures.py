@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from eah_eval.finance.states import fy_label
 from eah_eval.reporting.charts import Fan, Series, fan_chart
-from eah_eval.reporting.finance.model import FAN_LEVELS, FinanceEvaluation, at_level, fy_label
+from eah_eval.reporting.finance.model import FAN_LEVELS, FinanceEvaluation, at_level
 from eah_eval.reporting.finance.words import millions, plans
 from eah_eval.reporting.narrative import money_millions
 from eah_eval.reporting.tables import html_table

@@ -22,22 +22,11 @@ from eah_eval.reporting.document import Unavailable
 from eah_eval.reporting.finance.effect import ProgrammeEffect
 from eah_eval.reporting.finance.params import FinanceReportParams
 
-__all__ = ["FAN_LEVELS", "FinanceEvaluation", "Interval", "at_level", "fan", "fy_label",
+__all__ = ["FAN_LEVELS", "FinanceEvaluation", "Interval", "at_level", "fan",
            "year_range_dict"]
 
 #: Ranges drawn in the fan charts (central shares of the draws), narrowest first.
 FAN_LEVELS: tuple[float, ...] = (0.5, 0.8, 0.95)
-
-
-def fy_label(year: int) -> str:
-    """Financial year label (``2027`` -> ``"2027-28"``).
-
-    Examples
-    --------
-    >>> fy_label(2029), fy_label(2099)
-    ('2029-30', '2099-00')
-    """
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 @dataclass(frozen=True)

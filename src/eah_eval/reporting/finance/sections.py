@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from eah_eval.finance import PLACEMENTS
+from eah_eval.finance.states import fy_label
 from eah_eval.reporting.assurance import assurance_section
 from eah_eval.reporting.finance.figures import dsg_figure, plans_figure, spend_figure
 from eah_eval.reporting.finance.model import (
     FinanceEvaluation,
     Interval,
-    fy_label,
     year_range_dict,
 )
 from eah_eval.reporting.finance.words import (

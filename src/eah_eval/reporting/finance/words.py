@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eah_eval.finance import PLACEMENT_LABELS
-from eah_eval.reporting.finance.model import fy_label
+from eah_eval.finance.states import fy_label
 from eah_eval.reporting.narrative import money_millions
 
 __all__ = ["FINANCE_GLOSSARY", "millions", "money_range", "pct", "placement_label", "plans",
