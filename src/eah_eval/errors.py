@@ -8,6 +8,7 @@ expected and what was found.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -156,3 +157,39 @@ def check_option(name: str, value: object, allowed: Sequence[str]) -> str:
             f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}"
         )
     return value
+
+
+def check_int(name: str, value: object, minimum: int) -> int:
+    """Validate an integer option (a Python or NumPy integer, not a bool) and its minimum.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the message.
+    value : object
+        Value received.
+    minimum : int
+        Smallest value allowed.
+
+    Returns
+    -------
+    int
+        The value as a Python ``int``.
+
+    Raises
+    ------
+    OptionTypeError
+        If ``value`` is not an integer.
+    OptionError
+        If ``value`` is below ``minimum``.
+
+    Examples
+    --------
+    >>> check_int("n_draws", 500, 1)
+    500
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise OptionTypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise OptionError(f"{name} must be at least {minimum}; got {value}")
+    return int(value)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from disclosure_scan import count_cells, small_numbers
 from tiny_council import write_tiny_council
 
 from eah_eval.reporting.accessibility import check_accessibility, find_axe, find_chromium
@@ -19,7 +20,6 @@ from eah_eval.reporting.impact.run import run_report
 from eah_eval.reporting.runner import ReportOutputs
 
 THRESHOLD = 10
-NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
 @pytest.fixture(scope="module")
@@ -38,43 +38,21 @@ def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> ReportOutputs:
     return run_report(params, base / "out")
 
 
-class _CountCells(HTMLParser):
+class _Structure(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.inside = False
-        self.cells: list[str] = []
         self.imgs: list[dict[str, str | None]] = []
         self.headings: list[int] = []
         self.scripts = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag == "td" and a.get("data-kind") == "count":
-            self.inside = True
-            self.cells.append("")
         if tag == "img":
             self.imgs.append(a)
         if re.fullmatch(r"h[1-6]", tag):
             self.headings.append(int(tag[1]))
         if tag == "script" or (tag == "link" and a.get("rel") == "stylesheet"):
             self.scripts += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "td":
-            self.inside = False
-
-    def handle_data(self, data: str) -> None:
-        if self.inside:
-            self.cells[-1] += data
-
-
-def _small(text: str) -> list[float]:
-    out = []
-    for m in NUMBER.findall(text):
-        v = float(m.replace(",", ""))
-        if 0 < v < THRESHOLD:
-            out.append(v)
-    return out
 
 
 def _walk(obj: Any, path: str = "") -> list[tuple[str, Any]]:
@@ -106,10 +84,9 @@ def test_report_files_and_results(tiny_report: ReportOutputs) -> None:
 
 def test_disclosure_scan_html_and_json(tiny_report: ReportOutputs) -> None:
     html = tiny_report.html.read_text()
-    parser = _CountCells()
-    parser.feed(html)
-    assert parser.cells, "the report should mark count cells"
-    leaks = [(c, _small(c)) for c in parser.cells if _small(c)]
+    cells = count_cells(html)
+    assert cells, "the report should mark count cells"
+    leaks = [(c, small_numbers(c, THRESHOLD)) for c in cells if small_numbers(c, THRESHOLD)]
     assert leaks == []
     assert tiny_report.results is not None
     res = json.loads(tiny_report.results.read_text())
@@ -173,7 +150,7 @@ def test_equality_groups_are_estimated_only_where_numbers_allow(
 
 def test_html_is_self_contained_and_structured(tiny_report: ReportOutputs) -> None:
     html = tiny_report.html.read_text()
-    parser = _CountCells()
+    parser = _Structure()
     parser.feed(html)
     assert parser.scripts == 0  # nothing loaded from elsewhere, no code
     assert parser.imgs and all(str(i.get("src", "")).startswith("data:image/png;base64,")

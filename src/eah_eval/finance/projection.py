@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eah_eval.errors import OptionError, OptionTypeError
+from eah_eval.errors import OptionError, OptionTypeError, check_int
 from eah_eval.finance.backtest import run_backtest
 from eah_eval.finance.cohort import (
     Caseload,
@@ -48,14 +48,6 @@ class _Run:
     """One scenario's draws: plans by draw, year, age and placement."""
 
     stock: np.ndarray
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise OptionTypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise OptionError(f"{name} must be at least {minimum}; got {value}")
-    return int(value)
 
 
 def simulate(
@@ -228,9 +220,9 @@ def project(
     if not isinstance(effect, EffectDistribution):
         raise OptionTypeError(f"effect must be an EffectDistribution; got "
                               f"{type(effect).__name__}")
-    horizon = _check_int("years", years, 1)
-    n = _check_int("n_draws", n_draws, 1)
-    seed = _check_int("seed", seed, 0)
+    horizon = check_int("years", years, 1)
+    n = check_int("n_draws", n_draws, 1)
+    seed = check_int("seed", seed, 0)
     if isinstance(uprating, bool) or not isinstance(uprating, int | float) or \
             not -0.5 < uprating < 1:
         raise OptionError(f"uprating must be a yearly rate between -0.5 and 1; got {uprating!r}")

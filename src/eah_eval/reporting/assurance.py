@@ -89,6 +89,45 @@ def graded(limitations: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
     return out
 
 
+def assurer_record(
+    params: Any,
+    *,
+    assumptions: Iterable[Mapping[str, str]],
+    verification: Iterable[tuple[str, str]],
+    limitations: Iterable[Mapping[str, str]],
+    fingerprint: str,
+) -> dict[str, Any]:
+    """Return a report's assurer's record (the ``results.json`` ``assurance`` entry).
+
+    Parameters
+    ----------
+    params : object
+        Report parameters with ``question``, ``decision_supported``, ``data``,
+        ``extract_date`` and the AQuA roles and dates (:func:`sign_off`).
+    assumptions : iterable of mapping
+        Each assumption and how it was checked.
+    verification : iterable of (str, str)
+        Each check and the test that makes it.
+    limitations : iterable of mapping
+        Each limitation with its ``impact`` grade; returned sorted by :func:`graded`.
+    fingerprint : str
+        The data fingerprint of the run.
+    """
+    return {
+        "question": params.question,
+        "decision_supported": params.decision_supported,
+        "assumptions": [dict(a) for a in assumptions],
+        "verification": [{"check": c, "test": t} for c, t in verification],
+        "limitations": graded(limitations),
+        "provenance": {
+            "data_folder": str(params.data),
+            "extract_date": params.extract_date or "not recorded",
+            "fingerprint": fingerprint,
+        },
+        "sign_off": sign_off(params),
+    }
+
+
 def check_dates(params: Any, names: Sequence[str], error: type[Exception]) -> None:
     """Raise ``error`` naming the parameter when a non-empty date is not ``YYYY-MM-DD``.
 

@@ -39,7 +39,7 @@ from eah_eval.data.synthetic.truth import (
     scope_record,
     served_lineages,
 )
-from eah_eval.errors import OptionError, OptionTypeError
+from eah_eval.errors import OptionError, OptionTypeError, check_int
 
 DEFAULT_SEED = 20261130
 DEFAULT_WAVES: tuple[str, ...] = ("2023-09-01", "2024-09-01", "2025-09-01")
@@ -99,14 +99,6 @@ def _parse_wave(value: object, i: int) -> dt.date:
         raise OptionError(f"waves[{i}] must be an ISO date such as '2023-09-01'; got {value!r}")
     raise OptionTypeError(f"waves[{i}] must be a date or an ISO date string; got "
                           f"{type(value).__name__}")
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise OptionTypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise OptionError(f"{name} must be at least {minimum}; got {value}")
-    return int(value)
 
 
 def _calendar_year_cells(ec: pd.DataFrame, first_year: int, n_years: int) -> pd.DataFrame:
@@ -251,15 +243,15 @@ def make_council(
             "scope must be a ProgrammeScope (eah_eval.measures.programme) or None; got "
             f"{type(scope).__name__} {scope!r}"
         )
-    n_clusters = _check_int("n_clusters", SMALL["n_clusters"] if small and n_clusters is None
+    n_clusters = check_int("n_clusters", SMALL["n_clusters"] if small and n_clusters is None
                             else 10 if n_clusters is None else n_clusters, 1)
-    n_schools = _check_int("n_schools", SMALL["n_schools"] if small and n_schools is None
+    n_schools = check_int("n_schools", SMALL["n_schools"] if small and n_schools is None
                            else 120 if n_schools is None else n_schools, 1)
     size = float(SMALL["primary_size"] if small and primary_size is None
                  else 190.0 if primary_size is None else primary_size)
     if not size >= 7:
         raise OptionError(f"primary_size must be at least 7 pupils; got {size}")
-    n_conversions = _check_int("n_conversions", n_conversions, 0)
+    n_conversions = check_int("n_conversions", n_conversions, 0)
     if not (isinstance(ehc_request_rate, int | float) and 0 <= ehc_request_rate <= 100):
         raise OptionError(f"ehc_request_rate must be a number from 0 to 100 per 1,000; got "
                           f"{ehc_request_rate!r}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eah_eval.reporting.assurance import graded, sign_off
+from eah_eval.reporting.assurance import assurer_record
 from eah_eval.reporting.finance.model import FinanceEvaluation
 
 __all__ = ["FINANCE_VERIFICATION", "finance_assurance"]
@@ -78,14 +78,5 @@ def finance_assurance(ev: FinanceEvaluation) -> dict[str, Any]:
     limits.append({"impact": "low", "limitation": (
         "High Needs Block income and the programme's planned cost are taken as known; a "
         "change to either moves the DSG position by the same amount.")})
-    return {
-        "question": p.question,
-        "decision_supported": p.decision_supported,
-        "assumptions": [dict(a) for a in _ASSUMPTIONS],
-        "verification": [{"check": c, "test": t} for c, t in FINANCE_VERIFICATION],
-        "limitations": graded(limits),
-        "provenance": {"data_folder": str(p.data),
-                       "extract_date": p.extract_date or "not recorded",
-                       "fingerprint": ev.data_fingerprint},
-        "sign_off": sign_off(p),
-    }
+    return assurer_record(p, assumptions=_ASSUMPTIONS, verification=FINANCE_VERIFICATION,
+                            limitations=limits, fingerprint=ev.data_fingerprint)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eah_eval.reporting.assurance import VERIFICATION
+from eah_eval.reporting.assurance import VERIFICATION, assurer_record
 from eah_eval.reporting.impact.decision import plain_name
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.impact.value_for_money import unit_cost_label
@@ -73,20 +73,6 @@ def assurance_record(ev: Evaluation) -> dict[str, Any]:
         limits.append({"impact": "low",
                        "limitation": "Partial periods at the edges of the data are flagged "
                                      "and left out of before/after descriptions."})
-    order = {"high": 0, "medium": 1, "low": 2}
-    limits.sort(key=lambda x: order[x["impact"]])
-    return {
-        "question": p.question,
-        "decision_supported": p.decision_supported,
-        "assumptions": assumptions,
-        "verification": [{"check": c, "test": t} for c, t in VERIFICATION],
-        "limitations": limits,
-        "provenance": {
-            "data_folder": str(p.data),
-            "extract_date": p.extract_date or "not recorded",
-            "fingerprint": str(ev.data_quality.get("fingerprint", "")),
-        },
-        "sign_off": [{"role": r, "name": getattr(p, r) or "not recorded",
-                      "date": getattr(p, f"{r}_date") or "not recorded"}
-                     for r in ("commissioner", "analyst", "assurer", "approver")],
-    }
+    return assurer_record(p, assumptions=assumptions, verification=VERIFICATION,
+                            limitations=limits,
+                            fingerprint=str(ev.data_quality.get("fingerprint", "")))

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from eah_eval.reporting.assurance import VERIFICATION, graded, sign_off
+from eah_eval.reporting.assurance import VERIFICATION, assurer_record
 from eah_eval.reporting.monitoring.model import MonitoringData
 from eah_eval.reporting.monitoring.params import MonitoringReportParams
 
@@ -120,16 +120,6 @@ def monitoring_assurance(
     limits.append({"impact": "low", "limitation": (
         "The latest terms may move as records are completed: requests not yet triaged or "
         "supported are left out of the waiting times.")})
-    return {
-        "question": params.question,
-        "decision_supported": params.decision_supported,
-        "assumptions": [dict(a) for a in _ASSUMPTIONS],
-        "verification": [{"check": c, "test": t} for c, t in MONITORING_VERIFICATION],
-        "limitations": graded(limits),
-        "provenance": {
-            "data_folder": str(params.data),
-            "extract_date": params.extract_date or "not recorded",
-            "fingerprint": data.data_fingerprint,
-        },
-        "sign_off": sign_off(params),
-    }
+    return assurer_record(params, assumptions=_ASSUMPTIONS,
+                            verification=MONITORING_VERIFICATION, limitations=limits,
+                            fingerprint=data.data_fingerprint)
