@@ -6,9 +6,10 @@ Parameters are validated against
 is reported in one line with its index and error, and the exit status is non-zero.
 
 The programme's effect on EHC needs assessment requests comes from ``--impact-results FILE``
-(an impact report's ``results.json``: its headline estimate and interval) when given, and is
+(an impact report's ``results.json``: its estimates and intervals) when given, and is
 otherwise estimated from the data with the impact report's method
-(:mod:`eah_eval.reporting.finance.effect`).
+(:mod:`eah_eval.reporting.finance.effect`); which estimate is carried follows the
+``effect_basis`` parameter (:mod:`eah_eval.reporting.impact.money_effect`).
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def add_parser(sub: Any, name: str, summary: str) -> None:
     add_parameter_arguments(p, set_example="years=7", notebook=finance_notebook)
     p.add_argument(
         "--impact-results", metavar="FILE", default=None,
-        help="an impact report's results.json whose estimate for EHC needs assessment "
-             "requests per 1,000 pupils (with its interval) is the programme's effect "
-             "(default: estimated from the data with the impact report's method)")
+        help="an impact report's results.json whose estimates for EHC needs assessment "
+             "requests per 1,000 pupils (with their intervals) give the programme's effect, "
+             "the later-years comparison with other areas when it has one (--set "
+             "effect_basis=internal for the council's own estimate) (default: estimated from "
+             "the data with the impact report's method)")
     p.add_argument("--pdf", action="store_true", help="also print a PDF (headless Chromium)")
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
 

@@ -23,6 +23,7 @@ from eah_eval.reporting.finance.effect import ProgrammeEffect
 from eah_eval.reporting.finance.evaluate import assemble
 from eah_eval.reporting.finance.model import FinanceEvaluation
 from eah_eval.reporting.finance.params import FinanceReportParams
+from eah_eval.reporting.impact.money_effect import choose_effect
 
 YEARS = (2027, 2028, 2029, 2030, 2031)
 N_DRAWS = 400
@@ -71,8 +72,10 @@ def known_evaluation(params: FinanceReportParams | None = None) -> FinanceEvalua
     """The known projection summarised for the report (payback and DSG by the model's code)."""
     params = params or FinanceReportParams(data="unused")
     proj = known_projection()
-    effect = ProgrammeEffect(-1.5, -2.5, -0.5, 0.95, "stated for the test",
-                             "stated for the test", "estimated")
+    chosen, _ = choose_effect({"estimate": -1.5, "ci_low": -2.5, "ci_high": -0.5,
+                               "window": ["2024", "2025"], "method_text": "stated for the test"},
+                              None)
+    effect = ProgrammeEffect.from_choice(chosen, 0.95, "stated for the test", "estimated")
     return assemble(params, effect=effect, projection=proj, payback=payback(proj),
                     dsg={n: dsg_position(proj, n) for n in proj.scenarios},
                     data_fingerprint="0" * 64)

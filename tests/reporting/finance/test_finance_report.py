@@ -83,17 +83,29 @@ def test_backtest_is_recorded_and_printed_for_one_to_three_years_ahead(
     assert entries[0]["mape_model"] < entries[0]["mape_naive"], entries[0]
 
 
-# Issue 14's done-when asks the model to beat the naive trend on plan numbers one to three
-# years ahead on the demo. With the evaluation's own (imprecise) effect on EHC requests it
-# does not at two and three years (docs/guide/high-needs-model.md gives the figures and the
-# diagnosis); with the planted effect it does (tests/finance/test_finance_demo.py). Strict, so
-# the suite says when this starts to hold.
-@pytest.mark.xfail(strict=True, reason="model ties the naive trend at 2 years and loses at 3 "
-                   "on the demo with the evaluation's own effect; issue 14 stays open")
-def test_backtest_beats_the_naive_trend_on_plans_two_and_three_years_ahead(
+def test_backtest_beats_the_naive_trend_on_plans_one_to_three_years_ahead(
         results: dict[str, Any]) -> None:
-    for b in results["backtest"][1:]:
+    """Issue 14's done-when, with the effect the report carries (the later-years estimate)."""
+    assert results["effect"]["basis"] == "later_years"
+    for b in results["backtest"]:
         assert b["mape_model"] < b["mape_naive"], b
+
+
+def test_summary_names_the_estimate_carried_and_shows_the_other(
+        results: dict[str, Any], html: str) -> None:
+    e = results["effect"]
+    assert e["window"] == ["2026", "2028"] and e["clear"]
+    other = e["alternative"]
+    assert other["basis"] == "internal" and other["alternative"] is None
+    alt = results["headline"]["alternative"]
+    iv = alt["spend_avoided_cumulative_gbp"]
+    assert iv["ci_low"] < iv["median"] < iv["ci_high"]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert ("the council against other authorities that had not started, in the years when "
+            "every cluster was live (2026 to 2028)") in text
+    assert (f"On the evaluation's other estimate, the council's own rollout (clusters that "
+            f"started against clusters not yet started) ({other['estimate']:+.2f} per 1,000 "
+            "pupils") in text
 
 
 class _Figures(HTMLParser):

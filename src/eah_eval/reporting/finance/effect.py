@@ -1,19 +1,21 @@
 """The programme's effect carried into the money: a range, never a point.
 
 The projection needs the change Experts at Hand makes to EHC needs assessment requests per
-1,000 pupils (:data:`~eah_eval.reporting.finance.params.EFFECT_MEASURE`). It comes from one of
-two places, chosen by the ``impact_results`` parameter:
+1,000 pupils (:data:`~eah_eval.reporting.finance.params.EFFECT_MEASURE`). The impact
+evaluation can hold two estimates of it, the council's own rollout and the comparison with
+other areas in the years when every cluster was live; which one is carried follows the one
+rule of :func:`eah_eval.reporting.impact.money_effect.choose_effect` (the ``effect_basis``
+parameter), and the other is kept beside it. They come from one of two places, chosen by the
+``impact_results`` parameter:
 
-* **an impact report's** ``results.json`` (:func:`effect_from_results`): its headline
-  estimate and interval for that measure, at that report's level, so the finance report uses
-  exactly the numbers the board saw in the impact report;
-* **otherwise, estimated here** (:func:`estimate_effect`) by the package's public estimation
-  path with the impact report's defaults: the measure's school x year rollout panel
-  (:func:`eah_eval.measures.rollout_panel`, the programme scope and the one rollout rule),
-  Callaway and Sant'Anna group-time effects with a universal base period
-  (:func:`eah_eval.did.att_gt`), their simple aggregation and the report's one inference
-  method (:func:`eah_eval.inference.infer`). With the same data and parameters this is the
-  impact report's headline for the measure (a test checks it on the demo council).
+* **an impact report's** ``results.json`` (:func:`effect_from_results`): its headline estimate
+  for that measure and its later-years estimate against other areas, at that report's level,
+  so the finance report uses exactly the numbers the board saw in the impact report;
+* **otherwise, estimated here** (:func:`estimate_effect`) by the impact report's own
+  evaluation of that one measure with the impact report's defaults
+  (:func:`eah_eval.reporting.impact.evaluate.evaluate_measure` and
+  :func:`eah_eval.reporting.impact.external.evaluate_external`), so with the same data and
+  parameters the estimates are the impact report's (a test checks it on the demo council).
 
 Either way the effect is an interval with its level; the projection turns it into a
 distribution of draws (:meth:`eah_eval.finance.EffectDistribution.from_interval`). An
@@ -25,14 +27,13 @@ unavailable and why.
 from __future__ import annotations
 
 import json
-import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eah_eval.errors import EahEvalError
 from eah_eval.reporting.finance.params import EFFECT_MEASURE, FinanceReportParams
+from eah_eval.reporting.impact.money_effect import EffectChoice, choose_effect
 
 __all__ = ["FinanceEffectError", "ProgrammeEffect", "effect_from_results", "estimate_effect",
            "programme_effect"]
@@ -58,6 +59,11 @@ class ProgrammeEffect:
         Where the effect came from, in words (an impact report's file, or estimated here).
     origin : {"impact_results", "estimated"}
         Which route gave it.
+    choice : EffectChoice
+        Which of the evaluation's estimates it is (``basis``), what it compares, its window
+        and why it is the one carried.
+    alternative : ProgrammeEffect or None
+        The evaluation's other estimate, when it too can be carried (shown beside it).
     """
 
     estimate: float
@@ -67,6 +73,23 @@ class ProgrammeEffect:
     method_text: str
     source: str
     origin: str
+    choice: EffectChoice
+    alternative: ProgrammeEffect | None = None
+
+    @classmethod
+    def from_choice(cls, choice: EffectChoice, level: float, source: str, origin: str,
+                    alternative: EffectChoice | None = None) -> ProgrammeEffect:
+        """Build the effect carried from the rule's choice (and the other estimate)."""
+        other = None if alternative is None else cls.from_choice(alternative, level, source,
+                                                                  origin)
+        return cls(estimate=choice.estimate, ci_low=choice.ci_low, ci_high=choice.ci_high,
+                   level=level, method_text=choice.method_text, source=source, origin=origin,
+                   choice=choice, alternative=other)
+
+    @property
+    def basis(self) -> str:
+        """``"internal"`` or ``"later_years"`` (:mod:`eah_eval.reporting.impact.money_effect`)."""
+        return self.choice.basis
 
     @property
     def clear(self) -> bool:
@@ -77,39 +100,43 @@ class ProgrammeEffect:
         """Plain dictionary for ``results.json``."""
         return {"measure": EFFECT_MEASURE, "estimate": self.estimate, "ci_low": self.ci_low,
                 "ci_high": self.ci_high, "level": self.level, "method_text": self.method_text,
-                "source": self.source, "origin": self.origin, "clear": self.clear}
+                "source": self.source, "origin": self.origin, "clear": self.clear,
+                "basis": self.basis, "label": self.choice.label,
+                "window": list(self.choice.window), "why": self.choice.why,
+                "alternative": None if self.alternative is None else self.alternative.to_dict()}
 
 
-def _bounded(estimate: float, low: float, high: float, where: str) -> None:
-    values = (estimate, low, high)
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-        raise FinanceEffectError(
-            f"{where}: the change in EHC needs assessment requests per 1,000 pupils has no "
-            f"bounded range (estimate {estimate}, range {low} to {high}); the money cannot "
-            "carry an unbounded range")
-    if not low <= estimate <= high:
-        raise FinanceEffectError(
-            f"{where}: the estimate {estimate} lies outside its range {low} to {high}")
+def _choose(internal: dict[str, Any] | None, later: dict[str, Any] | None, basis: str,
+            level: float, source: str, origin: str) -> ProgrammeEffect:
+    try:
+        chosen, other = choose_effect(internal, later, basis)
+    except EahEvalError as exc:
+        raise FinanceEffectError(f"{source}: {exc}") from None
+    return ProgrammeEffect.from_choice(chosen, level, source, origin, other)
 
 
-def effect_from_results(path: str | Path) -> ProgrammeEffect:
+def effect_from_results(path: str | Path, basis: str = "auto") -> ProgrammeEffect:
     """Read the programme's effect from an impact report's ``results.json``.
 
     Parameters
     ----------
     path : path
         The impact report's ``results.json``.
+    basis : {"auto", "internal", "later_years"}
+        Which of its estimates to carry (:func:`~eah_eval.reporting.impact.money_effect.
+        choose_effect`).
 
     Returns
     -------
     ProgrammeEffect
-        Its headline for :data:`EFFECT_MEASURE`, at its level (``1 - alpha``).
+        Its estimate for :data:`EFFECT_MEASURE` chosen by ``basis``, at its level
+        (``1 - alpha``), with the other beside it.
 
     Raises
     ------
     FinanceEffectError
-        If the file is missing or not JSON, holds no shown headline for the measure, or its
-        range is unbounded.
+        If the file is missing or not JSON, holds no estimate for the measure, or the
+        estimate asked for is not shown or has an unbounded range.
     """
     p = Path(path)
     if not p.is_file():
@@ -123,23 +150,16 @@ def effect_from_results(path: str | Path) -> ProgrammeEffect:
         raise FinanceEffectError(
             f"impact results file {p} holds no estimate for {EFFECT_MEASURE!r} (EHC needs "
             "assessment requests per 1,000 pupils); run the impact report with that measure")
-    head = measures[EFFECT_MEASURE].get("headline") or {}
-    if head.get("flag"):
-        raise FinanceEffectError(
-            f"impact results file {p}: the estimate for {EFFECT_MEASURE!r} is not shown "
-            f"(symbol {head['flag']!r}: {head.get('note') or 'hidden or not available'})")
+    head = dict(measures[EFFECT_MEASURE].get("headline") or {})
+    head.setdefault("window", (measures[EFFECT_MEASURE].get("sample") or {}).get("window"))
+    if head.get("flag") and head.get("note"):
+        head["unavailable"] = f"it is not shown (symbol {head['flag']!r}: {head['note']})"
+    external = ((res.get("external_comparison") or {}).get("measures") or {}).get(
+        EFFECT_MEASURE) or {}
     alpha = (res.get("parameters") or {}).get("alpha", 0.05)
-    est, low, high = (head.get(k) for k in ("estimate", "ci_low", "ci_high"))
-    if est is None or low is None or high is None:
-        raise FinanceEffectError(
-            f"impact results file {p}: the estimate for {EFFECT_MEASURE!r} has no bounded "
-            "range (an unbounded end is written as null)")
-    _bounded(float(est), float(low), float(high), f"impact results file {p}")
-    return ProgrammeEffect(
-        estimate=float(est), ci_low=float(low), ci_high=float(high), level=1.0 - float(alpha),
-        method_text=str(head.get("method_text", "")),
-        source=f"the impact report's estimate ({p.name} in {p.parent.name or p.parent})",
-        origin="impact_results")
+    return _choose(head, external.get("later_years"), basis, 1.0 - float(alpha),
+                   f"the impact report's estimates ({p.name} in {p.parent.name or p.parent})",
+                   "impact_results")
 
 
 def estimate_effect(params: FinanceReportParams, *, council: Any = None) -> ProgrammeEffect:
@@ -149,7 +169,7 @@ def estimate_effect(params: FinanceReportParams, *, council: Any = None) -> Prog
     ----------
     params : FinanceReportParams
         Data folder and the estimation settings (comparison group, inference method,
-        replications, seed, alpha, programme phases, rollout rule).
+        replications, seed, alpha, programme phases, rollout rule, effect basis).
     council : eah_eval.data.load.Council, optional
         The data already loaded (default: loaded from ``params.data``).
 
@@ -161,47 +181,41 @@ def estimate_effect(params: FinanceReportParams, *, council: Any = None) -> Prog
     ------
     FinanceEffectError
         If the estimator cannot run on the data (for example fewer than two rollout timings)
-        or the interval is unbounded.
+        or the estimate asked for cannot be carried (the message says why).
+    DataValidationError
+        When the data, or a supplied national panel, fail validation.
     """
-    from eah_eval.data.load import load_council
-    from eah_eval.did import aggregate, att_gt
-    from eah_eval.inference import describe_method, infer
-    from eah_eval.measures import open_tables, rollout_panel
-    from eah_eval.measures.programme import ProgrammeScope
+    from eah_eval.reporting.disclosure import DisclosureLedger
+    from eah_eval.reporting.impact.evaluate import apply_ledger, evaluate_measure, pupils_on_roll
+    from eah_eval.reporting.impact.external import evaluate_external
+    from eah_eval.reporting.impact.inputs import load_inputs
+    from eah_eval.reporting.impact.params import ReportParams
 
-    if council is None:
-        council = load_council(params.data)
-    scope = ProgrammeScope(phases=params.programme_phases)
-    panel = rollout_panel(open_tables(council), EFFECT_MEASURE, level="school",
-                          mid_period_rule=params.mid_period_rule, scope=scope)
-    if panel["first_treated"].nunique() < 2:
-        raise FinanceEffectError(
-            "fewer than two rollout timings in the data: the programme's effect on EHC needs "
-            "assessment requests cannot be estimated")
+    report = ReportParams(
+        data=params.data, measures=(EFFECT_MEASURE,), comparison_group=params.comparison_group,
+        inference=params.inference, bootstrap_reps=params.bootstrap_reps, seed=params.seed,
+        alpha=params.alpha, programme_phases=params.programme_phases,
+        mid_period_rule=params.mid_period_rule, disclosure_rule=params.disclosure_rule,
+        disclosure_threshold=params.disclosure_threshold)
+    inputs = load_inputs(report, council=council)
+    ledger = DisclosureLedger(params.policy)
+    where = "estimated from the data with the impact report's method"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gt = att_gt(panel, "y", "unit", "period_index", "first_treated",
-                        control_group=params.comparison_group, weights="weight",
-                        cluster="cluster", base_period="universal", method="dr")
-            simple = aggregate(gt, "simple")
-            table = infer(simple, panel, method=params.inference, outcome="y", unit="unit",
-                          time="period_index", cohort="first_treated", cluster="cluster",
-                          weights="weight", draws=params.bootstrap_reps, rng=params.seed,
-                          level=params.level)
+        ev = evaluate_measure(inputs, ledger, EFFECT_MEASURE)
     except EahEvalError as exc:
         raise FinanceEffectError(
             f"the programme's effect on EHC needs assessment requests cannot be estimated: "
             f"{exc}") from None
-    row = table.to_frame().iloc[-1]
-    est, low, high = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
-    _bounded(est, low, high, "the estimate made from the data")
-    method = describe_method({**dict(table.record), "method": str(row["method"])}).rstrip(".")
-    return ProgrammeEffect(
-        estimate=est, ci_low=low, ci_high=high, level=params.level, method_text=method,
-        source="estimated from the data with the impact report's method (difference in "
-               "differences across the rollout, all clusters)",
-        origin="estimated")
+    external = evaluate_external(inputs, ledger, {EFFECT_MEASURE: ev}, pupils_on_roll)
+    ledger.resolve()
+    h = apply_ledger(ev, ledger).headline
+    internal = {"estimate": h.estimate, "ci_low": h.ci_low, "ci_high": h.ci_high,
+                "flag": h.flag, "window": list(ev.sample.window), "method_text": h.method_text}
+    later = (external.get("measures") or {}).get(EFFECT_MEASURE, {}).get("later_years")
+    if later is None:
+        later = {"unavailable": external.get("unavailable")
+                 or (external.get("problems") or {}).get(EFFECT_MEASURE)}
+    return _choose(internal, later, params.effect_basis, params.level, where, "estimated")
 
 
 def programme_effect(params: FinanceReportParams, *, council: Any = None) -> ProgrammeEffect:
@@ -215,5 +229,5 @@ def programme_effect(params: FinanceReportParams, *, council: Any = None) -> Pro
         As :func:`effect_from_results` or :func:`estimate_effect`.
     """
     if params.impact_results:
-        return effect_from_results(params.impact_results)
+        return effect_from_results(params.impact_results, params.effect_basis)
     return estimate_effect(params, council=council)

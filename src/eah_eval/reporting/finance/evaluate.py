@@ -164,10 +164,29 @@ def _placement_table(proj: FinanceProjection, name: str,
     return out.values, out.flags
 
 
+def alternative_numbers(proj: FinanceProjection) -> dict[str, Any]:
+    """Return the money on the evaluation's other estimate: spend avoided, DSG, payback.
+
+    Each is the median of the draws with its 95% range, taken draw by draw against the
+    projection's own scenario without the programme.
+    """
+    from eah_eval.finance import dsg_position, payback
+
+    w, wo = proj.scenarios["with"], proj.scenarios["without"]
+    dsg_gap = np.asarray(dsg_position(proj, "with")) - np.asarray(dsg_position(proj, "without"))
+    return {
+        "spend_avoided_cumulative_gbp": Interval.of(
+            (wo.spend_gbp - w.spend_gbp).sum(axis=1)).to_dict(),
+        "dsg_difference_gbp": Interval.of(dsg_gap[:, -1]).to_dict(),
+        "payback": year_range_dict(payback(proj, scenario="with", against="without").payback),
+    }
+
+
 def assemble(params: FinanceReportParams, *, effect: ProgrammeEffect | None,
              projection: FinanceProjection | None, payback: Payback | None,
              dsg: Mapping[str, np.ndarray], data_fingerprint: str,
-             unavailable: tuple[Unavailable, ...] = ()) -> FinanceEvaluation:
+             unavailable: tuple[Unavailable, ...] = (),
+             alternative: FinanceProjection | None = None) -> FinanceEvaluation:
     """Summarise a projection for the report, through the disclosure ledger.
 
     Parameters
@@ -181,6 +200,9 @@ def assemble(params: FinanceReportParams, *, effect: ProgrammeEffect | None,
         Cumulative DSG position by scenario, ``n_draws x n_years``.
     data_fingerprint : str
     unavailable : tuple of Unavailable
+    alternative : FinanceProjection or None
+        The projection on the evaluation's other estimate of the effect (its money goes in
+        ``headline["alternative"]``).
 
     Returns
     -------
@@ -194,6 +216,8 @@ def assemble(params: FinanceReportParams, *, effect: ProgrammeEffect | None,
     if projection is not None and payback is not None:
         years = tuple(int(y) for y in projection.years)
         headline = headline_numbers(projection, payback, dsg, ledger)
+        headline["alternative"] = (None if alternative is None
+                                   else alternative_numbers(alternative))
         fans = {"plans": {}, "spend_gbp": {}, "dsg_gbp": {}}
         for name, s in projection.scenarios.items():
             fans["plans"][name] = _controlled_fan(fan(s.plans, years), ledger, name)
@@ -266,21 +290,28 @@ def evaluate_finance(params: FinanceReportParams) -> FinanceEvaluation:
                         data_fingerprint=fingerprint,
                         unavailable=_unavailable_everywhere(
                             "The projection with the programme", file_words(str(exc))))
-    level = round(100 * effect.level)
-    distribution = EffectDistribution.from_interval(
-        effect.estimate, effect.ci_low, effect.ci_high, level=effect.level, scale="per_1000",
-        baseline_per_1000=inputs.request_rate_per_1000, seed=params.seed,
-        description=(f"{effect.source}: {effect.estimate:+.2f} EHC needs assessment requests "
-                     f"per 1,000 pupils a year ({level}% range {effect.ci_low:+.2f} to "
-                     f"{effect.ci_high:+.2f}), against {inputs.request_rate_per_1000:.1f} a "
-                     "year before the programme"))
+    def distribution(e: ProgrammeEffect) -> EffectDistribution:
+        level = round(100 * e.level)
+        return EffectDistribution.from_interval(
+            e.estimate, e.ci_low, e.ci_high, level=e.level, scale="per_1000",
+            baseline_per_1000=inputs.request_rate_per_1000, seed=params.seed,
+            description=(f"{e.source}, {e.choice.label}: {e.estimate:+.2f} EHC needs "
+                         f"assessment requests per 1,000 pupils a year ({level}% range "
+                         f"{e.ci_low:+.2f} to {e.ci_high:+.2f}), against "
+                         f"{inputs.request_rate_per_1000:.1f} a year before the programme"))
+
     logger.info("finance report: projecting %d years with %d draws", params.years,
                 params.n_draws)
     user = read_scenarios(params.scenarios) if params.scenarios else ()
-    projection = project(inputs, distribution, years=params.years, scenarios=user,
+    projection = project(inputs, distribution(effect), years=params.years, scenarios=user,
                          n_draws=params.n_draws, seed=params.seed)
     pay = payback(projection, scenario="with", against="without")
     dsg = {name: np.asarray(dsg_position(projection, name), dtype=float)
            for name in projection.scenarios}
+    alternative = None
+    if effect.alternative is not None:
+        logger.info("finance report: projecting on the evaluation's other estimate")
+        alternative = project(inputs, distribution(effect.alternative), years=params.years,
+                              n_draws=params.n_draws, seed=params.seed, backtest=False)
     return assemble(params, effect=effect, projection=projection, payback=pay, dsg=dsg,
-                    data_fingerprint=fingerprint)
+                    data_fingerprint=fingerprint, alternative=alternative)

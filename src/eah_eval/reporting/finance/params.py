@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 from eah_eval.inference.methods import InferenceMethod
 from eah_eval.measures.rollout import MID_PERIOD_RULES, MidPeriodRule
 from eah_eval.reporting.assurance import check_dates
+from eah_eval.reporting.impact.money_effect import EFFECT_BASES, EffectBasis
 from eah_eval.reporting.params import DisclosureRule, ParameterError
 from eah_eval.reporting.suppression import DisclosurePolicy
 
@@ -53,6 +54,11 @@ class FinanceReportParams:
         An impact report's results.json whose estimated change in EHC needs assessment
         requests per 1,000 pupils (estimate and range) is the programme's effect; None means
         the change is estimated here from the data with the impact report's method.
+    effect_basis : {"auto", "internal", "later_years"}
+        Which of the evaluation's estimates is carried into the money: "auto" the comparison
+        with other areas in the years when every cluster was live when there is one, else
+        the council's own rollout estimate; "internal" or "later_years" that one only
+        (eah_eval.reporting.impact.money_effect). The other is shown beside it.
     comparison_group : {"not_yet_treated", "never_treated"}
         Comparison group of the estimate of the programme's effect (as the impact report).
     inference : {"wcr", "wild", "multiplier", "cr2", "randomization", "analytic"}
@@ -109,6 +115,7 @@ class FinanceReportParams:
     seed: int = 20261130
     scenarios: str | None = None
     impact_results: str | None = None
+    effect_basis: EffectBasis = "auto"
     comparison_group: ComparisonGroup = "not_yet_treated"
     inference: InferenceMethod = "wcr"
     bootstrap_reps: int = 9999
@@ -154,6 +161,10 @@ class FinanceReportParams:
                 f"rests on nothing the data can show); got {self.years}")
         if not 0 < self.alpha < 1:
             raise ParameterError(f"report parameter 'alpha' must be in (0, 1); got {self.alpha}")
+        if self.effect_basis not in EFFECT_BASES:
+            raise ParameterError(
+                "report parameter 'effect_basis' must be one of "
+                f"{', '.join(map(repr, EFFECT_BASES))}; got {self.effect_basis!r}")
         if self.mid_period_rule not in MID_PERIOD_RULES:
             raise ParameterError(
                 "report parameter 'mid_period_rule' must be one of "

@@ -16,6 +16,7 @@ import pandas as pd
 from eah_eval.finance import PLACEMENTS
 from eah_eval.finance.states import fy_label
 from eah_eval.reporting.assurance import assurance_section
+from eah_eval.reporting.finance.effect import ProgrammeEffect
 from eah_eval.reporting.finance.figures import dsg_figure, plans_figure, spend_figure
 from eah_eval.reporting.finance.model import (
     FinanceEvaluation,
@@ -107,6 +108,13 @@ def bottom_line(ev: FinanceEvaluation) -> str:
             f"{change_range(h['dsg_difference_gbp'], money_millions, 'better', 'worse')}.")
 
 
+def effect_words(e: ProgrammeEffect) -> str:
+    """Say which of the evaluation's estimates the effect is, its years and where it came from."""
+    first, last = e.choice.window
+    years = f" ({first} to {last})" if first else ""
+    return f"{e.choice.label}{years}, {e.source}"
+
+
 def key_points(ev: FinanceEvaluation) -> list[str]:
     """Return the summary's bullet points, each number with its range."""
     h = ev.headline
@@ -118,7 +126,7 @@ def key_points(ev: FinanceEvaluation) -> list[str]:
     out = [
         f"The programme's effect behind these numbers: {e.estimate:+.2f} EHC needs assessment "
         f"requests per 1,000 pupils a year ({level}% range {e.ci_low:+.2f} to "
-        f"{e.ci_high:+.2f}), {e.source}; "
+        f"{e.ci_high:+.2f}), {effect_words(e)}; "
         + ("the range excludes no change." if e.clear else
            "the range includes no change, so a saving is not assured."),
         f"EHC plans in {last}: {plans_range(h['plans_with'])} with the programme, against "
@@ -137,6 +145,17 @@ def key_points(ev: FinanceEvaluation) -> list[str]:
         f"Payback (spend avoided so far covers all the programme has cost so far): "
         f"{year_words(year_range_dict(ev.payback.payback), h['final_year'])}.",
     ]
+    alt, other = h.get("alternative"), e.alternative
+    if alt and other is not None:
+        out.append(
+            f"On the evaluation's other estimate, {other.choice.label} ({other.estimate:+.2f} "
+            f"per 1,000 pupils, {level}% range {other.ci_low:+.2f} to {other.ci_high:+.2f}), "
+            f"high-needs spend over {years} would be "
+            + change_range(alt["spend_avoided_cumulative_gbp"], money_millions, "less", "more")
+            + " with the programme and the cumulative DSG position at the end of "
+            f"{last} "
+            + change_range(alt["dsg_difference_gbp"], money_millions, "better", "worse")
+            + f"; payback {year_words(alt['payback'], h['final_year'])}.")
     bt = ev.projection.backtest
     if bt:
         beats = all(b.mape_model < b.mape_naive for b in bt)
@@ -350,7 +369,8 @@ def scenarios_section(ev: FinanceEvaluation) -> str:
         parts.append(section("The programme's effect", paragraph(
             f"The scenario with the programme lowers EHC needs assessment requests by the "
             f"programme's estimated effect: {e.estimate:+.2f} requests per 1,000 pupils a year "
-            f"({level}% range {e.ci_low:+.2f} to {e.ci_high:+.2f}), {e.source}. The range, not "
+            f"({level}% range {e.ci_low:+.2f} to {e.ci_high:+.2f}), {effect_words(e)}. It is "
+            f"the estimate carried because {e.choice.why}. The range, not "
             "only the best estimate, is carried into every draw, so the money's ranges include "
             f"the uncertainty about the effect. How the range was made: {e.method_text}."),
             level=3))

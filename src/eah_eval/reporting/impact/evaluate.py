@@ -386,10 +386,6 @@ def evaluate(raw: ReportParams) -> Evaluation:
     vfm = evaluate_value_for_money(inputs, ledger, done)
     if vfm.get("unavailable"):
         unavailable.append(Unavailable("vfm", "Value for money", str(vfm["unavailable"])))
-    vfm["high_needs"] = evaluate_high_needs(inputs, done)
-    if vfm["high_needs"].get("unavailable"):
-        unavailable.append(Unavailable("vfm", "The High Needs Block consequence",
-                                       str(vfm["high_needs"]["unavailable"])))
     delivery = evaluate_delivery(inputs)
     if delivery.get("unavailable"):
         unavailable.append(Unavailable("delivery", "Delivery", str(delivery["unavailable"])))
@@ -398,6 +394,11 @@ def evaluate(raw: ReportParams) -> Evaluation:
     if external.get("unavailable"):
         unavailable.append(Unavailable("external", "Comparison with other areas",
                                        str(external["unavailable"])))
+    # after the comparison with other areas: the money carries its later-years estimate
+    vfm["high_needs"] = evaluate_high_needs(inputs, done, external)
+    if vfm["high_needs"].get("unavailable"):
+        unavailable.append(Unavailable("vfm", "The High Needs Block consequence",
+                                       str(vfm["high_needs"]["unavailable"])))
     dq = data_quality_records(inputs, ledger, trends)
     ledger.resolve()
     done = {k: apply_ledger(v, ledger) for k, v in done.items()}

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from eah_eval.data.lineage import resolve_lineage
-from eah_eval.data.load import load_council
+from eah_eval.data.load import Council, load_council
 from eah_eval.data.periods import academic_year_start
 from eah_eval.measures import get_measure, open_tables, rollout_panel
 from eah_eval.measures.programme import ProgrammeScope
@@ -95,9 +95,14 @@ def year_mask(frame: pd.DataFrame, params: ReportParams) -> pd.Series:
     return (start >= lo) & (start <= hi)
 
 
-def load_inputs(params: ReportParams) -> ReportInputs:
-    """Load and validate the council's data and fix the design the report covers."""
-    council = load_council(params.data)
+def load_inputs(params: ReportParams, council: Council | None = None) -> ReportInputs:
+    """Load and validate the council's data and fix the design the report covers.
+
+    ``council`` is the data already loaded and validated from ``params.data`` (default: loaded
+    here).
+    """
+    if council is None:
+        council = load_council(params.data)
     scope = ProgrammeScope(phases=params.programme_phases)
     tables = council.tables
     clusters = tables["clusters"].copy()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from eah_eval.finance.states import fy_label
 from eah_eval.reporting.html import bullet_list, paragraph, section, unavailable
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.impact.value_for_money import unit_cost_label
@@ -60,16 +61,12 @@ def _m_range(iv: Mapping[str, Any]) -> str:
             f"{money_millions(iv['ci_low'])} to {money_millions(iv['ci_high'])})")
 
 
-def _fy(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
-
-
 def _year_text(r: Mapping[str, Any], last: int) -> str:
     if r["median"] is None:
-        return (f"not within the projected years (to {_fy(last)}) in "
+        return (f"not within the projected years (to {fy_label(last)}) in "
                 f"{r['share_never_pct']}% of draws")
-    high = _fy(r["ci_high"]) if r["ci_high"] is not None else f"after {_fy(last)}"
-    return (f"{_fy(r['median'])} ({round(100 * r['level'])}% range {_fy(r['ci_low'])} to "
+    high = fy_label(r["ci_high"]) if r["ci_high"] is not None else f"after {fy_label(last)}"
+    return (f"{fy_label(r['median'])} ({round(100 * r['level'])}% range {fy_label(r['ci_low'])} to "
             f"{high})")
 
 
@@ -84,13 +81,13 @@ def high_needs(v: Mapping[str, Any]) -> str:
     last, e = hn["last_year"], hn["effect"]
     level = round(100 * e["level"])
     items = [
-        f"High-needs spend in {_fy(last)} with the programme: "
+        f"High-needs spend in {fy_label(last)} with the programme: "
         + change_range(hn["spend_avoided_last_year_gbp"], money_millions, "less", "more")
-        + f"; over {_fy(hn['first_year'])} to {_fy(last)}: "
+        + f"; over {fy_label(hn['first_year'])} to {fy_label(last)}: "
         + change_range(hn["spend_avoided_total_gbp"], money_millions, "less", "more")
         + f", against the programme's planned cost of "
         f"{money_millions(hn['programme_cost_total_gbp'])}.",
-        f"Cumulative DSG position at the end of {_fy(last)}: {_m_range(hn['dsg_with_gbp'])} "
+        f"Cumulative DSG position at the end of {fy_label(last)}: {_m_range(hn['dsg_with_gbp'])} "
         f"with the programme, {_m_range(hn['dsg_without_gbp'])} without it (negative = "
         "deficit): "
         + change_range(hn["dsg_difference_gbp"], money_millions, "better", "worse")
@@ -98,13 +95,27 @@ def high_needs(v: Mapping[str, Any]) -> str:
         f"Payback (spend avoided so far covers all the programme has cost so far): "
         f"{_year_text(hn['payback'], last)}.",
     ]
+    window = e.get("window") or ["", ""]
+    years = f", {window[0]} to {window[-1]}" if window[0] else ""
     intro = paragraph(
-        f"What the estimated change in EHC needs assessment requests ({e['estimate']:+.2f} per "
-        f"1,000 pupils a year, {level}% range {e['ci_low']:+.2f} to {e['ci_high']:+.2f}) means "
-        "for the High Needs Block, carried as its whole range through a projection of EHC "
-        f"plans and high-needs spend with and without the programme ({hn['n_draws']:,} draws, "
-        f"seed {hn['seed']}). Medians with their 95% ranges; the finance report shows the "
+        f"What the estimated change in EHC needs assessment requests means for the High Needs "
+        f"Block. The estimate carried is {e['label']}{years}: {e['estimate']:+.2f} per 1,000 "
+        f"pupils a year ({level}% range {e['ci_low']:+.2f} to {e['ci_high']:+.2f}), because "
+        f"{e['why']}. It is carried as its whole range through a projection of EHC plans and "
+        f"high-needs spend with and without the programme ({hn['n_draws']:,} draws, seed "
+        f"{hn['seed']}). Medians with their 95% ranges; the finance report shows the "
         "projection in full.")
+    alt = hn.get("alternative")
+    if alt:
+        a = alt["effect"]
+        items.append(
+            f"On the other estimate, {a['label']} ({a['estimate']:+.2f} per 1,000 pupils, "
+            f"{level}% range {a['ci_low']:+.2f} to {a['ci_high']:+.2f}), spend over "
+            f"{fy_label(hn['first_year'])} to {fy_label(last)} would be "
+            + change_range(alt["spend_avoided_total_gbp"], money_millions, "less", "more")
+            + " and the cumulative DSG position "
+            + change_range(alt["dsg_difference_gbp"], money_millions, "better", "worse")
+            + " with the programme.")
     return section(title, intro + bullet_list(items), level=3)
 
 
