@@ -3,7 +3,8 @@
 Group-time effects (Callaway and Sant'Anna) are estimated once and keep their influence
 functions; aggregation, bootstrap and sensitivity analysis work from that store.
 One treated area (or block) against many: synthetic difference-in-differences and synthetic
-control (:func:`synthdid`).
+control (:func:`synthdid`); one local authority against the authorities not yet started in a
+national panel (:func:`area_synthdid`).
 All estimators report through the shared table model :class:`EffectTable`.
 
 The names below are loaded from their modules on first use, so that a caller of
@@ -19,6 +20,7 @@ from eah_eval.lazy_exports import export_lazily
 
 if TYPE_CHECKING:
     from eah_eval.did.aggregate import AGGREGATION_KINDS, AggregateResult, aggregate
+    from eah_eval.did.areas import area_synthdid
     from eah_eval.did.attgt import GroupTimeRefit, GroupTimeResult, WaldPretest, att_gt
     from eah_eval.did.bacon import bacon
     from eah_eval.did.bootstrap import WEIGHT_TYPES, BootstrapOutcome, multiplier_bootstrap
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF = {
     "AGGREGATION_KINDS": "aggregate", "AggregateResult": "aggregate", "aggregate": "aggregate",
+    "area_synthdid": "areas",
     "GroupTimeRefit": "attgt", "GroupTimeResult": "attgt", "WaldPretest": "attgt",
     "att_gt": "attgt",
     "bacon": "bacon",
@@ -68,6 +71,7 @@ __all__ = [
     "SynthDidResult",
     "WaldPretest",
     "aggregate",
+    "area_synthdid",
     "att_gt",
     "bacon",
     "cluster_effects",
