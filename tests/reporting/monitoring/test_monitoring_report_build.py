@@ -255,6 +255,19 @@ def test_headline_names_where_special_causes_show() -> None:
     assert any("not charted because small numbers" in s for s in lines)
 
 
+def test_headline_names_each_cluster_with_an_exception() -> None:
+    found = pd.DataFrame({"kind": ["special_cause_concern", "special_cause_concern",
+                                   "cost_outlier"],
+                          "measure": ["Waits", "Waits", "Cost per expert day (£)"],
+                          "unit": ["C02", LA_UNIT, "C07"]})
+    lines = headline(_status(), found, {"C02": "Harbourside", "C07": "Eastbrook"})
+    assert lines[0] == ("Concern: special cause of concern in the latest term (2): Waits "
+                        f"(Harbourside (C02), {LA_UNIT}).")
+    assert lines[1] == ("Concern: cost per expert day an outlier (1): Cost per expert day (£) "
+                        "(Eastbrook (C07)).")
+    assert headline(_status(), found)[1].endswith("(£) (C07).")  # codes without names
+
+
 def test_ipr_table_has_one_row_per_measure_for_all_clusters() -> None:
     table = ipr_table(_status())
     assert list(table.index) == ["Requests", "Escalation"]

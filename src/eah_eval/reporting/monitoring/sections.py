@@ -132,7 +132,7 @@ def summary_section(
     assurance = assurance_matrix(status)
     names = dict(zip(data.go_live["cluster_id"].astype(str),
                      data.go_live["cluster_name"].astype(str), strict=True))
-    lines = headline(status, found)
+    lines = headline(status, found, names)
     # the concerns in one line each first, so that the first screen names every one of them
     # however long the table of exceptions that details them
     concerns = [line for line in lines if line.startswith("Concern:")]

@@ -9,6 +9,7 @@ is made in :mod:`eah_eval.reporting.monitoring.sections`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -151,7 +152,8 @@ def _where(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def headline(status: pd.DataFrame, found: pd.DataFrame | None = None) -> list[str]:
+def headline(status: pd.DataFrame, found: pd.DataFrame | None = None,
+             names: Mapping[str, str] | None = None) -> list[str]:
     """Summary sentences: the exceptions by kind first, then improvement and the rest.
 
     Parameters
@@ -161,6 +163,9 @@ def headline(status: pd.DataFrame, found: pd.DataFrame | None = None) -> list[st
     found : pandas.DataFrame, optional
         Exceptions (:func:`eah_eval.reporting.monitoring.exceptions.exceptions`); their
         count by kind leads.
+    names : mapping of str -> str, optional
+        Cluster id -> name: the exceptions name each cluster as ``"Harbourside (C02)"``, as
+        the exceptions table does.
 
     Returns
     -------
@@ -178,6 +183,9 @@ def headline(status: pd.DataFrame, found: pd.DataFrame | None = None) -> list[st
                  "target_missed": "target consistently missed on the current limits",
                  "cost_outlier": "cost per expert day an outlier"}
         for kind, g in found.groupby("kind", sort=False):
+            named = [f"{names[u]} ({u})" if names and u in names else str(u)
+                     for u in g["unit"]]
+            g = g.assign(unit=named)
             out.append(f"Concern: {words.get(str(kind), str(kind))} ({len(g)}): " + "; ".join(
                 f"{m} ({', '.join(h['unit'])})" for m, h in g.groupby("measure", sort=False)
             ) + ".")
