@@ -367,7 +367,7 @@ def scenarios_section(ev: FinanceEvaluation) -> str:
     if e is not None:
         level = round(100 * e.level)
         parts.append(section("The programme's effect", paragraph(
-            f"The scenario with the programme lowers EHC needs assessment requests by the "
+            f"The scenario with the programme changes EHC needs assessment requests by the "
             f"programme's estimated effect: {e.estimate:+.2f} requests per 1,000 pupils a year "
             f"({level}% range {e.ci_low:+.2f} to {e.ci_high:+.2f}), {effect_words(e)}. It is "
             f"the estimate carried because {e.choice.why}. The range, not "
