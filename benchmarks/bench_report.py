@@ -5,7 +5,8 @@ loading, measures, estimators, robustness checks, equality breakdowns, disclosur
 HTML export) and prints the figures: wall-clock time, and CPU time (user + system) of this
 process and its children (the kernel and the exporter run as children). On a machine shared
 with other work, wall time overstates the report's own cost; the load average is printed so
-the two can be read together. The build itself is mostly single-threaded.
+the two can be read together. The build shares independent work between the kernel and
+forked copies of it (``eah_eval.workers``), so it needs the second core free to gain.
 
     .venv/bin/python benchmarks/bench_report.py [--reps N] [--allow-draft]
 

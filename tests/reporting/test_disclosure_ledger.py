@@ -74,3 +74,27 @@ def test_rows_and_tables_keep_their_records() -> None:
     assert out.flags.loc[0, "numerator"] == "primary"
     led.table(pd.DataFrame({"x": [3, 20], "y": [40, 50]}), name="two-way")
     assert [r["table"] for r in led.records()] == ["demo", "two-way"]
+
+
+def _enter_some(led: DisclosureLedger, start: int) -> None:
+    led.value(1.5, table="t", key=f"a{start}", people=4)
+    led.people(40 + start, table="t", key=f"b{start}")
+    led.link(("t", f"b{start}"), [("t", f"a{start}"), ("t", "shared")])
+    led.rows(pd.DataFrame({"g": ["x", "y"], "n": [3, 50]}), counts=["n"], name=f"rows{start}")
+
+
+def test_a_part_merged_in_place_equals_entering_directly() -> None:
+    direct = _ledger()
+    _enter_some(direct, 0)
+    direct.people(5, table="t", key="shared")
+    _enter_some(direct, 1)
+    merged = _ledger()
+    _enter_some(merged, 0)
+    part = merged.part()  # entered elsewhere (another process), merged where it belongs
+    part.people(5, table="t", key="shared")
+    _enter_some(part, 1)
+    merged.merge(part)
+    assert direct.resolve() == merged.resolve()
+    assert direct.records() == merged.records()
+    assert [direct.flag("t", k) for k in ("a0", "b0", "a1", "b1", "shared")] == [
+        merged.flag("t", k) for k in ("a0", "b0", "a1", "b1", "shared")]

@@ -82,7 +82,9 @@ def read_csv_text(table: str, data: bytes, label: str,
     """
     if not data or data.isspace():
         return _bad(table, label, "empty_file", "a header row naming the columns", "an empty file")
-    data = _TRAILING_BLANK_LINES.sub(b"\n", data)
+    # only the trailing whitespace can match: search it alone, not the whole file
+    body = len(data.rstrip(b" \t\r\n"))
+    data = data[:body] + _TRAILING_BLANK_LINES.sub(b"\n", data[body:])
     end = data.find(b"\n")
     first = data[: end if end >= 0 else len(data)]
     if len(first) > MAX_HEADER_CHARS:

@@ -37,6 +37,7 @@ from eah_eval.did.bootstrap import resolve_rng
 from eah_eval.did.table_delegation import FrameDisplay
 from eah_eval.errors import EstimationError, OptionError
 from eah_eval.inference.inversion import invert_test
+from eah_eval.workers import ordered_map
 
 __all__ = [
     "ASSUMPTION",
@@ -362,16 +363,17 @@ def randomization_inference_many(
     obs_index = next(i for i, a in enumerate(assignments) if a == observed)
     if linear_in_outcome:
         # T_a(tau0) = est_a(Y) - tau0 est_a(D_obs) + tau0 est_a(D_a)
-        rows_y: list[NDArray[np.float64]] = []
-        rows_dobs: list[NDArray[np.float64]] = []
-        rows_da: list[NDArray[np.float64]] = []
-        for a in assignments:
-            rows_y.append(est(a, y))
-            if conf_int or float(null) != 0.0:
-                rows_dobs.append(est(None, d_obs))
-                rows_da.append(est(None, treat(a)))
-        e_y = np.vstack(rows_y)
-        extra = [np.vstack(rows_dobs), np.vstack(rows_da)] if rows_dobs else []
+        shifted = conf_int or float(null) != 0.0
+
+        def fits_of(a: list[Any]) -> list[NDArray[np.float64]]:
+            return [est(a, y), est(None, d_obs), est(None, treat(a))] if shifted else [est(a, y)]
+
+        # the first assignment here, so that what the estimator learns on its first call (a
+        # design, a check) is shared by every process; the others spread over the cores
+        rows = [fits_of(assignments[0]), *ordered_map(fits_of, assignments[1:])]
+        e_y = np.vstack([r[0] for r in rows])
+        extra = ([np.vstack([r[1] for r in rows]), np.vstack([r[2] for r in rows])]
+                 if shifted else [])
 
         def stats_at(tau0: float) -> NDArray[np.float64]:
             if tau0 == 0.0:

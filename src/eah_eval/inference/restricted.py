@@ -59,6 +59,7 @@ from eah_eval.inference.wild import (
     share_at_least,
     wild_draws,
 )
+from eah_eval.workers import ordered_map
 
 __all__ = [
     "ImputationLinearMap",
@@ -574,10 +575,13 @@ def wild_restricted(
             )
     c0, cd = np.empty((g, m)), np.empty((g, m))
     k0, kd = np.empty((g, g, m)), np.empty((g, g, m))
+    # the 2G re-estimations are independent (the design is cached by the call above); shared
+    # over the cores when they take long enough to be worth a process
+    pieces = ordered_map(run, [np.where(cl == h, res[:, j], 0.0)
+                               for h in range(g) for j in (0, 1)], min_seconds=0.25)
     for h in range(g):
-        mask = cl == h
-        c0[h], k0[:, h, :] = run(np.where(mask, res[:, 0], 0.0))
-        cd[h], kd[:, h, :] = run(np.where(mask, res[:, 1], 0.0))
+        c0[h], k0[:, h, :] = pieces[2 * h]
+        cd[h], kd[:, h, :] = pieces[2 * h + 1]
     fin = np.isfinite(est_obs)
     scale = max(1.0, float(np.nanmax(np.abs(est_obs))) if fin.any() else 1.0,
                 float(np.nanmax(np.abs(terms_obs))) if np.isfinite(terms_obs).any() else 1.0)

@@ -174,6 +174,24 @@ class DisclosureLedger:
         """Declare that the published cell ``whole`` is built from the published ``parts``."""
         self._links.append(Link(whole, tuple(parts)))
 
+    def part(self) -> DisclosureLedger:
+        """Return an empty ledger with the same policy, for one part computed elsewhere.
+
+        A part of the evaluation computed in another process enters its cells here; the
+        ledger is then added with :meth:`merge` where that part would have been computed.
+        """
+        return DisclosureLedger(self.policy)
+
+    def merge(self, part: DisclosureLedger) -> None:
+        """Add the cells, links and records of a :meth:`part`, as if entered here now."""
+        if self._resolved or part._resolved:
+            raise RuntimeError("a ledger part is merged before the ledger is resolved")
+        for key, flag in part._flags.items():
+            self._flags[key] = flag
+            self._people[key] = part._people[key]
+        self._links.extend(part._links)
+        self._records.extend(part._records)
+
     def resolve(self) -> list[str]:
         """Apply complementary suppression across the linked cells; return what was done.
 

@@ -34,6 +34,7 @@ from eah_eval.reporting.impact.sections import (
 from eah_eval.reporting.impact.sections.value_for_money import value_for_money
 from eah_eval.reporting.params import params_to_dict, parse_params
 from eah_eval.reporting.qa import QARecord, now_iso
+from eah_eval.workers import ordered_map
 
 #: Section ids of the main body in reading order, with their headings. Every one is in the
 #: report, or listed in ``results.json`` as unavailable with its reason.
@@ -119,6 +120,10 @@ def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
         seconds=time.perf_counter() - t0,
     )
     qa = dataclasses.replace(qa, seconds=time.perf_counter() - t0)
+    # the two appendices of charts take most of the drawing time: drawn side by side
+    drawn = dict(zip(("trends", "estimates"),
+                     ordered_map(lambda draw: draw(ev), [trends.trends, estimates.detail],
+                                 min_calls=1), strict=True))
     html = {
         "decision": decision.decision_page(ev, params, qa),
         "contents": decision.contents(
@@ -133,8 +138,8 @@ def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:
         "design": front.design_section(ev),
         "appendices": '<div id="appendices" class="appendix-start"><h2>Appendices</h2>'
                       "<p>Long tables and charts behind the main report.</p></div>",
-        "trends": trends.trends(ev),
-        "estimates": estimates.detail(ev),
+        "trends": drawn["trends"],
+        "estimates": drawn["estimates"],
         "equality": equality.equality(ev),
         "data_quality": front.data_quality(ev),
         "methods": front.methods(ev),

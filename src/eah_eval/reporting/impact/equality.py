@@ -37,6 +37,7 @@ from eah_eval.reporting.impact import robustness
 from eah_eval.reporting.impact.inputs import ReportInputs
 from eah_eval.reporting.impact.intervals import overall_estimate, run_inference
 from eah_eval.reporting.impact.model import Estimate
+from eah_eval.reporting.impact.params import ReportParams
 
 #: Report subgroup -> breakdown in the measures registry.
 BREAKDOWN: dict[str, str] = {
@@ -305,20 +306,40 @@ def eia_paragraph(out: Mapping[str, Any], alpha: float) -> str:
     return text
 
 
+def equality_frames(inputs: ReportInputs) -> dict[str, dict[str, pd.DataFrame]]:
+    """School x period x group frames of the equality measures, by characteristic.
+
+    The database work of the equality breakdowns (one query per characteristic), done before
+    :func:`evaluate_equality`, which then needs no database.
+    """
+    p = inputs.params
+    if not p.equality_measures or not p.subgroups:
+        return {}
+    for mid in p.equality_measures:
+        inputs.panel(mid)  # the headline panels the groups are measured on, built here too
+    return {sg: group_frames(inputs, list(p.equality_measures), sg) for sg in p.subgroups}
+
+
 def evaluate_equality(inputs: ReportInputs, ledger: DisclosureLedger,
-                      headline: Mapping[str, Estimate]) -> dict[str, Any]:
+                      frames: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict[str, Any]:
     """Levels and changes by pupil group for every equality measure and characteristic.
+
+    Parameters
+    ----------
+    inputs : ReportInputs
+    ledger : DisclosureLedger
+        Every level and gap enters it.
+    frames : mapping
+        The group frames by characteristic (:func:`equality_frames`).
 
     Returns
     -------
     dict
-        ``measures`` (measure id -> characteristic -> groups), ``headline`` (the headline
-        estimates shown beside the groups) and ``unavailable`` (what could not be done, why).
+        ``measures`` (measure id -> characteristic -> groups), ``headline`` (filled in by
+        :func:`add_headline`) and ``unavailable`` (what could not be done, why).
     """
     p = inputs.params
-    out: dict[str, Any] = {"measures": {}, "unavailable": [],
-                           "headline": {k: v.to_dict() for k, v in headline.items()
-                                        if k in p.equality_measures},
+    out: dict[str, Any] = {"measures": {}, "unavailable": [], "headline": {},
                            "min_pupils": p.equality_min_pupils,
                            "family_adjustment": p.family_adjustment}
     if not p.equality_measures or not p.subgroups:
@@ -332,10 +353,17 @@ def evaluate_equality(inputs: ReportInputs, ledger: DisclosureLedger,
                            "unit": SCALE_UNIT[get_measure(mid).scale]} for mid in known}
     out["gaps"] = {}
     for sg in p.subgroups:
-        frames = group_frames(inputs, known, sg)
         for mid in known:
             out["measures"].setdefault(mid, {})[sg] = measure_groups(
-                inputs, ledger, mid, sg, frames)
-            out["gaps"].setdefault(mid, {})[sg] = measure_gaps(inputs, ledger, mid, sg, frames)
+                inputs, ledger, mid, sg, frames[sg])
+            out["gaps"].setdefault(mid, {})[sg] = measure_gaps(inputs, ledger, mid, sg,
+                                                               frames[sg])
     out["eia_paragraph"] = eia_paragraph(out, p.alpha)
     return out
+
+
+def add_headline(out: dict[str, Any], params: ReportParams,
+                 headline: Mapping[str, Estimate]) -> None:
+    """Put the headline estimates of the equality measures beside their groups (``headline``)."""
+    out["headline"] = {k: v.to_dict() for k, v in headline.items()
+                       if k in params.equality_measures}

@@ -33,7 +33,11 @@ from eah_eval.reporting.impact.assurance import assurance_record
 from eah_eval.reporting.impact.data_quality import data_quality_records
 from eah_eval.reporting.impact.decision import decide
 from eah_eval.reporting.impact.delivery import evaluate_delivery
-from eah_eval.reporting.impact.equality import evaluate_equality
+from eah_eval.reporting.impact.equality import (
+    add_headline,
+    equality_frames,
+    evaluate_equality,
+)
 from eah_eval.reporting.impact.evidence import months_progress, rate_evidence
 from eah_eval.reporting.impact.external import evaluate_external
 from eah_eval.reporting.impact.high_needs import evaluate_high_needs
@@ -57,6 +61,7 @@ from eah_eval.reporting.impact.value_for_money import evaluate_value_for_money
 from eah_eval.reporting.narrative import describe_effect
 from eah_eval.reporting.suppression import DisclosurePolicy
 from eah_eval.sensitivity.power import mde_from_interval, se_from_interval
+from eah_eval.workers import Forked, start_forked
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +208,7 @@ def cluster_estimates(inputs: ReportInputs, ledger: DisclosureLedger, measure_id
 
 
 def dose_evaluation(inputs: ReportInputs, simple: Any, panel: pd.DataFrame,
-                    window_end: str) -> dict[str, Any]:
+                    window_end: str) -> Forked:
     """Dose-response of one measure: change against expert days delivered, by cluster.
 
     The dose is expert days against the 40/160 yardstick from go-live to the end of the
@@ -211,32 +216,60 @@ def dose_evaluation(inputs: ReportInputs, simple: Any, panel: pd.DataFrame,
     from :func:`eah_eval.inference.dose_response` (within waves, restricted wild cluster
     bootstrap). Each cluster's own change is not published here (it can be hidden in the
     by-cluster table); only its dose and wave are.
+
+    Returns
+    -------
+    Forked
+        The dose is read from the database here; the slope is then estimated on another core
+        while the caller goes on (:func:`eah_eval.workers.start_forked`), and
+        :meth:`~eah_eval.workers.Forked.result` gives the dictionary for ``results.json``.
     """
     p = inputs.params
     if window_end == "":
-        return {"unavailable": "no evidence window"}
+        return Forked.of({"unavailable": "no evidence window"})
     year = int(window_end[:4])
     until = window_end[:7] if "/" in window_end else f"{year - 1}/{str(year)[2:]}"
     try:
         dose = cluster_dose(inputs.tableset, until=until, scope=inputs.scope,
                             mid_period_rule=p.mid_period_rule)
-        res = dose_response(simple, panel, dose, rng=p.seed, draws=p.bootstrap_reps,
-                            level=1 - p.alpha)
     except EahEvalError as exc:
-        return {"unavailable": str(exc)}
-    out = res.to_dict()
-    out["points"] = [{"cluster": q["cluster"], "wave": q.get("wave"), "dose": q["dose"]}
-                     for q in out["points"]]
-    out["until"] = until
-    # As printed: the change per 10 percentage points more of the yardstick.
-    out["per_10_points"] = {k: (None if out[k] is None else round(10 * out[k], 2))
-                            for k in ("slope", "ci_low", "ci_high")}
-    return out
+        return Forked.of({"unavailable": str(exc)})
+
+    def slope() -> dict[str, Any]:
+        try:
+            res = dose_response(simple, panel, dose, rng=p.seed, draws=p.bootstrap_reps,
+                                level=1 - p.alpha)
+        except EahEvalError as exc:
+            return {"unavailable": str(exc)}
+        out = res.to_dict()
+        out["points"] = [{"cluster": q["cluster"], "wave": q.get("wave"), "dose": q["dose"]}
+                         for q in out["points"]]
+        out["until"] = until
+        # As printed: the change per 10 percentage points more of the yardstick.
+        out["per_10_points"] = {k: (None if out[k] is None else round(10 * out[k], 2))
+                                for k in ("slope", "ci_low", "ci_high")}
+        return out
+
+    return start_forked(slope)
 
 
 def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
                      measure_id: str) -> MeasureEvaluation:
     """Estimate one measure's change and everything shown about it."""
+    ev, dose = start_measure(inputs, ledger, measure_id)
+    return dataclasses.replace(ev, dose=dose.result())
+
+
+def start_measure(inputs: ReportInputs, ledger: DisclosureLedger,
+                  measure_id: str) -> tuple[MeasureEvaluation, Forked]:
+    """:func:`evaluate_measure` with the dose-response still running on another core.
+
+    Returns
+    -------
+    tuple
+        The evaluation without its ``dose`` (empty), and the running dose-response, whose
+        result goes into ``dose`` (as :func:`evaluate_measure` does).
+    """
     p = inputs.params
     m = get_measure(measure_id)
     panel = inputs.panel(measure_id)
@@ -326,7 +359,7 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
     sample = estimator_sample(inputs, ledger, measure_id, gt, panel)
     dose = (dose_evaluation(inputs, simple, panel, sample.window[1])
             if "eah_activity" in inputs.tables and not inputs.tables["eah_activity"].empty
-            else {"unavailable": "the data hold no Experts at Hand activity records"})
+            else Forked.of({"unavailable": "the data hold no Experts at Hand activity records"}))
     return MeasureEvaluation(
         measure_id=measure_id, title=m.title, unit=unit, direction=m.direction, period=period,
         sources=inputs.sources(measure_id), span=inputs.span(measure_id), sample=sample,
@@ -336,8 +369,7 @@ def evaluate_measure(inputs: ReportInputs, ledger: DisclosureLedger,
         rating=rating, finding=finding, checks=checks, comparators=comp,
         partial_periods=tuple(str(x) for x in panel.attrs.get("partial_periods", ()) or ()),
         partial_in_window=partial_in_window(panel, gt),
-        dose=dose,
-    )
+    ), dose
 
 
 def apply_ledger(ev: MeasureEvaluation, ledger: DisclosureLedger) -> MeasureEvaluation:
@@ -370,17 +402,28 @@ def evaluate(raw: ReportParams) -> Evaluation:
             unavailable.append(Unavailable("trends", f"The trend in {mid}",
                                            str(trend["unavailable"])))
         trends[mid] = trend
-    done: dict[str, MeasureEvaluation] = {}
+    # The equality breakdowns use none of the estimates below (their headline is added after):
+    # after their database queries here, they are computed on another core beside the
+    # measures, into a ledger part merged where they come in the report.
+    frames = equality_frames(inputs)
+    equality_ledger = ledger.part()
+    equality_run = start_forked(
+        lambda: (evaluate_equality(inputs, equality_ledger, frames), equality_ledger))
+    started: dict[str, tuple[MeasureEvaluation, Forked]] = {}
     failed: dict[str, str] = {}
     for k, mid in enumerate(params.measures, start=1):
         logger.info("impact evaluation: measure %d of %d, %s: estimating", k, n, mid)
         try:
-            done[mid] = evaluate_measure(inputs, ledger, mid)
+            started[mid] = start_measure(inputs, ledger, mid)
         except EahEvalError as exc:
             failed[mid] = str(exc)
             unavailable.append(Unavailable("headline", f"The estimate for {mid}", str(exc)))
+    done = {mid: dataclasses.replace(ev, dose=dose.result())
+            for mid, (ev, dose) in started.items()}
     logger.info("impact evaluation: equality, value for money, delivery, data quality")
-    equality = evaluate_equality(inputs, ledger, {k: v.headline for k, v in done.items()})
+    equality, equality_ledger = equality_run.result()
+    ledger.merge(equality_ledger)
+    add_headline(equality, params, {k: v.headline for k, v in done.items()})
     for u in equality.get("unavailable", []):
         unavailable.append(Unavailable("equality", u["what"], u["reason"]))
     vfm = evaluate_value_for_money(inputs, ledger, done)

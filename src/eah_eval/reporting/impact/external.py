@@ -44,6 +44,7 @@ from eah_eval.measures import get_measure
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.impact.inputs import ReportInputs
 from eah_eval.reporting.impact.model import MeasureEvaluation
+from eah_eval.workers import ordered_map
 
 __all__ = ["NATIONAL_FOLDER", "evaluate_external", "with_council_rows"]
 
@@ -308,16 +309,26 @@ def evaluate_external(inputs: ReportInputs, ledger: DisclosureLedger,
     out: dict[str, Any] = {"folder": f"{NATIONAL_FOLDER}/", "la_code": la, "la_name": la_name,
                            "measures": {}, "not_in_panel": [],
                            "problems": dict(own.pop("problems")), "council_rows": own}
-    for mid, e in done.items():
-        if mid not in have:
-            out["not_in_panel"].append(e.title)
-            continue
-        if mid in out["problems"]:
-            continue
+    out["not_in_panel"] = [e.title for mid, e in done.items() if mid not in have]
+    todo = [(mid, e) for mid, e in done.items() if mid in have and mid not in out["problems"]]
+    for mid, _ in todo:  # the panels the comparisons read, built here (no database below)
+        pupils(inputs, mid, (), None)
+        inputs.panel(mid)
+
+    def compare(item: tuple[str, MeasureEvaluation]) -> tuple[bool, Any, DisclosureLedger]:
+        part = ledger.part()
         try:
-            out["measures"][mid] = _measure(areas, la, la_name, mid, e, inputs, ledger, pupils)
+            return True, _measure(areas, la, la_name, item[0], item[1], inputs, part,
+                                  pupils), part
         except EahEvalError as exc:
-            out["problems"][mid] = str(exc)
+            return False, str(exc), part
+
+    # each measure's comparison is separate work, shared over the cores; its cells enter the
+    # ledger in the order of the measures, as if computed here one after another
+    for (mid, _), (ok, res, part) in zip(todo, ordered_map(compare, todo, min_calls=1),
+                                         strict=True):
+        ledger.merge(part)
+        out["measures" if ok else "problems"][mid] = res
     if not out["measures"]:
         reasons = "; ".join(f"{k}: {v}" for k, v in out["problems"].items())
         return {"unavailable": (
