@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from eah_eval import workers
+from eah_eval.errors import OptionError
 from eah_eval.inference import cs_simple_estimator
 from eah_eval.inference.randomization import randomization_inference
 from eah_eval.inference.restricted import wild_restricted
@@ -110,3 +112,14 @@ def test_a_forked_call_never_read_is_stopped() -> None:
     if proc is not None:  # forked (more than one core)
         proc.join(timeout=5)
         assert not proc.is_alive()
+
+
+def test_cores_capped_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(workers.CORES_VARIABLE, "1")
+    assert workers.available_cores() == 1
+    pids = workers.ordered_map(lambda _: os.getpid(), list(range(40)))
+    assert set(pids) == {os.getpid()}  # nothing forked
+    monkeypatch.setenv(workers.CORES_VARIABLE, "two")
+    with pytest.raises(OptionError, match=r"EAH_EVAL_CORES must be a whole number of at least "
+                                          r"1 \(the most cores to use\); got 'two'"):
+        workers.available_cores()

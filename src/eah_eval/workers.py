@@ -25,7 +25,9 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-__all__ = ["Forked", "available_cores", "ordered_map", "start_forked"]
+from eah_eval.errors import OptionError
+
+__all__ = ["CORES_VARIABLE", "Forked", "available_cores", "ordered_map", "start_forked"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,11 +37,31 @@ R = TypeVar("R")
 MIN_CALLS = 8
 
 
+#: Environment variable capping the cores used (``1``: every call runs in this process).
+CORES_VARIABLE = "EAH_EVAL_CORES"
+
+
 def available_cores() -> int:
-    """Return the number of cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """Return the number of cores this process may run on.
+
+    The cores this process may run on (its CPU affinity), capped by the environment variable
+    ``EAH_EVAL_CORES`` when it holds a whole number of at least 1 (``EAH_EVAL_CORES=1`` runs
+    everything in one process, forking nothing).
+
+    Raises
+    ------
+    OptionError
+        When ``EAH_EVAL_CORES`` is set but is not a whole number of at least 1.
+    """
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    cap = os.environ.get(CORES_VARIABLE, "").strip()
+    if not cap:
+        return cores
+    if not cap.isdigit() or int(cap) < 1:
+        raise OptionError(f"environment variable {CORES_VARIABLE} must be a whole number of "
+                          f"at least 1 (the most cores to use); got {cap!r}")
+    return min(cores, int(cap))
 
 
 def _take(counter: Any) -> int:
