@@ -211,6 +211,16 @@ def expand_abbreviations(html: str) -> str:
     return "".join(out)
 
 
+def expand_abbreviations_in(parts: Sequence[str]) -> list[str]:
+    """Expand abbreviations at their first use across a report's sections, in reading order.
+
+    Each part is one section's HTML; an abbreviation is written in full the first time it
+    appears in any of them (:func:`expand_abbreviations`), and marked at every use.
+    """
+    marker = "<!--eah-section-break-->"
+    return expand_abbreviations(marker.join(parts)).split(marker)
+
+
 def normalise_abbreviations(text: str) -> str:
     """Undo :func:`expand_abbreviations` in plain text (``full (SHORT)`` -> ``SHORT``).
 

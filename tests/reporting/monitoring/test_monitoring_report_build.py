@@ -24,6 +24,7 @@ from eah_eval.measures.rollout import RULE_TEXT
 from eah_eval.monitor.params import ChartConventions
 from eah_eval.monitor.summary import charts_by_unit
 from eah_eval.reporting.disclosure import DisclosureLedger
+from eah_eval.reporting.glossary import normalise_abbreviations
 from eah_eval.reporting.monitoring.build import SECTION_IDS, build_monitoring_report
 from eah_eval.reporting.monitoring.data import seasonal_note
 from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
@@ -319,7 +320,11 @@ def test_built_report_sections_and_results(built) -> None:
     html = report.html()
     assert html.count("<h1>") == 1 and "monitoring_data(" not in html
     for s in report.sections[1:]:
-        assert f"<h2>{s.title}</h2>" in s.html
+        # abbreviations in a heading are marked (and written in full at their first use)
+        heading = re.search(r"<h2>(.*?)</h2>", s.html, re.S)
+        assert heading is not None, s.id
+        assert normalise_abbreviations(
+            html_text.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))) == s.title
     assert report.html("cover").startswith("<header><h1>Experts at Hand: monitoring report")
     with pytest.raises(KeyError, match="no section"):
         report.html("nope")

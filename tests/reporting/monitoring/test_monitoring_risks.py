@@ -28,6 +28,7 @@ from eah_eval.errors import DataValidationError
 from eah_eval.monitor.seasonal import seasonal_adjustment
 from eah_eval.monitor.summary import charts_by_unit
 from eah_eval.monitor.xmr import xmr
+from eah_eval.reporting.glossary import normalise_abbreviations
 from eah_eval.reporting.monitoring.build import build_monitoring_report
 from eah_eval.reporting.monitoring.exceptions import (
     NO_NARRATIVE,
@@ -228,7 +229,7 @@ def test_the_first_screen_names_every_planted_risk_as_a_concern(
     truth, report = demo_report
     html = report.html("summary")
     first = html[:html.index("<table")]
-    lines = [unescape(re.sub(r"<[^>]+>", "", li))
+    lines = [normalise_abbreviations(unescape(re.sub(r"<[^>]+>", "", li)))
              for li in re.findall(r"<li>(.*?)</li>", first, re.S)]
     titles = {e["key"]: e["measure"] for e in report.results["exceptions"]}
     for name, risk in truth["planted_risks"].items():

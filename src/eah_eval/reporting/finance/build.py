@@ -23,7 +23,7 @@ from eah_eval.reporting.finance.evaluate import evaluate_finance
 from eah_eval.reporting.finance.model import FinanceEvaluation
 from eah_eval.reporting.finance.params import FinanceReportParams
 from eah_eval.reporting.finance.sections import SECTION_TITLES, render_sections
-from eah_eval.reporting.glossary import expand_abbreviations
+from eah_eval.reporting.glossary import expand_abbreviations_in
 from eah_eval.reporting.params import params_to_dict, parse_params
 from eah_eval.reporting.qa import QARecord, now_iso
 
@@ -81,8 +81,7 @@ def report_from_evaluation(ev: FinanceEvaluation, *, started: str | None = None,
         parameters=parameters, seeds=seeds, started=started, seconds=seconds)
     record = finance_assurance(ev)
     html = render_sections(ev, started=started, qa=qa, record=record)
-    marker = "<!--eah-section-break-->"
-    expanded = expand_abbreviations(marker.join(html.values())).split(marker)
+    expanded = expand_abbreviations_in(list(html.values()))
     sections = tuple(Section(k, SECTION_TITLES[k], h)
                      for k, h in zip(html, expanded, strict=True))
     numbers = ev.to_dict()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eah_eval.reporting.document import Section, SectionedReport
-from eah_eval.reporting.glossary import expand_abbreviations
+from eah_eval.reporting.glossary import expand_abbreviations_in
 from eah_eval.reporting.impact.evaluate import evaluate
 from eah_eval.reporting.impact.model import Evaluation
 from eah_eval.reporting.impact.params import ReportParams
@@ -73,12 +73,6 @@ class ImpactReport(SectionedReport):
     evaluation: Evaluation
     sections: tuple[Section, ...]
     results: dict[str, Any]
-
-
-def expand_abbreviations_in(parts: list[str]) -> list[str]:
-    """Expand abbreviations at their first use across the sections, in reading order."""
-    marker = "<!--eah-section-break-->"
-    return expand_abbreviations(marker.join(parts)).split(marker)
 
 
 def build_impact_report(raw: Mapping[str, Any] | ReportParams) -> ImpactReport:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from eah_eval.reporting.disclosure import DisclosureLedger
 from eah_eval.reporting.document import Section, SectionedReport
+from eah_eval.reporting.glossary import expand_abbreviations_in
 from eah_eval.reporting.monitoring.assurance import monitoring_assurance
 from eah_eval.reporting.monitoring.data import SECTIONS, monitoring_data
 from eah_eval.reporting.monitoring.disclosure import control_disclosure, status_of
@@ -153,6 +154,9 @@ def build_monitoring_report(
         Section("methods", "Methods and conventions", methods_section(data, policy)),
         Section("qa", "Quality assurance record", qa_section(qa, record, params.data)),
     ]
+    # each abbreviation written in full at its first use in the report, as in the others
+    sections = [dataclasses.replace(s, html=h) for s, h in
+                zip(sections, expand_abbreviations_in([s.html for s in sections]), strict=True)]
     results: dict[str, Any] = {
         "report": "monitoring",
         "title": params.title,
