@@ -6,6 +6,7 @@ bootstrap) or :func:`few_cluster_inference` (the overall effect of an imputation
 simple aggregation). :func:`describe_method` words a result's record for a table caption and
 :func:`adjust_pvalues` adjusts a family of p-values. :func:`dose_response` estimates the slope of
 the clusters' changes on the programme delivered to them, with the same default.
+:func:`area_staggered` estimates across local authorities, the authority as the cluster.
 
 The names below are loaded from their modules on first use (:mod:`eah_eval.lazy_exports`).
 """
@@ -18,6 +19,7 @@ from eah_eval.lazy_exports import export_lazily
 
 if TYPE_CHECKING:
     from eah_eval.inference.apply import inference_json, inference_tables_json, merge_inference
+    from eah_eval.inference.areas import area_staggered
     from eah_eval.inference.cr2 import (
         ContrastTest,
         CR2Fit,
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
     )
 
 _MODULE_OF = {
+    "area_staggered": "areas",
     "inference_json": "apply",
     "inference_tables_json": "apply",
     "merge_inference": "apply",
@@ -175,6 +178,7 @@ __all__ = [
     "WildBootstrapResult",
     "WildWeights",
     "adjust_pvalues",
+    "area_staggered",
     "check_method",
     "count_assignments",
     "cr2",

@@ -214,7 +214,8 @@ def estimate_effect(params: FinanceReportParams, *, council: Any = None) -> Prog
     later = (external.get("measures") or {}).get(EFFECT_MEASURE, {}).get("later_years")
     if later is None:
         later = {"unavailable": external.get("unavailable")
-                 or (external.get("problems") or {}).get(EFFECT_MEASURE)}
+                 or (external.get("problems") or {}).get(EFFECT_MEASURE)
+                 or "the national panel does not hold this measure"}
     return _choose(internal, later, params.effect_basis, params.level, where, "estimated")
 
 
