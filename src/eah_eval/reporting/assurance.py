@@ -128,6 +128,26 @@ def assurer_record(
     }
 
 
+#: The AQuA date parameters every report takes (extract and sign-off dates).
+SIGN_OFF_DATES: tuple[str, ...] = ("extract_date", "commissioner_date", "analyst_date",
+                                   "assurer_date", "approver_date")
+
+
+def check_assurer(params: Any, error: type[Exception]) -> None:
+    """Raise ``error`` when the assurer named is the analyst (AQuA keeps the roles apart).
+
+    Parameters
+    ----------
+    params : object
+        Report parameters with ``analyst`` and ``assurer``.
+    error : type of Exception
+        The report's parameter error class.
+    """
+    if params.analyst and params.assurer and params.analyst.strip() == params.assurer.strip():
+        raise error("report parameter 'assurer' must not be the analyst (AQuA); "
+                    f"both are {params.analyst!r}")
+
+
 def check_dates(params: Any, names: Sequence[str], error: type[Exception]) -> None:
     """Raise ``error`` naming the parameter when a non-empty date is not ``YYYY-MM-DD``.
 

@@ -43,6 +43,17 @@ def _png(fig: object) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _figure(fig: object, title: str, caption: str, alt: str, data_table: str) -> str:
+    """Return the figure as HTML: title, caption, the PNG with its alt text, its data table."""
+    data = _png(fig)
+    return (
+        f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'
+        f"</figcaption>"
+        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+        f"{data_table}</figure>"
+    )
+
+
 def line_chart(
     series: Sequence[Series],
     *,
@@ -148,13 +159,7 @@ def line_chart(
     if len(series) > 1:
         ax.legend(frameon=False, fontsize=8, loc="best")
     fig.tight_layout()
-    data = _png(fig)
-    return (
-        f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'
-        f"</figcaption>"
-        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
-        f"{data_table}</figure>"
-    )
+    return _figure(fig, title, caption, alt, data_table)
 
 
 def describe_trend(frame: pd.DataFrame, *, x: str, y: str, by: str) -> str:
@@ -220,13 +225,7 @@ def interval_chart(
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
     fig.tight_layout()
-    data = _png(fig)
-    return (
-        f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'
-        f"</figcaption>"
-        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
-        f"{data_table}</figure>"
-    )
+    return _figure(fig, title, caption, alt, data_table)
 
 
 @dataclass(frozen=True)
@@ -353,10 +352,4 @@ def fan_chart(
     fig.set_size_inches(7.5, 3.6 + 0.25 * rows)
     fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, fontsize=size)
     fig.tight_layout(rect=(0, 0.065 * rows, 1, 1))
-    data = _png(fig)
-    return (
-        f'<figure><figcaption><strong>{escape(title)}</strong><br>{escape(caption)}'
-        f"</figcaption>"
-        f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
-        f"{data_table}</figure>"
-    )
+    return _figure(fig, title, caption, alt, data_table)

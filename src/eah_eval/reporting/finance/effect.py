@@ -33,7 +33,12 @@ from typing import Any
 
 from eah_eval.errors import EahEvalError
 from eah_eval.reporting.finance.params import EFFECT_MEASURE, FinanceReportParams
-from eah_eval.reporting.impact.money_effect import EffectChoice, choose_effect
+from eah_eval.reporting.impact.money_effect import (
+    EffectChoice,
+    choose_effect,
+    internal_row,
+    later_years_row,
+)
 
 __all__ = ["FinanceEffectError", "ProgrammeEffect", "effect_from_results", "estimate_effect",
            "programme_effect"]
@@ -154,10 +159,9 @@ def effect_from_results(path: str | Path, basis: str = "auto") -> ProgrammeEffec
     head.setdefault("window", (measures[EFFECT_MEASURE].get("sample") or {}).get("window"))
     if head.get("flag") and head.get("note"):
         head["unavailable"] = f"it is not shown (symbol {head['flag']!r}: {head['note']})"
-    external = ((res.get("external_comparison") or {}).get("measures") or {}).get(
-        EFFECT_MEASURE) or {}
+    later = later_years_row(res.get("external_comparison") or {}, EFFECT_MEASURE)
     alpha = (res.get("parameters") or {}).get("alpha", 0.05)
-    return _choose(head, external.get("later_years"), basis, 1.0 - float(alpha),
+    return _choose(head, later, basis, 1.0 - float(alpha),
                    f"the impact report's estimates ({p.name} in {p.parent.name or p.parent})",
                    "impact_results")
 
@@ -208,15 +212,9 @@ def estimate_effect(params: FinanceReportParams, *, council: Any = None) -> Prog
             f"{exc}") from None
     external = evaluate_external(inputs, ledger, {EFFECT_MEASURE: ev}, pupils_on_roll)
     ledger.resolve()
-    h = apply_ledger(ev, ledger).headline
-    internal = {"estimate": h.estimate, "ci_low": h.ci_low, "ci_high": h.ci_high,
-                "flag": h.flag, "window": list(ev.sample.window), "method_text": h.method_text}
-    later = (external.get("measures") or {}).get(EFFECT_MEASURE, {}).get("later_years")
-    if later is None:
-        later = {"unavailable": external.get("unavailable")
-                 or (external.get("problems") or {}).get(EFFECT_MEASURE)
-                 or "the national panel does not hold this measure"}
-    return _choose(internal, later, params.effect_basis, params.level, where, "estimated")
+    return _choose(internal_row(apply_ledger(ev, ledger)),
+                   later_years_row(external, EFFECT_MEASURE), params.effect_basis,
+                   params.level, where, "estimated")
 
 
 def programme_effect(params: FinanceReportParams, *, council: Any = None) -> ProgrammeEffect:

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 
 from eah_eval.inference.methods import InferenceMethod
 from eah_eval.measures.rollout import MID_PERIOD_RULES, MidPeriodRule
-from eah_eval.reporting.assurance import check_dates
+from eah_eval.reporting.assurance import SIGN_OFF_DATES, check_assurer, check_dates
 from eah_eval.reporting.impact.money_effect import EFFECT_BASES, EffectBasis
 from eah_eval.reporting.params import DisclosureRule, ParameterError
 from eah_eval.reporting.suppression import DisclosurePolicy
@@ -143,12 +143,8 @@ class FinanceReportParams:
     approver_date: str = ""
 
     def __post_init__(self) -> None:
-        check_dates(self, ("extract_date", "commissioner_date", "analyst_date",
-                           "assurer_date", "approver_date"), ParameterError)
-        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
-            raise ParameterError(
-                "report parameter 'assurer' must not be the analyst (AQuA); "
-                f"both are {self.analyst!r}")
+        check_dates(self, SIGN_OFF_DATES, ParameterError)
+        check_assurer(self, ParameterError)
         for name, least in (("years", 1), ("n_draws", 2), ("bootstrap_reps", 1),
                             ("disclosure_threshold", 1)):
             if getattr(self, name) < least:

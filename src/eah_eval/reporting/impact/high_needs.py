@@ -31,7 +31,12 @@ from eah_eval.finance.states import fy_label
 from eah_eval.reporting.glossary import file_words
 from eah_eval.reporting.impact.inputs import ReportInputs
 from eah_eval.reporting.impact.model import MeasureEvaluation
-from eah_eval.reporting.impact.money_effect import EffectChoice, choose_effect
+from eah_eval.reporting.impact.money_effect import (
+    EffectChoice,
+    choose_effect,
+    internal_row,
+    later_years_row,
+)
 
 __all__ = ["HIGH_NEEDS_DRAWS", "HIGH_NEEDS_MEASURE", "HIGH_NEEDS_YEARS", "evaluate_high_needs"]
 
@@ -120,12 +125,9 @@ def evaluate_high_needs(inputs: ReportInputs, done: Mapping[str, MeasureEvaluati
     if e is None:
         return {"unavailable": "the change in EHC needs assessment requests per 1,000 pupils "
                                "was not estimated in this report"}
-    h = e.headline
-    internal = {"estimate": h.estimate, "ci_low": h.ci_low, "ci_high": h.ci_high,
-                "flag": h.flag, "window": list(e.sample.window), "method_text": h.method_text}
-    later = ((external.get("measures") or {}).get(HIGH_NEEDS_MEASURE) or {}).get("later_years")
     try:
-        chosen, other = choose_effect(internal, later)
+        chosen, other = choose_effect(internal_row(e),
+                                      later_years_row(external, HIGH_NEEDS_MEASURE))
     except EahEvalError as exc:
         return {"unavailable": str(exc)}
     if finance.request_rate_per_1000 is None:

@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from eah_eval.errors import EahEvalError, check_option
+from eah_eval.reporting.impact.model import MeasureEvaluation
 
-__all__ = ["EFFECT_BASES", "EffectBasis", "EffectChoice", "EffectChoiceError", "choose_effect"]
+__all__ = ["EFFECT_BASES", "EffectBasis", "EffectChoice", "EffectChoiceError", "choose_effect",
+           "internal_row", "later_years_row"]
 
 EffectBasis = Literal["auto", "internal", "later_years"]
 #: Allowed values of the ``effect_basis`` parameter.
@@ -90,6 +92,38 @@ class EffectChoice:
         return {"basis": self.basis, "estimate": self.estimate, "ci_low": self.ci_low,
                 "ci_high": self.ci_high, "label": self.label, "window": list(self.window),
                 "method_text": self.method_text, "why": self.why}
+
+
+def internal_row(ev: MeasureEvaluation) -> dict[str, Any]:
+    """Return the council's own estimate of a measure in the form :func:`choose_effect` reads."""
+    h = ev.headline
+    return {"estimate": h.estimate, "ci_low": h.ci_low, "ci_high": h.ci_high, "flag": h.flag,
+            "window": list(ev.sample.window), "method_text": h.method_text}
+
+
+def later_years_row(external: Mapping[str, Any], measure: str) -> dict[str, Any]:
+    """Return a measure's later-years estimate from the comparison with other areas.
+
+    Parameters
+    ----------
+    external : mapping
+        The comparison with other areas
+        (:func:`eah_eval.reporting.impact.external.evaluate_external`, as in an impact
+        report's ``results.json`` under ``external_comparison``).
+    measure : str
+        Measure id.
+
+    Returns
+    -------
+    dict
+        The ``later_years`` row, or ``{"unavailable": why}`` when there is none.
+    """
+    row = ((external.get("measures") or {}).get(measure) or {}).get("later_years")
+    if row is not None:
+        return dict(row)
+    return {"unavailable": external.get("unavailable")
+            or (external.get("problems") or {}).get(measure)
+            or "the comparison with other areas does not cover this measure"}
 
 
 def _usable(row: Mapping[str, Any] | None) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from eah_eval.errors import OptionError
 from eah_eval.inference.methods import InferenceMethod
 from eah_eval.measures.rollout import MidPeriodRule
+from eah_eval.reporting.assurance import SIGN_OFF_DATES, check_assurer, check_dates
 from eah_eval.reporting.params import Audience, DisclosureRule, ParameterError
 
 Estimator = Literal["callaway_santanna", "imputation", "twfe", "sun_abraham"]
@@ -195,11 +196,7 @@ class ReportParams:
     approver_date: str = ""
 
     def __post_init__(self) -> None:
-        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
-            raise ParameterError(
-                "report parameter 'assurer' must not be the analyst (AQuA); "
-                f"both are {self.analyst!r}"
-            )
+        check_assurer(self, ParameterError)
         if not 0 < self.power < 1:
             raise ParameterError(f"report parameter 'power' must be in (0, 1); got {self.power}")
         if not 0 < self.alpha < 1:
@@ -233,18 +230,7 @@ class ReportParams:
                     academic_year_start(value)
                 except OptionError as exc:
                     raise ParameterError(f"report parameter {name!r}: {exc}") from None
-        for name in ("extract_date", "commissioner_date", "analyst_date", "assurer_date",
-                     "approver_date"):
-            value = getattr(self, name)
-            if value:
-                import datetime as dt
-
-                try:
-                    dt.date.fromisoformat(value)
-                except ValueError:
-                    raise ParameterError(
-                        f"report parameter {name!r} must be a date YYYY-MM-DD; got "
-                        f"{value!r}") from None
+        check_dates(self, SIGN_OFF_DATES, ParameterError)
         allowed = ("fsm", "sen_need", "ethnicity", "sex", "primary_need", "phase")
         bad = [s for s in self.subgroups if s not in allowed]
         if bad:

@@ -18,7 +18,7 @@ from eah_eval.errors import OptionError
 from eah_eval.measures.rollout import MID_PERIOD_RULES, MidPeriodRule
 from eah_eval.monitor.params import ChartConventions
 from eah_eval.monitor.settings import TwoOfThree
-from eah_eval.reporting.assurance import check_dates
+from eah_eval.reporting.assurance import SIGN_OFF_DATES, check_assurer, check_dates
 from eah_eval.reporting.params import DisclosureRule, ParameterError
 from eah_eval.reporting.suppression import DisclosurePolicy
 
@@ -310,13 +310,8 @@ class MonitoringReportParams(MonitoringDataParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_dates(self, ("extract_date", "commissioner_date", "analyst_date",
-                           "assurer_date", "approver_date"), ParameterError)
-        if self.analyst and self.assurer and self.analyst.strip() == self.assurer.strip():
-            raise ParameterError(
-                "report parameter 'assurer' must not be the analyst (AQuA); "
-                f"both are {self.analyst!r}"
-            )
+        check_dates(self, SIGN_OFF_DATES, ParameterError)
+        check_assurer(self, ParameterError)
         if self.disclosure_threshold < 1:
             raise ParameterError(
                 "report parameter 'disclosure_threshold' must be at least 1; got "
