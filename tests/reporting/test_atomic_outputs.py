@@ -10,6 +10,7 @@ notebook writes; the slow ones run the fixture notebooks in a real kernel.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ import nbformat
 import pytest
 from tiny_council import write_tiny_council
 
+from eah_eval.data.load import load_council
 from eah_eval.errors import NotebookExecutionError
 from eah_eval.reporting import runner
 from eah_eval.reporting.impact import run as impact_run
@@ -209,6 +211,26 @@ def test_run_report_checks_the_data_before_the_kernel(tmp_path: Path) -> None:
                                              r"data \(clusters: C1, C2, C3, C4\)"):
         impact_run.run_report(params, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_run_report_hands_the_checked_council_to_the_kernel(tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture
+                                                           ) -> None:
+    # the data are loaded and validated once, in the runner; the kernel takes that council
+    caplog.set_level(logging.DEBUG, logger="eah_eval")
+    data = write_tiny_council(tmp_path / "data")
+    params = ReportParams(data=str(data), measures=("sen_support_pct",), bootstrap_reps=99,
+                          randomization_draws=19, allow_draft=True)
+    out = impact_run.run_report(params, tmp_path / "out")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("council of ") and "taken from the runner's snapshot" in m
+               for m in messages)
+    # each table checked once (in the runner), not again in the kernel
+    assert sum(m.startswith("checking ") and "schools.csv" in m for m in messages) == 1
+    assert out.results is not None
+    results = json.loads(out.results.read_text())
+    assert results["qa"]["data_fingerprint"] == load_council(data).fingerprint
 
 
 # ---------------------------------------------------------------- real kernels

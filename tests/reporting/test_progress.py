@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from eah_eval.reporting.impact.params import ReportParams
+from eah_eval.reporting.params import ParameterError
 from eah_eval.reporting.progress import (
     LEVEL_ENV,
     MARK,
@@ -110,3 +111,48 @@ def test_report_run_relays_cells_and_kernel_records(tmp_path, caplog):
     assert "step 1 of 2" not in html and MARK not in html  # not in the board's report
     assert "<h1>fixture</h1>" in html and "a plain line on stderr" in html
     assert "step 1 of 2: fixture" in out.notebook.read_text(encoding="utf-8")  # the record
+
+
+def test_cell_progress_consults_its_gate_once_before_the_first_computing_cell():
+    calls: list[str] = []
+    hook = CellProgress("x.ipynb", 4, gate=lambda: calls.append("gate"))
+
+    def cell(source: str, *tags: str) -> nbformat.NotebookNode:
+        c = nbformat.v4.new_code_cell(source)
+        c.metadata["tags"] = list(tags)
+        return c
+
+    for i, c in enumerate([cell("a = 1", "parameters"), cell("a = 2", "injected-parameters"),
+                           cell("import math", "imports"), cell("b = a"), cell("c = b")]):
+        hook(cell=c, cell_index=i)
+        calls.append(c.source)
+    assert calls == ["a = 1", "a = 2", "import math", "gate", "b = a", "c = b"]
+
+
+def test_a_failing_gate_stops_the_cell_before_it_starts(caplog):
+    caplog.set_level(logging.INFO, logger="eah_eval")
+
+    def refuse() -> None:
+        raise ParameterError("report parameter 'clusters': 'NOPE' not in the data")
+
+    hook = CellProgress("x.ipynb", 1, gate=refuse)
+    with pytest.raises(ParameterError, match="'NOPE' not in the data"):
+        hook(cell=nbformat.v4.new_code_cell("report = build()"), cell_index=0)
+    assert caplog.records == []  # the cell is not reported as started
+
+
+@pytest.mark.slow
+def test_a_failing_gate_stops_a_real_run_and_writes_nothing(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="eah_eval")
+
+    def refuse() -> None:
+        raise ParameterError("report parameter 'clusters': 'NOPE' not in the data")
+
+    out = tmp_path / "out"
+    with pytest.raises(ParameterError, match="'NOPE' not in the data"):
+        run_notebook(NB / "ok_logs_progress.ipynb", ReportParams(data="d", title="fixture"),
+                     out, gate=refuse)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "step 1 of 2: fixture" not in messages  # the first computing cell never ran
+    assert not out.exists()  # the output folder the run made is gone again
+    assert list(tmp_path.iterdir()) == []  # and so is its staging folder

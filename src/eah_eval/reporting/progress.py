@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,11 @@ def _first_line(source: str, width: int = 70) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
+#: Tags of the cells that run before a report's gate is consulted: its parameters, the values
+#: papermill injects, and its imports (a cell tagged ``imports`` must only import).
+BEFORE_GATE = frozenset({"parameters", "injected-parameters", "imports"})
+
+
 class CellProgress:
     """nbclient's ``on_cell_start`` hook: log each code cell of a notebook as it starts.
 
@@ -116,17 +122,28 @@ class CellProgress:
         The notebook's name, for the messages.
     total : int
         The number of code cells that will run (papermill's injected parameters included).
+    gate : callable, optional
+        Called once, before the first code cell that computes (not tagged with one of
+        :data:`BEFORE_GATE`); what it raises stops the notebook before that cell. The cells
+        before it are the kernel's start-up work, so a check the caller runs meanwhile (the
+        impact report's check of the data) costs no time unless it is the slower.
     """
 
-    def __init__(self, notebook: str, total: int) -> None:
+    def __init__(self, notebook: str, total: int,
+                 gate: Callable[[], None] | None = None) -> None:
         self.notebook = notebook
         self.total = total
         self.started = 0
+        self._gate = gate
 
     def __call__(self, cell: Any, cell_index: int, **_: Any) -> None:
         """Log the cell about to run (markdown and empty cells are not counted)."""
         if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
             return
+        tags = set(cell.get("metadata", {}).get("tags", ()))
+        if self._gate is not None and not tags & BEFORE_GATE:
+            gate, self._gate = self._gate, None
+            gate()
         self.started += 1
         logger.info("%s: cell %d of %d: %s", self.notebook, self.started, self.total,
                     _first_line(str(cell["source"])))

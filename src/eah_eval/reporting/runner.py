@@ -147,8 +147,10 @@ def check_parameters_cell(nb: Any, notebook: str, allowed: Sequence[str]) -> int
 
 
 @contextlib.contextmanager
-def this_python_kernel() -> Iterator[str]:
+def this_python_kernel(env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Register a temporary kernelspec that runs this interpreter; yield its name.
+
+    ``env`` adds variables to the kernel's environment.
 
     Examples
     --------
@@ -163,7 +165,7 @@ def this_python_kernel() -> Iterator[str]:
             "display_name": "Python (eah-eval)",
             "language": "python",
             "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-                    LEVEL_ENV: runner_level()},
+                    LEVEL_ENV: runner_level(), **(env or {})},
         }
         (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
         old = os.environ.get("JUPYTER_PATH")
@@ -191,6 +193,8 @@ def execute_notebook(
     *,
     cwd: str | Path | None = None,
     timeout: int = 600,
+    gate: Callable[[], None] | None = None,
+    kernel_env: Mapping[str, str] | None = None,
 ) -> Any:
     """Execute a notebook with papermill, translating failures.
 
@@ -206,6 +210,13 @@ def execute_notebook(
         Working directory of the kernel.
     timeout : int
         Seconds allowed per cell.
+    gate : callable, optional
+        Called in this process just before the first cell that computes (see
+        :class:`~eah_eval.reporting.progress.CellProgress`); an error it raises stops the run
+        there, shuts the kernel down and is raised as it is. It lets a check run while the
+        kernel starts and imports.
+    kernel_env : mapping, optional
+        Variables added to the kernel's environment.
 
     Returns
     -------
@@ -228,7 +239,7 @@ def execute_notebook(
     check_parameters_cell(original, notebook.name, list(injected))
     Path(output_notebook).parent.mkdir(parents=True, exist_ok=True)
     logger.info("running %s in a Jupyter kernel", notebook.name)
-    with this_python_kernel() as kernel:
+    with this_python_kernel(kernel_env) as kernel:
         try:
             return papermill.execute_notebook(
                 str(notebook),
@@ -237,7 +248,8 @@ def execute_notebook(
                 kernel_name=kernel,
                 progress_bar=False,
                 # progress: each cell as it starts, and the package's log records in the kernel
-                on_cell_start=CellProgress(notebook.name, code_cells(original) + 1),
+                on_cell_start=CellProgress(notebook.name, code_cells(original) + 1,
+                                           gate=gate),
                 stderr_file=KernelLogRelay(),
                 cwd=str(cwd) if cwd is not None else None,
                 execution_timeout=timeout,
@@ -308,6 +320,8 @@ def run_notebook(
     timeout: int = 600,
     settle: Settle | None = None,
     replaces: Sequence[str] = (),
+    gate: Callable[[], None] | None = None,
+    kernel_env: Mapping[str, str] | None = None,
 ) -> ReportOutputs:
     """Run a parameterised report notebook end to end (generic runner).
 
@@ -335,6 +349,12 @@ def run_notebook(
     replaces : sequence of str
         Other names in ``out_dir`` that belong to this report and go when a new one is moved
         in (``<stem>.html``, ``<stem>.ipynb``, ``<stem>.pdf`` and ``results.json`` always do).
+    gate : callable, optional
+        A check that must pass before the notebook's first computing cell runs (see
+        :func:`execute_notebook`); when it raises, its error is raised and ``out_dir`` is left
+        as it was.
+    kernel_env : mapping, optional
+        Variables added to the kernel's environment.
 
     Returns
     -------
@@ -356,7 +376,7 @@ def run_notebook(
         # The notebook's own page is not wanted: the executed notebook is exported below.
         injected = {**values, "output_dir": str(stage), "write_html": False}
         nb = execute_notebook(notebook, stage / f"{stem}.ipynb", injected, cwd=stage,
-                              timeout=timeout)
+                              timeout=timeout, gate=gate, kernel_env=kernel_env)
         results = stage / "results.json"
         staged = ReportOutputs(
             html=export_html(nb, stage / f"{stem}.html", title=page_title),

@@ -70,7 +70,8 @@ def staging_folder(out_dir: str | Path) -> Iterator[Path]:
     Parameters
     ----------
     out_dir : path
-        The report's output folder (created if needed). The staging folder is made beside it,
+        The report's output folder (created if needed, and removed again if the block fails
+        and leaves it empty). The staging folder is made beside it,
         named ``.<name>.partial-*``, or hidden inside it when its parent cannot be written or
         lies on another file system.
 
@@ -92,12 +93,19 @@ def staging_folder(out_dir: str | Path) -> Iterator[Path]:
     >>> tmp.cleanup()
     """
     out = Path(out_dir)
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=_staging_parent(out)))
     try:
         stage = root / _STAGED
         stage.mkdir()
         yield stage
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        if made:  # a run that failed leaves no output folder it made itself
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when empty
+        raise
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -17,6 +17,7 @@ import pandas as pd
 from eah_eval.data.lineage import resolve_lineage
 from eah_eval.data.load import Council, load_council
 from eah_eval.data.periods import academic_year_start
+from eah_eval.data.snapshot import handed_over
 from eah_eval.measures import get_measure, open_tables, rollout_panel
 from eah_eval.measures.programme import ProgrammeScope
 from eah_eval.measures.rollout import RULE_TEXT
@@ -98,11 +99,12 @@ def year_mask(frame: pd.DataFrame, params: ReportParams) -> pd.Series:
 def load_inputs(params: ReportParams, council: Council | None = None) -> ReportInputs:
     """Load and validate the council's data and fix the design the report covers.
 
-    ``council`` is the data already loaded and validated from ``params.data`` (default: loaded
-    here).
+    ``council`` is the data already loaded and validated from ``params.data`` (default: the
+    council the report runner loaded and handed over, :func:`eah_eval.data.snapshot.handed_over`,
+    or else loaded here).
     """
     if council is None:
-        council = load_council(params.data)
+        council = handed_over(params.data) or load_council(params.data)
     scope = ProgrammeScope(phases=params.programme_phases)
     tables = council.tables
     clusters = tables["clusters"].copy()

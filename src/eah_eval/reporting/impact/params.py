@@ -298,6 +298,8 @@ def check_report_data(params: ReportParams, council: Any) -> None:
         select no cluster, or if ``first_year``/``last_year`` select no census year of the
         data; the message names the parameter and lists what the data hold.
     """
+    import pandas as pd
+
     from eah_eval.data.periods import academic_year_label, academic_year_start
 
     clusters = council.tables["clusters"]
@@ -325,8 +327,9 @@ def check_report_data(params: ReportParams, council: Any) -> None:
             "report parameters 'clusters' and 'waves' together select no cluster "
             f"(clusters {list(params.clusters)}, waves {list(params.waves)})"
         )
-    dates = council.tables["pupil_census"]["census_date"].dropna()
-    years = sorted({int(d.year) - (1 if d.month < 9 else 0) for d in dates})
+    dates = pd.to_datetime(council.tables["pupil_census"]["census_date"].dropna())
+    # academic year of each census date: it starts in September
+    years = sorted(int(y) for y in (dates.dt.year - (dates.dt.month < 9)).unique())
     if not years:
         return
     lo = academic_year_start(params.first_year) if params.first_year else years[0]

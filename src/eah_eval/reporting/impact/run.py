@@ -1,9 +1,9 @@
 """Run the impact report notebook and check the written report before it counts as final.
 
-:func:`run_report` checks the parameters against the data
-(:func:`~eah_eval.reporting.impact.params.check_report_data`, as ``eah-eval report`` does)
-before any kernel starts, executes ``analyses/impact_report.ipynb`` with papermill (through
-the publishing core's :func:`~eah_eval.reporting.runner.run_notebook`) into a staging folder,
+:func:`run_report` executes ``analyses/impact_report.ipynb`` with papermill (through the
+publishing core's :func:`~eah_eval.reporting.runner.run_notebook`) into a staging folder,
+checking the parameters against the data (:func:`check_data`, as ``eah-eval report`` does)
+while the kernel starts, before the report computes anything,
 and runs the consistency check (:func:`~eah_eval.reporting.impact.check.check_report`) on the
 staged files before they are moved into the output folder. How the run ends is recorded in
 ``results.json`` (``status`` and ``run_status``):
@@ -29,11 +29,13 @@ check in place: a hand run writes straight into its ``output_dir`` and is not at
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from eah_eval.data.load import load_council
+from eah_eval.data.snapshot import SNAPSHOT_ENV, load_and_snapshot
 from eah_eval.reporting.impact.build import ImpactReport
 from eah_eval.reporting.impact.check import DRAFT_MARK, CheckResult, ReportCheckError, check_report
 from eah_eval.reporting.impact.params import ReportParams, check_report_data
@@ -80,7 +82,8 @@ def run_report(params: ReportParams, out_dir: str | Path, *, timeout: int = 600)
     ----------
     params : ReportParams
         Validated parameters; their selections are checked against the data
-        (:func:`~eah_eval.reporting.impact.params.check_report_data`) before any kernel starts.
+        (:func:`~eah_eval.reporting.impact.params.check_report_data`) while the kernel starts,
+        before the report computes anything.
     out_dir : path
         Output folder. Only the report's own files in it are replaced, and only by a complete
         report (see the module notes).
@@ -106,17 +109,49 @@ def run_report(params: ReportParams, out_dir: str | Path, *, timeout: int = 600)
                         timeout=timeout)
 
 
+def check_data(params: ReportParams, snapshot: Path) -> None:
+    """Load and validate the council's data and check the parameters' selections against it.
+
+    The loaded council is written to ``snapshot``
+    (:func:`eah_eval.data.snapshot.load_and_snapshot`) for the report's kernel, which then
+    need not load and validate the same files again.
+
+    Raises
+    ------
+    DataValidationError
+        When the data fail validation.
+    ParameterError
+        When a selection selects nothing (:func:`check_report_data`).
+    """
+    check_report_data(params, load_and_snapshot(params.data, snapshot))
+
+
 def _run_checked(params: ReportParams, out: Path, *, stem: str, title: str,
                  timeout: int) -> ReportOutputs:
-    # selections checked against the data before any kernel starts
-    check_report_data(params, load_council(params.data))
-
     def settle(staged: ReportOutputs, destination: Path) -> ReportOutputs:
         return settle_staged(staged, destination, allow_draft=params.allow_draft)
 
-    return run_notebook(IMPACT_NOTEBOOK.path(), params, out, stem=stem, title=title,
-                        pdf=params.pdf, timeout=timeout, settle=settle,
-                        replaces=(FAILED_PAGE, FAILED_CHECKS_DIR))
+    # The data are checked in this process while the kernel starts and imports; the report's
+    # first computing cell waits for the check (the runner's gate), and a failed check stops
+    # the run there with its own error. The council loaded for the check is handed to the
+    # kernel in a private temporary folder.
+    with (tempfile.TemporaryDirectory(prefix="eah-eval-council-") as private,
+          ThreadPoolExecutor(max_workers=1, thread_name_prefix="eah-eval-data-check") as pool):
+        snapshot = Path(private) / "council.pickle"
+        checked = pool.submit(check_data, params, snapshot)
+        try:
+            return run_notebook(IMPACT_NOTEBOOK.path(), params, out, stem=stem, title=title,
+                                pdf=params.pdf, timeout=timeout, settle=settle,
+                                replaces=(FAILED_PAGE, FAILED_CHECKS_DIR),
+                                gate=checked.result,
+                                kernel_env={SNAPSHOT_ENV: str(snapshot)})
+        except Exception:
+            # a run that failed before its gate (a kernel that would not start) still reports
+            # bad data first: that is what the user must mend
+            failure = checked.exception()
+            if failure is not None:
+                raise failure from None
+            raise
 
 
 def judge_report(folder: Path, html: Path, results: Path | None, *, allow_draft: bool,
