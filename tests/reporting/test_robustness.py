@@ -126,3 +126,32 @@ def test_randomisation_runs_and_states_its_settings() -> None:
     assert ri.ok and 0 < ri.value <= 1
     assert "as good as random" in ri.note and ri.detail["seed"] == 5
     assert ri.detail["ci_low"] < fits.tau < ri.detail["ci_high"]
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_the_pretrend_statistic_reads_only_its_window_and_equals_a_full_fit(seed) -> None:
+    # the re-assignment statistic estimates only event times -window-1..-2; its value is
+    # that of the same Wald test on a full universal-base event study, to the last bit
+    panel = _panel(seed=seed)
+    rng = np.random.default_rng(seed)
+    cohorts = panel.drop_duplicates("cluster").set_index("cluster")["first_treated"]
+    for k in range(6):
+        moved = dict(zip(cohorts.index, rng.permutation(cohorts.to_numpy()) if k else cohorts,
+                         strict=True))
+        frame = panel.assign(first_treated=panel["cluster"].map(moved))
+        full = R._pretrend_wald(_event(frame), R.BREAKDOWN_WINDOW).statistic
+        assert R.pretrend_statistic(frame, "not_yet_treated") == full
+
+
+def test_rollout_fits_estimate_as_the_headline_from_go_live_cells_only() -> None:
+    panel = _panel()
+    fits = _fits(panel)
+    a = fits.observed[::-1].copy()
+    est, sums = fits._fit(a, fits.y)
+    frame = panel.assign(first_treated=a[fits.row_cluster].astype("int64"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = aggregate(R.fit_group_time(frame, "not_yet_treated", method=fits.method),
+                         "simple")
+    assert est == full.overall_att
+    np.testing.assert_array_equal(sums, R.cluster_sums(full))

@@ -284,6 +284,19 @@ def _check_anticipation(anticipation: object) -> int:
     return int(anticipation)
 
 
+def _check_event_window(window: object) -> tuple[float, float] | None:
+    if window is None:
+        return None
+    if (not isinstance(window, tuple | list) or len(window) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating)
+                   or math.isnan(float(v)) for v in window)):
+        raise OptionError(f"event_window must be a pair of numbers (lo, hi); got {window!r}")
+    lo, hi = float(window[0]), float(window[1])
+    if lo > hi:
+        raise OptionError(f"event_window must have lo <= hi; got {window!r}")
+    return lo, hi
+
+
 def att_gt(
     data: pd.DataFrame,
     outcome: str,
@@ -299,6 +312,7 @@ def att_gt(
     weights: str | None = None,
     cluster: str | None = None,
     never_treated_value: float = 0,
+    event_window: tuple[float, float] | None = None,
 ) -> GroupTimeResult:
     """Estimate group-time average treatment effects ATT(g, t).
 
@@ -331,6 +345,15 @@ def att_gt(
         functions are summed within clusters.
     never_treated_value : float, default 0
         Cohort value marking never-treated units (+inf is accepted too).
+    event_window : tuple of two floats, optional
+        ``(lo, hi)``: estimate only the cells whose event time ``t - g`` lies in ``[lo, hi]``;
+        the others are not computed and are absent from the result (default: every cell).
+        Each cell is computed exactly as in a full fit, and cohort shares do not depend on
+        which cells are present, so an aggregation that reads only cells in the window (an
+        event study's rows within it) is the same as from a full fit. For statistics that
+        re-estimate many times and read a few event times (a pre-trend test under
+        randomisation inference); the Wald pre-test then covers the pre-treatment cells in
+        the window only.
 
     Returns
     -------
@@ -383,7 +406,8 @@ def att_gt(
     panel, options = _prepare(
         data, outcome, unit, time, cohort, control_group=control_group, method=method,
         covariates=covariates, anticipation=anticipation, base_period=base_period,
-        weights=weights, cluster=cluster, never_treated_value=never_treated_value)
+        weights=weights, cluster=cluster, never_treated_value=never_treated_value,
+        event_window=event_window)
     return _estimate(panel, **options)
 
 
@@ -408,7 +432,7 @@ class GroupTimeRefit:
     **options
         Keyword options of :func:`att_gt` (``control_group``, ``method``, ``covariates``,
         ``anticipation``, ``base_period``, ``weights``, ``cluster``,
-        ``never_treated_value``).
+        ``never_treated_value``, ``event_window``).
 
     Examples
     --------
@@ -457,12 +481,14 @@ def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str
              covariates: Sequence[str] | str | None = None, anticipation: int = 0,
              base_period: BasePeriod = "varying", weights: str | None = None,
              cluster: str | None = None, never_treated_value: float = 0,
+             event_window: tuple[float, float] | None = None,
              ) -> tuple[WidePanel, dict[str, Any]]:
     """Validate the options and build the wide panel; return it and ``_estimate``'s options."""
     check_option("control_group", control_group, CONTROL_GROUPS)
     check_option("method", method, METHODS)
     check_option("base_period", base_period, BASE_PERIODS)
     anticipation = _check_anticipation(anticipation)
+    window = _check_event_window(event_window)
     if isinstance(covariates, str):
         covariates = [covariates]
     panel = prepare_panel(
@@ -472,12 +498,14 @@ def _prepare(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str
     )
     return panel, {"control_group": control_group, "method": method,
                    "anticipation": anticipation, "base_period": base_period,
+                   "event_window": window,
                    "names": {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
                              "weights": weights, "cluster": cluster}}
 
 
 def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation: int,
               base_period: str, names: dict[str, str | None],
+              event_window: tuple[float, float] | None = None,
               prepared: dict[tuple[Any, ...], Prepared2x2 | EstimationError] | None = None,
               ) -> GroupTimeResult:
     y, periods, cohort = np.asfortranarray(panel.y), panel.periods, panel.cohort
@@ -511,6 +539,9 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
             prepared.clear()
         for ti in range(1 if varying else 0, n_periods):
             t_val = periods[ti]
+            if event_window is not None and not (
+                    event_window[0] <= t_val - g <= event_window[1]):
+                continue  # outside the cells asked for: not computed
             post = bool(g <= t_val)
             base = base_g if (post or not varying) else ti - 1
             if base == ti:  # universal base period: the normalised reference cell
@@ -556,6 +587,11 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
             psi[sel, len(cells) - 1] = res.influence * (n / sel.size)
             att.append(res.att)
 
+    if len(cells) < n_cells:  # an event window left cells out
+        if not cells:
+            raise EstimationError(f"no ATT(g,t) cell has an event time within event_window "
+                                  f"{event_window}")
+        psi = psi[:, :len(cells)]
     att_arr = np.asarray(att, dtype=np.float64)
     se = analytic_se(psi, panel.cluster_codes)
     se[np.isnan(att_arr)] = np.nan
@@ -580,6 +616,7 @@ def _estimate(panel: WidePanel, *, control_group: str, method: str, anticipation
                   "unbalanced: each 2x2 uses units observed in both of its periods"),
         "n_units": n,
         "se_type": "analytic (influence function)",
+        **({} if event_window is None else {"event_window": event_window}),
         "clustering": (f"{names['cluster']} ({int(panel.cluster_codes.max()) + 1} clusters)"
                        if panel.cluster_codes is not None else "unit"),
     }

@@ -250,8 +250,9 @@ def measure_gaps(inputs: ReportInputs, ledger: DisclosureLedger, measure_id: str
     table = f"{measure_id} gaps by {subgroup}"
     gaps: list[dict[str, Any]] = []
     estimates: list[Estimate] = []
+    present = set(frame["group"].unique())
     for grp in wanted:
-        if grp not in set(frame["group"]):
+        if grp not in present:
             continue
         label = group_label(grp)
         gp = gap_panel(frame, grp, mult)

@@ -80,19 +80,23 @@ def _finite(v: float) -> float | None:
 
 
 def fit_group_time(panel: pd.DataFrame, comparison_group: Any, *, outcome: str = "y",
-                   cohort: str = "first_treated", method: str = "dr") -> Any:
+                   cohort: str = "first_treated", method: str = "dr",
+                   event_window: tuple[float, float] | None = None) -> Any:
     """Group-time estimates with a universal base period, clustered by cluster.
 
     With a universal base period the post-go-live estimates (and so the overall change) are
     those of the varying base period; the pre-go-live ones are each measured against the
     period before go-live, which is what the pre-trend test and the breakdown value need.
+    ``event_window`` estimates only the cells with event times in it (see
+    :func:`eah_eval.did.att_gt`).
     """
     return group_time_refit(comparison_group, outcome=outcome, cohort=cohort,
-                            method=method)(panel)
+                            method=method, event_window=event_window)(panel)
 
 
 def group_time_refit(comparison_group: Any, *, outcome: str = "y",
-                     cohort: str = "first_treated", method: str = "dr") -> Any:
+                     cohort: str = "first_treated", method: str = "dr",
+                     event_window: tuple[float, float] | None = None) -> Any:
     """Return the estimator of :func:`fit_group_time` for many outcomes on one rollout.
 
     Returns a callable ``fit(panel)`` (warnings silenced) that keeps the design of its last
@@ -101,7 +105,7 @@ def group_time_refit(comparison_group: Any, *, outcome: str = "y",
     """
     refit = GroupTimeRefit(outcome, "unit", "period_index", cohort,
                            control_group=comparison_group, weights="weight", cluster="cluster",
-                           base_period="universal", method=method)
+                           base_period="universal", method=method, event_window=event_window)
 
     def fit(panel: pd.DataFrame) -> Any:
         with warnings.catch_warnings():
@@ -182,8 +186,11 @@ class RolloutFits:
         frame = self.panel.assign(
             y=outcome, first_treated=per_cluster[self.row_cluster].astype("int64"))
         if self.method not in self._refits:
+            # the overall change reads only the cells from go-live on: the others are not
+            # estimated (each cell, and so the overall change, is as in a full fit)
             self._refits[self.method] = group_time_refit(self.comparison_group,
-                                                         method=self.method)
+                                                         method=self.method,
+                                                         event_window=(0, math.inf))
         res = _simple(self._refits[self.method](frame))
         self.fits += 1
         return float(res.overall_att), cluster_sums(res)
@@ -275,7 +282,10 @@ def pretrend_statistic(panel: pd.DataFrame, comparison_group: Any, *,
     counts as at least as extreme as the observed one, which keeps the p-value conservative.
     """
     try:
-        gt = fit_group_time(panel, comparison_group, method=method)
+        # only the event times the statistic reads are estimated (the same numbers as from a
+        # full fit: each cell and each event-time row is computed alone)
+        gt = fit_group_time(panel, comparison_group, method=method,
+                            event_window=(-window - 1, -2))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             event = aggregate(gt, "event")
