@@ -10,6 +10,7 @@ they share the re-estimations.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "aggregation_cluster_terms",
     "aggregation_rows",
     "att_gt_options",
+    "cells_read",
     "cs_refit",
     "stacked_estimator",
 ]
@@ -101,7 +103,8 @@ def att_gt_options(agg: AggregateResult) -> dict[str, Any]:
     -------
     dict
         ``control_group``, ``method``, ``base_period``, ``anticipation``, ``covariates`` (None
-        without) and ``weights`` (the sampling-weight column, None without).
+        without), ``weights`` (the sampling-weight column, None without) and ``event_window``
+        (None when every cell was estimated).
 
     Raises
     ------
@@ -122,7 +125,29 @@ def att_gt_options(agg: AggregateResult) -> dict[str, Any]:
         "base_period": meta["base_period"], "anticipation": int(meta["anticipation"]),
         "covariates": None if covariates in (None, "none") else list(covariates),
         "weights": None if weights in (None, "none") else str(weights),
+        "event_window": (None if meta.get("event_window") is None
+                         else tuple(float(v) for v in meta["event_window"])),
     }
+
+
+def cells_read(kinds: Mapping[str, tuple[str, Mapping[str, Any]]],
+               recorded: tuple[float, float] | None) -> tuple[float, float] | None:
+    """Return the event times whose cells some aggregation reads (``None``: all of them).
+
+    ``"simple"``, ``"group"`` and ``"calendar"`` read the cells from go-live on (up to
+    ``max_e``), ``"event"`` those from ``min_e`` to ``max_e``; the window is the smallest
+    interval holding them all, within the fit's own ``recorded`` window.
+    """
+    lo, hi = math.inf, -math.inf
+    for kind, extra in kinds.values():
+        top = math.inf if extra.get("max_e") is None else float(extra["max_e"])
+        bottom = 0.0
+        if kind == "event":
+            bottom = -math.inf if extra.get("min_e") is None else float(extra["min_e"])
+        lo, hi = min(lo, bottom), max(hi, top)
+    if recorded is not None:
+        lo, hi = max(lo, recorded[0]), min(hi, recorded[1])
+    return None if (lo, hi) == (-math.inf, math.inf) else (lo, hi)
 
 
 def cs_refit(aggregations: Mapping[str, AggregateResult], *, outcome: str, unit: str,
@@ -167,7 +192,10 @@ def cs_refit(aggregations: Mapping[str, AggregateResult], *, outcome: str, unit:
             )
     kinds = {name: (agg.kind, {k: agg.metadata[k] for k in _AGGREGATE_KEYS
                                if k in agg.metadata}) for name, agg in items}
-    # re-estimations on the same panel with another outcome share the design
+    # only the cells the aggregations read are re-estimated (each cell, and so each
+    # aggregation, is as in a full fit); re-estimations on the same panel with another
+    # outcome share the design
+    options["event_window"] = cells_read(kinds, options["event_window"])
     fit = GroupTimeRefit(outcome, unit, time, cohort, cluster=cluster,
                          never_treated_value=never_treated_value, **options)
 
