@@ -215,14 +215,18 @@ def test_run_report_checks_the_data_before_the_kernel(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_report_hands_the_checked_council_to_the_kernel(tmp_path: Path,
-                                                           caplog: pytest.LogCaptureFixture
+                                                           caplog: pytest.LogCaptureFixture,
+                                                           monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    # the data are loaded and validated once, in the runner; the kernel takes that council
+    # the data are loaded and validated once, in the runner; the kernel takes that council.
+    # A relative data folder is read from where the caller stands, although papermill moves
+    # the runner's working directory while the kernel starts and the check runs.
     caplog.set_level(logging.DEBUG, logger="eah_eval")
     data = write_tiny_council(tmp_path / "data")
-    params = ReportParams(data=str(data), measures=("sen_support_pct",), bootstrap_reps=99,
+    monkeypatch.chdir(tmp_path)
+    params = ReportParams(data="data", measures=("sen_support_pct",), bootstrap_reps=99,
                           randomization_draws=19, allow_draft=True)
-    out = impact_run.run_report(params, tmp_path / "out")
+    out = impact_run.run_report(params, "out")
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("council of ") and "taken from the runner's snapshot" in m
                for m in messages)
