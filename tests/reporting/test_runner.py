@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from eah_eval.cli import main
@@ -19,7 +21,13 @@ from eah_eval.reporting.params import (
     parse_assignment,
     parse_params,
 )
-from eah_eval.reporting.runner import notebook_path, read_batch_config, run_batch, run_notebook
+from eah_eval.reporting.runner import (
+    execute_notebook,
+    notebook_path,
+    read_batch_config,
+    run_batch,
+    run_notebook,
+)
 
 NB = Path(__file__).parent / "notebooks"
 
@@ -150,6 +158,35 @@ def test_syntax_error_cell(tmp_path: Path) -> None:
 def test_kernel_death_is_reported(tmp_path: Path) -> None:
     with pytest.raises(NotebookExecutionError, match=r"Dead|died|kernel"):
         run_notebook(NB / "fail_kernel_dies.ipynb", _params(), tmp_path, timeout=60)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name == "nt", reason="Windows keeps Jupyter's loopback TCP channels")
+def test_kernel_channels_are_private_sockets_removed_afterwards(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # the kernel talks to the runner over Unix sockets in a folder only this user can open,
+    # so no "running over TCP without encryption" warning reaches the evaluator
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import os, stat\n"
+            "from ipykernel import get_connection_file, get_connection_info\n"
+            "info = get_connection_info(unpack=True)\n"
+            "folder = os.path.dirname(get_connection_file())\n"
+            "print(info['transport'], info['ip'], folder,"
+            " stat.S_IMODE(os.stat(folder).st_mode) & 0o077)"),
+    ]
+    nbformat.write(nb, tmp_path / "channels.ipynb")
+    out = execute_notebook(tmp_path / "channels.ipynb", tmp_path / "out.ipynb", {"x": 2})
+    transport, ip, folder, others = out.cells[-1].outputs[0]["text"].split()
+    assert transport == "ipc"
+    assert Path(ip).parent == Path(folder)
+    assert others == "0"  # no permission for the group or other users
+    assert not Path(folder).exists()
+    assert "without encryption" not in capfd.readouterr().err
 
 
 @pytest.mark.slow

@@ -179,6 +179,30 @@ def this_python_kernel(env: Mapping[str, str] | None = None) -> Iterator[str]:
                 os.environ["JUPYTER_PATH"] = old
 
 
+@contextlib.contextmanager
+def private_kernel_channels() -> Iterator[dict[str, Any]]:
+    """Yield the kernel manager settings that keep the kernel's channels private to this user.
+
+    On POSIX systems the kernel talks to the runner over Unix domain sockets (ZeroMQ's ``ipc``
+    transport) in a temporary folder only this user can open, removed afterwards: the
+    council's data never cross a network socket, and the kernel does not warn that it runs
+    "over TCP without encryption". Windows keeps Jupyter's default, TCP on the loopback
+    address with signed messages. Pass the settings as papermill's ``config``.
+
+    Examples
+    --------
+    >>> with private_kernel_channels() as config:  # doctest: +SKIP
+    ...     papermill.execute_notebook("in.ipynb", "out.ipynb", config=config)
+    """
+    if os.name == "nt":
+        yield {}
+        return
+    # a short folder name: a Unix socket's path is limited to about 100 characters
+    with tempfile.TemporaryDirectory(prefix="eah-k-") as folder:
+        yield {"KernelManager": {"transport": "ipc",
+                                 "connection_file": str(Path(folder) / "kernel.json")}}
+
+
 def _original_index(nb: Any, source: str, fallback: int | None) -> int | None:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and cell.source == source:
@@ -231,6 +255,7 @@ def execute_notebook(
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from traitlets.config import Config
 
     notebook = Path(notebook)
     if not notebook.is_file():
@@ -239,7 +264,7 @@ def execute_notebook(
     check_parameters_cell(original, notebook.name, list(injected))
     Path(output_notebook).parent.mkdir(parents=True, exist_ok=True)
     logger.info("running %s in a Jupyter kernel", notebook.name)
-    with this_python_kernel(kernel_env) as kernel:
+    with this_python_kernel(kernel_env) as kernel, private_kernel_channels() as channels:
         try:
             return papermill.execute_notebook(
                 str(notebook),
@@ -253,6 +278,7 @@ def execute_notebook(
                 stderr_file=KernelLogRelay(),
                 cwd=str(cwd) if cwd is not None else None,
                 execution_timeout=timeout,
+                config=Config(channels),
             )
         except PapermillExecutionError as exc:
             index = _original_index(original, exc.source, exc.cell_index)
