@@ -230,6 +230,11 @@ def test_run_report_hands_the_checked_council_to_the_kernel(tmp_path: Path,
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("council of ") and "taken from the runner's snapshot" in m
                for m in messages)
+    # and the evaluator's progress says so rather than "loading the data"
+    assert any(m.startswith("impact evaluation: the data in ")
+               and m.endswith("as the report runner loaded and checked them while the kernel "
+                              "started") for m in messages)
+    assert not any(m.startswith("impact evaluation: loading the data") for m in messages)
     # each table checked once (in the runner), not again in the kernel
     assert sum(m.startswith("checking ") and "schools.csv" in m for m in messages) == 1
     assert out.results is not None

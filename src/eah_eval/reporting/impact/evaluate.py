@@ -390,7 +390,6 @@ def evaluate(raw: ReportParams) -> Evaluation:
     params = raw
     policy = DisclosurePolicy(rule=params.disclosure_rule, threshold=params.disclosure_threshold)
     ledger = DisclosureLedger(policy)
-    logger.info("impact evaluation: loading the data in %s", params.data)
     inputs = load_inputs(params)
     unavailable: list[Unavailable] = []
     trends: dict[str, dict[str, Any]] = {}

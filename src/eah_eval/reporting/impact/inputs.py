@@ -8,6 +8,7 @@ the same programme scope and the same rollout rule.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from eah_eval.measures import get_measure, open_tables, rollout_panel
 from eah_eval.measures.programme import ProgrammeScope
 from eah_eval.measures.rollout import RULE_TEXT
 from eah_eval.reporting.impact.params import ReportParams
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,13 @@ def load_inputs(params: ReportParams, council: Council | None = None) -> ReportI
     or else loaded here).
     """
     if council is None:
-        council = handed_over(params.data) or load_council(params.data)
+        council = handed_over(params.data)
+        if council is None:
+            logger.info("impact evaluation: loading the data in %s", params.data)
+            council = load_council(params.data)
+        else:
+            logger.info("impact evaluation: the data in %s, as the report runner loaded and "
+                        "checked them while the kernel started", params.data)
     scope = ProgrammeScope(phases=params.programme_phases)
     tables = council.tables
     clusters = tables["clusters"].copy()
