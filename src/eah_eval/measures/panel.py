@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -208,7 +209,7 @@ def _unit_expr(rel: ir.Table, level: str) -> ir.Value:
 
 
 def _same(p: Part, q: Part) -> bool:
-    if p.agg != q.agg or not p.x.equals(q.x):
+    if p.agg != q.agg or p.per != q.per or not p.x.equals(q.x):
         return False
     if p.d is None or q.d is None:
         return p.d is None and q.d is None
@@ -244,6 +245,22 @@ class _Batch:
         return f"a{len(self.accounting) - 1}"
 
 
+#: Recorded fractional values (hours, pounds, FTE) are summed as decimals with this many
+#: places: exactly, whatever order a parallel engine adds the rows in, so a measure is the
+#: same to the last bit from run to run and on every engine (floating-point sums are not).
+#: A recorded value with up to 9 decimal places is unchanged by the conversion; values
+#: derived by division are converted after summing instead (:attr:`Part.per`).
+SUM_PLACES = 9
+
+
+def _exact_sum(x: ir.Value, per: float = 1.0) -> ir.Value:
+    """Sum a column as float64 (fractional values as exact decimals), divided by ``per``."""
+    if x.type().is_floating():
+        x = x.cast(dt.Decimal(38, SUM_PLACES))
+    total = x.sum().cast("float64")
+    return total / per if per != 1.0 else total
+
+
 def _bucket_pieces(b: int, base: ir.Table, members: list[Part], level: str) -> list[ir.Table]:
     """Aggregate every member of one bucket in a single group-by over its base relation."""
     values: dict[str, ir.Value] = {}
@@ -256,9 +273,9 @@ def _bucket_pieces(b: int, base: ir.Table, members: list[Part], level: str) -> l
     for i, p in enumerate(members):
         x = rel[f"_x{i}"]
         if p.agg == "sum":
-            aggs[f"v{i}"] = x.sum().cast("float64")
+            aggs[f"v{i}"] = _exact_sum(x, p.per)
             if p.d is not None:
-                aggs[f"n{i}"] = rel[f"_d{i}"].sum().cast("float64")
+                aggs[f"n{i}"] = _exact_sum(rel[f"_d{i}"])
         elif p.agg == "nunique":
             aggs[f"v{i}"] = x.nunique().cast("float64")
         else:

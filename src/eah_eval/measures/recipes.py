@@ -77,6 +77,10 @@ class Part:
     fan_terms : bool
         ``period_index`` holds an academic-year start that applies to each of its three terms
         (the January headcount used for termly rates).
+    per : float
+        A unit conversion applied after summing: the sum of ``x`` is divided by ``per``
+        (hours summed, then divided by the hours in an expert day). Recorded values then add
+        exactly (see :data:`eah_eval.measures.panel.SUM_PLACES`); converted ones would not.
     """
 
     base: ir.Table
@@ -84,6 +88,7 @@ class Part:
     agg: Agg = "sum"
     d: ir.Value | None = None
     fan_terms: bool = False
+    per: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -615,15 +620,20 @@ def _activity(
     used = used.mutate(
         period_index=period_index_expr(used.activity_date, ctx.period),
         group=_event_group(used, ctx.by),
-        _days=used.hours.cast("float64") / float(ctx.options.hours_per_day),
+        _hours=used.hours.cast("float64"),
     )
     return acc, used
+
+
+def _expert_days_part(ctx: Ctx, used: ir.Table) -> Part:
+    """Expert days: the hours of the used activity summed, then divided by a day's hours."""
+    return Part(used, used._hours, per=float(ctx.options.hours_per_day))
 
 
 def _expert_days(weight: Literal["school", "yardstick"]) -> Callable[[Ctx], Spec]:
     def recipe(ctx: Ctx) -> Spec:
         acc, used = _activity(ctx, "mainstream" if weight == "school" else "yardstick")
-        num = Part(used, used._days)
+        num = _expert_days_part(ctx, used)
         return Spec(num, _open_schools(ctx, _period_range(used), weight), (("eah_activity", acc),))
 
     return recipe
@@ -660,7 +670,7 @@ def _cost_per_day(ctx: Ctx) -> Spec:
     )
     num = Part(used, used.amount_gbp.cast("float64"))
     aacc, act = _activity(ctx, "all")
-    den = Part(act, act._days)
+    den = _expert_days_part(ctx, act)
     return Spec(num, den, (("finance", acc), ("eah_activity", aacc)))
 
 
