@@ -245,10 +245,8 @@ class _Batch:
         return f"a{len(self.accounting) - 1}"
 
 
-#: Recorded fractional values (hours, pounds, FTE) are summed as decimals with this many
-#: places: exactly, whatever order a parallel engine adds the rows in, so a measure is the
-#: same to the last bit from run to run and on every engine (floating-point sums are not).
-#: A recorded value with up to 9 decimal places is unchanged by the conversion; values
+#: Decimal places of the exact sums of recorded fractional values (hours, pounds, FTE): the
+#: same to the last bit in any row order, so from run to run and on every engine. Values
 #: derived by division are converted after summing instead (:attr:`Part.per`).
 SUM_PLACES = 9
 
