@@ -25,7 +25,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 
@@ -37,6 +37,12 @@ Audience = Literal["board", "technical"]
 DisclosureRule = Literal["threshold", "suppress_1_2"]
 
 P = TypeVar("P")
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+#: A parameter dataclass.
+D = TypeVar("D", bound="DataclassInstance")
 
 
 class ParameterError(OptionError):
@@ -424,6 +430,18 @@ def resolve_paths(schema: type[Any], values: Mapping[str, Any], base: Path) -> d
         if isinstance(value, str) and value and not Path(value).is_absolute():
             out[name] = str((base / value).resolve())
     return out
+
+
+def with_absolute_paths(params: D, base: Path) -> D:
+    """Return the parameter dataclass ``params`` with its relative paths made absolute.
+
+    The same rule as :func:`resolve_paths`, for a validated parameter object: what a report
+    run uses once the working directory may change (papermill changes it while the kernel
+    starts).
+    """
+    names = path_parameters(type(params))
+    return dataclasses.replace(params, **resolve_paths(
+        type(params), {name: getattr(params, name) for name in names}, base))
 
 
 # ---------------------------------------------------------------------------------------------

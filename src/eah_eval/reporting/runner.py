@@ -49,7 +49,7 @@ from eah_eval.reporting.params import (
     load_params_file,
     params_to_dict,
     parse_params,
-    resolve_paths,
+    with_absolute_paths,
 )
 from eah_eval.reporting.progress import (
     LEVEL_ENV,
@@ -396,7 +396,7 @@ def run_notebook(
     out = Path(out_dir).resolve()
     # The kernel runs in the staging folder: a relative data folder (from --data, --set, a
     # parameter file or the Python API) means relative to where the caller stands.
-    values = resolve_paths(type(params), params_to_dict(params), Path.cwd())
+    values = params_to_dict(with_absolute_paths(params, Path.cwd()))
     page_title = title or str(getattr(params, "title", stem))
     with staging_folder(out) as stage:
         # The notebook's own page is not wanted: the executed notebook is exported below.

@@ -40,7 +40,7 @@ from eah_eval.reporting.impact.build import ImpactReport
 from eah_eval.reporting.impact.check import DRAFT_MARK, CheckResult, ReportCheckError, check_report
 from eah_eval.reporting.impact.params import ReportParams, check_report_data
 from eah_eval.reporting.notebook import ReportNotebook
-from eah_eval.reporting.params import resolve_paths
+from eah_eval.reporting.params import with_absolute_paths
 from eah_eval.reporting.runner import (
     BatchResult,
     ReportOutputs,
@@ -137,12 +137,12 @@ def _run_checked(params: ReportParams, out: Path, *, stem: str, title: str,
     # the run there with its own error. The council loaded for the check is handed to the
     # kernel in a private temporary folder.
     # papermill changes this process's working directory while the kernel starts: the check
-    # reads the data folder by its absolute path, as the kernel does
-    data = resolve_paths(ReportParams, {"data": params.data}, Path.cwd())["data"]
+    # and the kernel read the paths made absolute from where the caller stands
+    params = with_absolute_paths(params, Path.cwd())
     with (tempfile.TemporaryDirectory(prefix="eah-eval-council-") as private,
           ThreadPoolExecutor(max_workers=1, thread_name_prefix="eah-eval-data-check") as pool):
         snapshot = Path(private) / "council.pickle"
-        checked = pool.submit(check_data, dataclasses.replace(params, data=data), snapshot)
+        checked = pool.submit(check_data, params, snapshot)
         try:
             return run_notebook(IMPACT_NOTEBOOK.path(), params, out, stem=stem, title=title,
                                 pdf=params.pdf, timeout=timeout, settle=settle,
